@@ -1,0 +1,35 @@
+/**
+ * The event envelope every record on every topic carries (DESIGN.md, "Event envelope").
+ * Trace context travels in Kafka headers, not here.
+ */
+import { z } from 'zod';
+
+export const envelopeSchema = z
+  .object({
+    eventId: z.uuid(),
+    eventType: z.string().min(1),
+    eventVersion: z.number().int().positive(),
+    orderId: z.string().min(1).max(128),
+    timestamp: z.iso.datetime({ offset: true }),
+    correlationId: z.string().min(1).max(128),
+    data: z.unknown(),
+  })
+  .strict();
+
+export interface EventEnvelope<TType extends string = string, TData = unknown> {
+  readonly eventId: string;
+  readonly eventType: TType;
+  readonly eventVersion: number;
+  readonly orderId: string;
+  readonly timestamp: string;
+  readonly correlationId: string;
+  readonly data: TData;
+}
+
+/** Kafka header names; trace context and correlation id are carried on by every publisher. */
+export const HEADERS = {
+  traceId: 'x-amzn-trace-id',
+  correlationId: 'correlation-id',
+  eventType: 'event-type',
+  eventVersion: 'event-version',
+} as const;

@@ -1,0 +1,135 @@
+/**
+ * The consumer catalogue: every Lambda that an MSK event source mapping triggers, with the
+ * mapping's settings. The CDK app builds the mappings from it; the local mode reads the same
+ * settings back from the synthesized template, so the two cannot drift apart.
+ */
+import { TOPICS, type TopicName } from './topics';
+
+export type ConsumerName =
+  | 'inventoryService'
+  | 'paymentService'
+  | 'notification'
+  | 'analytics'
+  | 'loyalty'
+  | 'fulfilment'
+  | 'orderReadModel';
+
+export interface ConsumerSpec {
+  readonly name: ConsumerName;
+  /** Handler entry, relative to the repository root. */
+  readonly entry: string;
+  /** Kafka consumer group id: ASCII, no ':' (MSK event source mapping rule). */
+  readonly consumerGroupId: string;
+  /** Topics the mapping subscribes to (one mapping per topic). */
+  readonly topics: readonly TopicName[];
+  /** Records per invocation. */
+  readonly batchSize: number;
+  /** How long the poller gathers records before invoking, in seconds. */
+  readonly maxBatchingWindowSeconds: number;
+  /** Retries of a failing batch (after bisecting) before its records go to the on-failure destination. */
+  readonly maxRetryAttempts: number;
+  /** Records older than this go to the on-failure destination instead of the handler, in seconds. */
+  readonly maxRecordAgeSeconds: number;
+  /** Key prefix in the shared idempotency table; `undefined` for services that are idempotent by design. */
+  readonly idempotencyKeyPrefix?: string;
+  /** Whether the consumer is on the checkout's critical path (saga services) or a side effect. */
+  readonly critical: boolean;
+}
+
+export const CONSUMERS: readonly ConsumerSpec[] = [
+  {
+    name: 'inventoryService',
+    entry: 'lambdas/inventory/handlers/inventory-commands.ts',
+    consumerGroupId: 'order-pipeline.inventory-service',
+    topics: [TOPICS.inventoryCommands.name],
+    // Saga steps wait on this consumer: invoke at once, small batches.
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    maxRetryAttempts: 3,
+    maxRecordAgeSeconds: 60,
+    critical: true,
+  },
+  {
+    name: 'paymentService',
+    entry: 'lambdas/payment/handlers/payment-commands.ts',
+    consumerGroupId: 'order-pipeline.payment-service',
+    topics: [TOPICS.paymentCommands.name],
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    maxRetryAttempts: 3,
+    maxRecordAgeSeconds: 60,
+    critical: true,
+  },
+  {
+    name: 'notification',
+    entry: 'lambdas/notification/handlers/notification.ts',
+    consumerGroupId: 'order-pipeline.notification',
+    topics: [TOPICS.orderEvents.name, TOPICS.notificationCommands.name],
+    batchSize: 50,
+    maxBatchingWindowSeconds: 1,
+    maxRetryAttempts: 5,
+    maxRecordAgeSeconds: 6 * 60 * 60,
+    idempotencyKeyPrefix: 'notification',
+    critical: false,
+  },
+  {
+    name: 'analytics',
+    entry: 'lambdas/analytics/handlers/analytics.ts',
+    consumerGroupId: 'order-pipeline.analytics',
+    topics: [TOPICS.orderEvents.name],
+    // Aggregates tolerate delay; large batches drain a backlog fast.
+    batchSize: 500,
+    maxBatchingWindowSeconds: 5,
+    maxRetryAttempts: 5,
+    maxRecordAgeSeconds: 24 * 60 * 60,
+    idempotencyKeyPrefix: 'analytics',
+    critical: false,
+  },
+  {
+    name: 'loyalty',
+    entry: 'lambdas/loyalty/handlers/loyalty.ts',
+    consumerGroupId: 'order-pipeline.loyalty',
+    topics: [TOPICS.orderEvents.name, TOPICS.paymentEvents.name],
+    batchSize: 100,
+    maxBatchingWindowSeconds: 2,
+    maxRetryAttempts: 5,
+    maxRecordAgeSeconds: 24 * 60 * 60,
+    idempotencyKeyPrefix: 'loyalty',
+    critical: false,
+  },
+  {
+    name: 'fulfilment',
+    entry: 'lambdas/fulfilment/handlers/fulfilment.ts',
+    consumerGroupId: 'order-pipeline.fulfilment',
+    topics: [TOPICS.orderEvents.name],
+    batchSize: 50,
+    maxBatchingWindowSeconds: 1,
+    maxRetryAttempts: 5,
+    maxRecordAgeSeconds: 6 * 60 * 60,
+    idempotencyKeyPrefix: 'fulfilment',
+    critical: false,
+  },
+  {
+    name: 'orderReadModel',
+    entry: 'lambdas/order-read-model/handlers/order-read-model.ts',
+    consumerGroupId: 'order-pipeline.order-read-model',
+    topics: [
+      TOPICS.orderEvents.name,
+      TOPICS.paymentEvents.name,
+      TOPICS.inventoryEvents.name,
+      TOPICS.fulfillmentEvents.name,
+    ],
+    // The read model answers GET /orders/{id}: keep it close to real time.
+    batchSize: 100,
+    maxBatchingWindowSeconds: 0,
+    maxRetryAttempts: 5,
+    maxRecordAgeSeconds: 24 * 60 * 60,
+    idempotencyKeyPrefix: 'order-read-model',
+    critical: false,
+  },
+];
+
+/** Consumer group ids must be ASCII without ':' for MSK event source mappings. */
+export function isValidConsumerGroupId(id: string): boolean {
+  return /^[\x21-\x7e]{1,200}$/.test(id) && !id.includes(':');
+}

@@ -1,0 +1,76 @@
+/**
+ * The topic catalogue: the one definition of every Kafka topic. The CDK app turns it into
+ * `AWS::MSK::Topic` resources, handlers publish to the names below, and the local mode creates
+ * the same topics on its broker. Pure data: no CDK, SDK or Node imports, so every part can read it.
+ */
+
+export interface TopicSpec {
+  /** Topic name on the cluster. */
+  readonly name: string;
+  /** Partitions; every record is keyed by order id, so one order stays on one partition. */
+  readonly partitions: number;
+  /** How long records are kept, in hours. */
+  readonly retentionHours: number;
+  /** What travels on the topic. */
+  readonly description: string;
+}
+
+const HOURS_PER_DAY = 24;
+
+export const TOPICS = {
+  orderEvents: {
+    name: 'orders.events',
+    partitions: 32,
+    retentionHours: 7 * HOURS_PER_DAY,
+    description: 'Order lifecycle events: OrderPlaced, OrderConfirmed, OrderFailed, OrderNeedsAttention',
+  },
+  paymentEvents: {
+    name: 'payments.events',
+    partitions: 16,
+    retentionHours: 30 * HOURS_PER_DAY,
+    description: 'Payment outcomes: PaymentCaptured, PaymentDeclined, PaymentRefunded',
+  },
+  inventoryEvents: {
+    name: 'inventory.events',
+    partitions: 16,
+    retentionHours: 7 * HOURS_PER_DAY,
+    description: 'Stock outcomes: StockReserved, StockReservationFailed, StockReleased',
+  },
+  fulfillmentEvents: {
+    name: 'fulfillment.events',
+    partitions: 16,
+    retentionHours: 7 * HOURS_PER_DAY,
+    description: 'Shipments: ShipmentCreated',
+  },
+  notificationCommands: {
+    name: 'notifications.commands',
+    partitions: 8,
+    retentionHours: 3 * HOURS_PER_DAY,
+    description: 'Requests to send a customer e-mail: SendEmail',
+  },
+  inventoryCommands: {
+    name: 'inventory.commands',
+    partitions: 16,
+    retentionHours: 3 * HOURS_PER_DAY,
+    description: 'Saga commands for the inventory service: ReserveStock, ReleaseStock',
+  },
+  paymentCommands: {
+    name: 'payments.commands',
+    partitions: 16,
+    retentionHours: 3 * HOURS_PER_DAY,
+    description: 'Saga commands for the payment service: ChargeCard, RefundCharge',
+  },
+} as const satisfies Record<string, TopicSpec>;
+
+export type TopicKey = keyof typeof TOPICS;
+export type TopicName = (typeof TOPICS)[TopicKey]['name'];
+
+export const ALL_TOPICS: readonly TopicSpec[] = Object.values(TOPICS);
+
+/** Cluster-wide durability settings; the MSK configuration and the local broker both use them. */
+export const REPLICATION_FACTOR = 3;
+export const MIN_IN_SYNC_REPLICAS = 2;
+
+export function retentionMs(topic: TopicSpec): number {
+  return topic.retentionHours * 60 * 60 * 1000;
+}

@@ -1,0 +1,27 @@
+import { defineConfig } from 'vitest/config';
+
+// Projects mirror test/: fast unit and handler tests, infrastructure assertions on the synthesized
+// app, and integration tests against the real Kafka broker and DynamoDB Local the test command starts.
+export default defineConfig({
+  test: {
+    coverage: {
+      provider: 'v8',
+      include: ['lambdas/**/*.ts'],
+      reporter: ['text-summary', 'json-summary'],
+      thresholds: { lines: 90 },
+    },
+    projects: [
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/handlers/**/*.test.ts'] } },
+      { test: { name: 'infra', include: ['test/infra/**/*.test.ts'], testTimeout: 300_000, hookTimeout: 300_000 } },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
