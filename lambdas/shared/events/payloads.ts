@@ -14,7 +14,9 @@ export const minorUnitsSchema = z.number().int().nonnegative();
 export const orderLineSchema = z
   .object({ sku: skuSchema, quantity: z.number().int().min(1).max(100), unitPrice: minorUnitsSchema })
   .strict();
-export const stockLineSchema = z.object({ sku: skuSchema, quantity: z.number().int().min(1).max(100) }).strict();
+export const stockLineSchema = z
+  .object({ sku: skuSchema, quantity: z.number().int().min(1).max(100) })
+  .strict();
 
 export const shippingAddressSchema = z
   .object({
@@ -66,6 +68,12 @@ const orderConfirmedV1 = z
   })
   .strict();
 
+/**
+ * v2 carries the shipping address, so fulfilment needs no read of the orders table (event-carried
+ * state). Optional: v1 events (still in retention) are read without it.
+ */
+const orderConfirmedV2 = orderConfirmedV1.extend({ shippingAddress: shippingAddressSchema.optional() });
+
 const orderFailedV1 = z
   .object({
     customerId: z.string().min(1),
@@ -85,7 +93,9 @@ const orderNeedsAttentionV1 = z
   })
   .strict();
 
-const reserveStockV1 = z.object({ taskToken: taskTokenSchema, items: z.array(stockLineSchema).min(1).max(50) }).strict();
+const reserveStockV1 = z
+  .object({ taskToken: taskTokenSchema, items: z.array(stockLineSchema).min(1).max(50) })
+  .strict();
 const releaseStockV1 = reserveStockV1;
 
 const stockReservedV1 = z.object({ items: z.array(stockLineSchema).min(1).max(50) }).strict();
@@ -109,7 +119,12 @@ const refundChargeV1 = z
   .strict();
 
 const paymentCapturedV1 = z
-  .object({ customerId: z.string().min(1), paymentId: z.string().min(1), amount: minorUnitsSchema, currency: currencySchema })
+  .object({
+    customerId: z.string().min(1),
+    paymentId: z.string().min(1),
+    amount: minorUnitsSchema,
+    currency: currencySchema,
+  })
   .strict();
 const paymentDeclinedV1 = z
   .object({
@@ -144,7 +159,7 @@ const sendEmailV1 = z
  */
 export const MESSAGE_SCHEMAS = {
   OrderPlaced: { topic: 'orderEvents', versions: [orderPlacedV1, orderPlacedV2] },
-  OrderConfirmed: { topic: 'orderEvents', versions: [orderConfirmedV1] },
+  OrderConfirmed: { topic: 'orderEvents', versions: [orderConfirmedV1, orderConfirmedV2] },
   OrderFailed: { topic: 'orderEvents', versions: [orderFailedV1] },
   OrderNeedsAttention: { topic: 'orderEvents', versions: [orderNeedsAttentionV1] },
   ReserveStock: { topic: 'inventoryCommands', versions: [reserveStockV1] },
@@ -162,10 +177,18 @@ export const MESSAGE_SCHEMAS = {
 } as const;
 
 export type MessageType = keyof typeof MESSAGE_SCHEMAS;
-type Latest<T extends readonly z.ZodType[]> = T extends readonly [...unknown[], infer L extends z.ZodType] ? L : never;
+type Latest<T extends readonly z.ZodType[]> = T extends readonly [...unknown[], infer L extends z.ZodType]
+  ? L
+  : never;
 /** The payload type of the version publishers write (and consumers receive, after upcasting). */
 export type Payload<T extends MessageType> = z.output<Latest<(typeof MESSAGE_SCHEMAS)[T]['versions']>>;
 
 export function latestVersion(type: MessageType): number {
   return MESSAGE_SCHEMAS[type].versions.length;
 }
+
+/** Shapes shared by several payloads, for domain code that builds or reads them. */
+export type Currency = z.infer<typeof currencySchema>;
+export type OrderLine = z.infer<typeof orderLineSchema>;
+export type StockLine = z.infer<typeof stockLineSchema>;
+export type ShippingAddress = z.infer<typeof shippingAddressSchema>;

@@ -1,0 +1,34 @@
+/** Reading the runtime configuration (CONTRACTS.md, "Runtime environment variables"). */
+
+/** A variable the function cannot work without is missing or invalid; a deployment bug, not bad input. */
+export class MissingConfigurationError extends Error {
+  public constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'MissingConfigurationError';
+  }
+}
+
+export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
+  if (value === undefined || value.trim() === '') {
+    throw new MissingConfigurationError(`Environment variable ${name} is not set`);
+  }
+  return value;
+}
+
+/** A positive integer variable, or the fallback when unset. */
+export function positiveIntegerEnv(
+  name: string,
+  fallback: number,
+  env: NodeJS.ProcessEnv = process.env,
+): number {
+  const value = env[name];
+  if (value === undefined || value.trim() === '') return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0) {
+    throw new MissingConfigurationError(
+      `Environment variable ${name} must be a positive integer, got '${value}'`,
+    );
+  }
+  return parsed;
+}

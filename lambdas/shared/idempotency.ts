@@ -1,0 +1,102 @@
+/**
+ * Idempotent event processing for the Kafka consumers: every consumer sees duplicates eventually
+ * (producer retries, batch retries after a partial failure, replays). Built on
+ * `@aws-lambda-powertools/idempotency` with the DynamoDB table IDEMPOTENCY_TABLE_NAME.
+ *
+ * Key = `<keyPrefix>#<hash of eventId>`. The prefix is explicit (ConsumerSpec.idempotencyKeyPrefix)
+ * because the Powertools default prefix derives from the Lambda function name, which does not exist
+ * in the local mode: there all consumers would share keys and skip each other's events.
+ */
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyConfig,
+  makeIdempotent,
+} from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import type { Context } from 'aws-lambda';
+import { dynamoDbClient } from './aws/clients';
+import { positiveIntegerEnv, requireEnv } from './env';
+
+/** Anything carrying an envelope: a DecodedKafkaRecord or a DecodedMessage. */
+export interface HasEventId {
+  readonly envelope: { readonly eventId: string };
+}
+
+export interface IdempotentEventProcessor<TRecord extends HasEventId, TResult> {
+  (record: TRecord): Promise<TResult>;
+  /**
+   * Call once per invocation. The in-progress lock then expires with the invocation, so a
+   * timed-out attempt does not block the retry until the record's full expiry.
+   */
+  registerLambdaContext(context: Context): void;
+}
+
+export interface IdempotencyOptions {
+  /** @default a DynamoDBPersistenceLayer on IDEMPOTENCY_TABLE_NAME */
+  readonly persistenceStore?: BasePersistenceLayer;
+  /**
+   * How long an event id is remembered, in seconds; must exceed the mapping's retry horizon.
+   * @default IDEMPOTENCY_TTL_SECONDS, or 86400 (24 hours, the longest maxRecordAge of a consumer)
+   */
+  readonly expiresAfterSeconds?: number;
+}
+
+/** Another delivery of the same event is being processed right now; retry this record later. */
+export class EventInProgressError extends Error {
+  public constructor(
+    public readonly eventId: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(`Event ${eventId} is already being processed by another invocation`, { cause: options.cause });
+    this.name = 'EventInProgressError';
+  }
+}
+
+const DEFAULT_EXPIRY_SECONDS = 24 * 60 * 60;
+
+/**
+ * Wraps a record processor so that each eventId is processed at most once per consumer (key prefix).
+ * A duplicate returns the stored result of the first run without calling `process` again. The
+ * result must be JSON-serializable (it is stored); `undefined` is fine.
+ */
+export function makeEventProcessorIdempotent<TRecord extends HasEventId, TResult>(
+  keyPrefix: string,
+  process: (record: TRecord) => Promise<TResult>,
+  options: IdempotencyOptions = {},
+): IdempotentEventProcessor<TRecord, TResult> {
+  if (keyPrefix.trim() === '') {
+    throw new RangeError('An idempotency key prefix is required (one per consumer)');
+  }
+  const config = new IdempotencyConfig({
+    eventKeyJmesPath: 'envelope.eventId',
+    // A record without an event id must never be processed "once" by accident.
+    throwOnNoIdempotencyKey: true,
+    expiresAfterSeconds:
+      options.expiresAfterSeconds ?? positiveIntegerEnv('IDEMPOTENCY_TTL_SECONDS', DEFAULT_EXPIRY_SECONDS),
+  });
+  const persistenceStore =
+    options.persistenceStore ??
+    new DynamoDBPersistenceLayer({
+      tableName: requireEnv('IDEMPOTENCY_TABLE_NAME'),
+      awsSdkV3Client: dynamoDbClient(),
+    });
+  const idempotent = makeIdempotent(process, { persistenceStore, config, keyPrefix, dataIndexArgument: 0 });
+
+  const processor = async (record: TRecord): Promise<TResult> => {
+    try {
+      return await idempotent(record);
+    } catch (error) {
+      // A concurrent delivery of the same event holds the lock (e.g. a retry overlapping a slow
+      // first attempt, or two mappings during a rebalance). Skipping would lose the event if that
+      // attempt then fails, so the record fails as retryable; the retry finds the completed result.
+      if (error instanceof IdempotencyAlreadyInProgressError) {
+        throw new EventInProgressError(record.envelope.eventId, { cause: error });
+      }
+      throw error;
+    }
+  };
+  return Object.assign(processor, {
+    registerLambdaContext: (context: Context) => config.registerLambdaContext(context),
+  });
+}

@@ -1,0 +1,202 @@
+/**
+ * Processing of MSK event source mapping batches (Powertools batch has no Kafka processor).
+ *
+ * - Records of one partition run strictly in offset order; partitions run concurrently.
+ * - A handler error fails that record and every later record of the SAME partition, so Lambda
+ *   retries them in order; other partitions carry on.
+ * - Poison records (not JSON, unknown type or version, schema mismatch) can never succeed: they go
+ *   to the FailedRecordSink and count as handled, so one bad record cannot block its partition.
+ *
+ * The response is the Kafka partial batch response of the Lambda docs ("Configuring error handling
+ * controls for Kafka event sources", PartialBatchResponse):
+ * `{ batchItemFailures: [{ itemIdentifier: { 'topic-partition': 'orders.events-3', offset: 42 } }] }`.
+ * It needs `ReportBatchItemFailures` on the mapping.
+ */
+import type { MSKEvent, MSKRecord } from 'aws-lambda';
+import { type DecodedMessage, decodeJson, PoisonRecordError } from '../events/codec';
+import { countMetric, SHARED_METRICS, logger as sharedLogger } from '../observability';
+import type { FailedRecordSink } from '../ports/failed-record-sink';
+
+/** One record of an MSK batch, decoded and validated (payload upcast to the latest version). */
+export type DecodedKafkaRecord = DecodedMessage & {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  /** The record key as UTF-8 text (the orderId); undefined when the record has no key. */
+  readonly key: string | undefined;
+  /** Record headers as UTF-8 text; for a repeated header name the last value wins. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The record exactly as the event source mapping delivered it. */
+  readonly raw: MSKRecord;
+};
+
+export interface KafkaItemIdentifier {
+  readonly 'topic-partition': string;
+  readonly offset: number;
+}
+
+export interface KafkaBatchResponse {
+  readonly batchItemFailures: { readonly itemIdentifier: KafkaItemIdentifier }[];
+}
+
+/** The minimal logger surface used here; the Powertools logger satisfies it. */
+export interface BatchLogger {
+  warn(message: string, ...extra: unknown[]): void;
+  error(message: string, ...extra: unknown[]): void;
+}
+
+export interface ProcessKafkaBatchOptions {
+  /** Where poison records go (the consumer's on-failure queue). */
+  readonly failedRecordSink: FailedRecordSink;
+  /** Name of the consumer, written on failed records. @default POWERTOOLS_SERVICE_NAME */
+  readonly consumer?: string;
+  /** @default the shared Powertools logger */
+  readonly logger?: BatchLogger;
+  /** Called once per poison record, after the PoisonRecords metric was counted. @default nothing */
+  readonly onPoisonRecord?: (error: PoisonRecordError, record: MSKRecord) => void;
+  /** Clock for `failedAt`. @default () => new Date() */
+  readonly now?: () => Date;
+}
+
+export type KafkaRecordHandler = (record: DecodedKafkaRecord) => Promise<void>;
+
+/** Text of a base64 field; MSK sends key and value base64-encoded. */
+export function decodeBase64(value: string | undefined | null): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  return Buffer.from(value, 'base64').toString('utf8');
+}
+
+/** MSK headers arrive as `[{ name: [byte, ...] }]`. */
+export function decodeHeaders(headers: MSKRecord['headers'] | undefined): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const header of headers ?? []) {
+    for (const [name, bytes] of Object.entries(header)) {
+      result[name] = Buffer.from(bytes).toString('utf8');
+    }
+  }
+  return result;
+}
+
+/** Decodes one MSK record; throws a PoisonRecordError when it can never be processed. */
+export function decodeKafkaRecord(record: MSKRecord): DecodedKafkaRecord {
+  const value = decodeBase64(record.value) ?? '';
+  const message = decodeJson(value);
+  return {
+    ...message,
+    topic: record.topic,
+    partition: record.partition,
+    offset: Number(record.offset),
+    key: decodeBase64(record.key) || undefined,
+    headers: decodeHeaders(record.headers),
+    raw: record,
+  };
+}
+
+export function itemIdentifierOf(
+  record: Pick<MSKRecord, 'topic' | 'partition' | 'offset'>,
+): KafkaItemIdentifier {
+  return { 'topic-partition': `${record.topic}-${record.partition}`, offset: Number(record.offset) };
+}
+
+export async function processKafkaBatch(
+  event: MSKEvent,
+  handleRecord: KafkaRecordHandler,
+  options: ProcessKafkaBatchOptions,
+): Promise<KafkaBatchResponse> {
+  const partitions = groupByPartition(event);
+  const results = await Promise.all(
+    partitions.map((records) => processPartition(records, handleRecord, options)),
+  );
+  return { batchItemFailures: results.flat().map((itemIdentifier) => ({ itemIdentifier })) };
+}
+
+/** Records grouped per topic-partition, each group sorted by offset. */
+function groupByPartition(event: MSKEvent): MSKRecord[][] {
+  const groups = new Map<string, MSKRecord[]>();
+  for (const records of Object.values(event.records ?? {})) {
+    for (const record of records) {
+      const id = `${record.topic}-${record.partition}`;
+      const group = groups.get(id) ?? [];
+      group.push(record);
+      groups.set(id, group);
+    }
+  }
+  return [...groups.values()].map((group) => group.sort((a, b) => Number(a.offset) - Number(b.offset)));
+}
+
+/** Returns the identifiers of the failed records: the first failure and everything after it. */
+async function processPartition(
+  records: readonly MSKRecord[],
+  handleRecord: KafkaRecordHandler,
+  options: ProcessKafkaBatchOptions,
+): Promise<KafkaItemIdentifier[]> {
+  for (const [index, record] of records.entries()) {
+    try {
+      await processRecord(record, handleRecord, options);
+    } catch (error) {
+      countMetric(SHARED_METRICS.failedRecords, records.length - index);
+      (options.logger ?? sharedLogger).error(
+        'Kafka record failed; it and the later records of its partition will be retried',
+        {
+          topic: record.topic,
+          partition: record.partition,
+          offset: record.offset,
+          retried: records.length - index,
+          error,
+        },
+      );
+      return records.slice(index).map(itemIdentifierOf);
+    }
+  }
+  return [];
+}
+
+async function processRecord(
+  record: MSKRecord,
+  handleRecord: KafkaRecordHandler,
+  options: ProcessKafkaBatchOptions,
+): Promise<void> {
+  let decoded: DecodedKafkaRecord;
+  try {
+    decoded = decodeKafkaRecord(record);
+  } catch (error) {
+    if (!(error instanceof PoisonRecordError)) throw error;
+    await divertPoisonRecord(record, error, options);
+    return;
+  }
+  try {
+    await handleRecord(decoded);
+  } catch (error) {
+    // A handler may also find out that a record can never succeed (e.g. a reference to nothing).
+    if (!(error instanceof PoisonRecordError)) throw error;
+    await divertPoisonRecord(record, error, options);
+  }
+}
+
+/** Throws if the sink fails, so the record is retried rather than lost. */
+async function divertPoisonRecord(
+  record: MSKRecord,
+  error: PoisonRecordError,
+  options: ProcessKafkaBatchOptions,
+): Promise<void> {
+  (options.logger ?? sharedLogger).warn('Poison Kafka record sent to the failure queue', {
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    reason: error.reason,
+    error: error.message,
+  });
+  await options.failedRecordSink.send({
+    consumer: options.consumer ?? process.env.POWERTOOLS_SERVICE_NAME ?? 'unknown',
+    topic: record.topic,
+    partition: record.partition,
+    offset: Number(record.offset),
+    key: decodeBase64(record.key) || undefined,
+    value: record.value,
+    reason: error.reason,
+    error: error.message,
+    failedAt: (options.now?.() ?? new Date()).toISOString(),
+  });
+  countMetric(SHARED_METRICS.poisonRecords);
+  options.onPoisonRecord?.(error, record);
+}

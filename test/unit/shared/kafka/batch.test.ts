@@ -1,0 +1,382 @@
+import { describe, expect, it, vi } from 'vitest';
+import { PoisonRecordError } from '../../../../lambdas/shared/events/codec';
+import {
+  type DecodedKafkaRecord,
+  decodeHeaders,
+  decodeKafkaRecord,
+  processKafkaBatch,
+} from '../../../../lambdas/shared/kafka/batch';
+import { logger, MetricUnit, metrics } from '../../../../lambdas/shared/observability';
+import { InMemoryFailedRecordSink } from '../../../fixtures/in-memory-event-publisher';
+import {
+  exampleEvent,
+  mskEvent,
+  mskRecord,
+  ORDER_ID,
+  rawMskRecord,
+  TRACE_HEADER,
+} from '../../../fixtures/msk';
+
+const ORDERS = 'orders.events';
+/** Failures are expected in these tests; their logging is asserted where it matters. */
+const quiet = { warn: () => undefined, error: () => undefined };
+
+function failureIds(response: Awaited<ReturnType<typeof processKafkaBatch>>): string[] {
+  return response.batchItemFailures.map(
+    (f) => `${f.itemIdentifier['topic-partition']}@${f.itemIdentifier.offset}`,
+  );
+}
+
+function confirmedOn(partition: number) {
+  return { envelope: exampleEvent('OrderConfirmed'), options: { partition } };
+}
+
+describe('decodeKafkaRecord', () => {
+  it('decodes key, headers and value of an MSK record', () => {
+    // Prepare
+    const envelope = exampleEvent('OrderPlaced');
+    const record = mskRecord(envelope, { partition: 7, offset: 42 });
+
+    // Act
+    const decoded = decodeKafkaRecord(record);
+
+    // Assess
+    expect(decoded).toMatchObject({
+      topic: ORDERS,
+      partition: 7,
+      offset: 42,
+      key: ORDER_ID,
+      type: 'OrderPlaced',
+    });
+    expect(decoded.headers).toEqual({
+      'x-amzn-trace-id': TRACE_HEADER,
+      'correlation-id': envelope.correlationId,
+      'event-type': 'OrderPlaced',
+      'event-version': '2',
+    });
+    expect(decoded.envelope).toEqual(envelope);
+    expect(decoded.raw).toBe(record);
+  });
+
+  it('reads a record without key or headers', () => {
+    // Prepare
+    const record = mskRecord(exampleEvent('StockReserved'), { key: null });
+    const withoutHeaders = { ...record, headers: undefined } as unknown as typeof record;
+
+    // Act
+    const decoded = decodeKafkaRecord(withoutHeaders);
+
+    // Assess
+    expect(decoded.key).toBeUndefined();
+    expect(decoded.headers).toEqual({});
+  });
+
+  it('keeps the last value of a repeated header', () => {
+    // Act
+    const headers = decodeHeaders([{ a: [49] }, { a: [50] }, { b: [] }]);
+
+    // Assess
+    expect(headers).toEqual({ a: '2', b: '' });
+  });
+});
+
+describe('processKafkaBatch', () => {
+  it('processes every record and reports no failure', async () => {
+    // Prepare
+    const event = mskEvent([confirmedOn(0), confirmedOn(1), confirmedOn(0)]);
+    const seen: DecodedKafkaRecord[] = [];
+
+    // Act
+    const response = await processKafkaBatch(event, async (record) => void seen.push(record), {
+      failedRecordSink: new InMemoryFailedRecordSink(),
+      logger: quiet,
+    });
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(seen).toHaveLength(3);
+  });
+
+  it('processes the records of one partition strictly in offset order, one at a time', async () => {
+    // Prepare: offsets deliberately out of order in the payload
+    const event = mskEvent([
+      mskRecord(exampleEvent('OrderPlaced'), { offset: 12 }),
+      mskRecord(exampleEvent('StockReserved'), { topic: ORDERS, offset: 10 }),
+      mskRecord(exampleEvent('OrderConfirmed'), { offset: 11 }),
+    ]);
+    const order: number[] = [];
+    let running = 0;
+
+    // Act
+    await processKafkaBatch(
+      event,
+      async (record) => {
+        running += 1;
+        expect(running).toBe(1);
+        await new Promise((resolve) => setTimeout(resolve, 13 - record.offset));
+        order.push(record.offset);
+        running -= 1;
+      },
+      { failedRecordSink: new InMemoryFailedRecordSink(), logger: quiet },
+    );
+
+    // Assess
+    expect(order).toEqual([10, 11, 12]);
+  });
+
+  it('runs partitions concurrently', async () => {
+    // Prepare
+    const event = mskEvent([confirmedOn(0), confirmedOn(1), confirmedOn(2)]);
+    let running = 0;
+    let maxRunning = 0;
+
+    // Act
+    await processKafkaBatch(
+      event,
+      async () => {
+        running += 1;
+        maxRunning = Math.max(maxRunning, running);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        running -= 1;
+      },
+      { failedRecordSink: new InMemoryFailedRecordSink(), logger: quiet },
+    );
+
+    // Assess
+    expect(maxRunning).toBe(3);
+  });
+
+  it('fails record N and every later record of its partition only, in the AWS Kafka response shape', async () => {
+    // Prepare: partition 0 offsets 100..103, partition 1 offsets 100..101
+    const event = mskEvent([
+      confirmedOn(0),
+      confirmedOn(0),
+      confirmedOn(1),
+      confirmedOn(0),
+      confirmedOn(1),
+      confirmedOn(0),
+    ]);
+    const processed: string[] = [];
+
+    // Act
+    const response = await processKafkaBatch(
+      event,
+      async (record) => {
+        if (record.partition === 0 && record.offset === 101) throw new Error('DynamoDB throttled');
+        processed.push(`${record.partition}@${record.offset}`);
+      },
+      { failedRecordSink: new InMemoryFailedRecordSink(), logger: quiet },
+    );
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([
+      { itemIdentifier: { 'topic-partition': `${ORDERS}-0`, offset: 101 } },
+      { itemIdentifier: { 'topic-partition': `${ORDERS}-0`, offset: 102 } },
+      { itemIdentifier: { 'topic-partition': `${ORDERS}-0`, offset: 103 } },
+    ]);
+    expect(processed).toEqual(['0@100', '1@100', '1@101']);
+  });
+
+  it('keeps partitions of different topics apart even with the same partition number', async () => {
+    // Prepare
+    const event = mskEvent([
+      { envelope: exampleEvent('OrderConfirmed') },
+      { envelope: exampleEvent('PaymentCaptured') },
+    ]);
+
+    // Act
+    const response = await processKafkaBatch(
+      event,
+      async (record) => {
+        if (record.type === 'OrderConfirmed') throw new Error('boom');
+      },
+      { failedRecordSink: new InMemoryFailedRecordSink(), logger: quiet },
+    );
+
+    // Assess
+    expect(failureIds(response)).toEqual([`${ORDERS}-0@100`]);
+  });
+
+  it.each([
+    ['not JSON', 'not json', 'INVALID_ENVELOPE'],
+    [
+      'an unknown type',
+      JSON.stringify({ ...exampleEvent('OrderConfirmed'), eventType: 'OrderLost' }),
+      'UNKNOWN_MESSAGE_TYPE',
+    ],
+    [
+      'a future version',
+      JSON.stringify({ ...exampleEvent('OrderConfirmed'), eventVersion: 9 }),
+      'UNSUPPORTED_MESSAGE_VERSION',
+    ],
+    [
+      'a schema mismatch',
+      JSON.stringify({ ...exampleEvent('OrderConfirmed'), data: { total: 'ten' } }),
+      'INVALID_MESSAGE',
+    ],
+  ])(
+    'diverts %s to the sink, keeps the partition flowing and does not retry it',
+    async (_label, value, reason) => {
+      // Prepare
+      const event = mskEvent([
+        { envelope: exampleEvent('OrderPlaced') },
+        { value, options: { topic: ORDERS, key: ORDER_ID } },
+        { envelope: exampleEvent('OrderConfirmed') },
+      ]);
+      const sink = new InMemoryFailedRecordSink();
+      const onPoisonRecord = vi.fn();
+      const logger = { warn: vi.fn(), error: vi.fn() };
+      const handled: number[] = [];
+
+      // Act
+      const response = await processKafkaBatch(event, async (record) => void handled.push(record.offset), {
+        failedRecordSink: sink,
+        consumer: 'analytics',
+        logger,
+        onPoisonRecord,
+        now: () => new Date('2026-11-24T21:00:00.000Z'),
+      });
+
+      // Assess
+      expect(response.batchItemFailures).toEqual([]);
+      expect(handled).toEqual([100, 102]);
+      expect(sink.records).toEqual([
+        {
+          consumer: 'analytics',
+          topic: ORDERS,
+          partition: 0,
+          offset: 101,
+          key: ORDER_ID,
+          value: Buffer.from(value).toString('base64'),
+          reason,
+          error: expect.any(String),
+          failedAt: '2026-11-24T21:00:00.000Z',
+        },
+      ]);
+      expect(onPoisonRecord).toHaveBeenCalledOnce();
+      expect(logger.warn).toHaveBeenCalledOnce();
+    },
+  );
+
+  it('diverts a record the handler declares poison', async () => {
+    // Prepare
+    const event = mskEvent([{ envelope: exampleEvent('OrderConfirmed') }]);
+    const sink = new InMemoryFailedRecordSink();
+
+    // Act
+    const response = await processKafkaBatch(
+      event,
+      async () => {
+        throw new PoisonRecordError('order belongs to nobody', { reason: 'ORPHAN_EVENT' });
+      },
+      { failedRecordSink: sink, logger: quiet },
+    );
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(sink.records.map((r) => r.reason)).toEqual(['ORPHAN_EVENT']);
+  });
+
+  it('retries a poison record when the sink is down, so nothing is lost', async () => {
+    // Prepare
+    const event = mskEvent([
+      { value: '{', options: { topic: ORDERS } },
+      { envelope: exampleEvent('OrderConfirmed') },
+    ]);
+    const sink = new InMemoryFailedRecordSink();
+    sink.failWith = new Error('SQS unavailable');
+    const logger = { warn: vi.fn(), error: vi.fn() };
+
+    // Act
+    const response = await processKafkaBatch(event, async () => undefined, {
+      failedRecordSink: sink,
+      logger,
+    });
+
+    // Assess
+    expect(failureIds(response)).toEqual([`${ORDERS}-0@100`, `${ORDERS}-0@101`]);
+    expect(logger.error).toHaveBeenCalledOnce();
+  });
+
+  it('names the consumer after the service when none is given', async () => {
+    // Prepare
+    vi.stubEnv('POWERTOOLS_SERVICE_NAME', 'loyalty');
+    const sink = new InMemoryFailedRecordSink();
+
+    // Act
+    await processKafkaBatch(mskEvent([{ value: 'x', options: { topic: ORDERS } }]), async () => undefined, {
+      failedRecordSink: sink,
+      logger: quiet,
+    });
+
+    // Assess
+    expect(sink.records[0]?.consumer).toBe('loyalty');
+    expect(sink.records[0]?.key).toBeUndefined();
+    vi.unstubAllEnvs();
+  });
+
+  it('answers an empty batch with no failures', async () => {
+    // Prepare
+    const event = mskEvent([]);
+
+    // Act
+    const response = await processKafkaBatch(event, async () => undefined, {
+      failedRecordSink: new InMemoryFailedRecordSink(),
+      logger: quiet,
+    });
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+  });
+
+  it('reads offsets that arrive as strings', async () => {
+    // Prepare: some pollers (and JSON round trips of 64-bit offsets) give strings
+    const record = {
+      ...rawMskRecord(JSON.stringify(exampleEvent('OrderConfirmed')), { topic: ORDERS }),
+      offset: '7',
+    };
+    const event = mskEvent([record as unknown as ReturnType<typeof rawMskRecord>]);
+
+    // Act
+    const response = await processKafkaBatch(
+      event,
+      async () => {
+        throw new Error('fail');
+      },
+      { failedRecordSink: new InMemoryFailedRecordSink(), logger: quiet },
+    );
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([
+      { itemIdentifier: { 'topic-partition': `${ORDERS}-0`, offset: 7 } },
+    ]);
+  });
+
+  it('counts poison and failed records and logs them with the shared logger by default', async () => {
+    // Prepare
+    const addMetric = vi.spyOn(metrics, 'addMetric').mockImplementation(() => metrics);
+    const warn = vi.spyOn(logger, 'warn').mockImplementation(() => undefined);
+    const error = vi.spyOn(logger, 'error').mockImplementation(() => undefined);
+    const event = mskEvent([
+      { value: 'not json', options: { topic: ORDERS } },
+      { envelope: exampleEvent('OrderConfirmed') },
+      { envelope: exampleEvent('OrderConfirmed') },
+    ]);
+
+    // Act
+    await processKafkaBatch(
+      event,
+      async () => {
+        throw new Error('down');
+      },
+      { failedRecordSink: new InMemoryFailedRecordSink() },
+    );
+
+    // Assess
+    expect(addMetric).toHaveBeenCalledWith('PoisonRecords', MetricUnit.Count, 1);
+    expect(addMetric).toHaveBeenCalledWith('FailedRecords', MetricUnit.Count, 2);
+    expect(warn).toHaveBeenCalledOnce();
+    expect(error).toHaveBeenCalledOnce();
+    vi.restoreAllMocks();
+  });
+});

@@ -1,0 +1,284 @@
+import { GetBootstrapBrokersCommand } from '@aws-sdk/client-kafka';
+import type { Producer } from 'kafkajs';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { MissingConfigurationError } from '../../../../lambdas/shared/env';
+import { EventPublishError } from '../../../../lambdas/shared/ports/event-publisher';
+import { exampleEvent, ORDER_ID, TRACE_HEADER } from '../../../fixtures/msk';
+
+// kafkajs and the MSK signer are mocked at the module boundary: no broker, no network.
+const kafkaMock = vi.hoisted(() => {
+  const producer = {
+    connect: vi.fn(async () => undefined),
+    disconnect: vi.fn(async () => undefined),
+    sendBatch: vi.fn(async () => []),
+  };
+  return { producer, Kafka: vi.fn(), producerFactory: vi.fn(() => producer) };
+});
+vi.mock('kafkajs', () => ({
+  Kafka: kafkaMock.Kafka.mockImplementation(function Kafka() {
+    return { producer: kafkaMock.producerFactory };
+  }),
+  Partitioners: { DefaultPartitioner: 'default-partitioner' },
+  CompressionTypes: { None: 0, GZIP: 1 },
+}));
+const signerMock = vi.hoisted(() => ({
+  generateAuthToken: vi.fn(async () => ({ token: 'signed-token', expiryTime: 0 })),
+}));
+vi.mock('aws-msk-iam-sasl-signer-js', () => signerMock);
+
+const {
+  createProducer,
+  disconnectSharedKafkaProducer,
+  eventPublisherFromEnvironment,
+  KafkaEventPublisher,
+  recordHeaders,
+  resolveKafkaConnection,
+  sharedKafkaProducer,
+} = await import('../../../../lambdas/shared/kafka/producer');
+
+const connectedProducer = async () => kafkaMock.producer as unknown as Producer;
+
+beforeEach(() => {
+  vi.clearAllMocks();
+});
+afterEach(async () => {
+  await disconnectSharedKafkaProducer();
+  vi.unstubAllEnvs();
+});
+
+describe('KafkaEventPublisher', () => {
+  it('sends records keyed by orderId with the contract headers, acks all, grouped by topic', async () => {
+    // Prepare
+    const placed = exampleEvent('OrderPlaced');
+    const reserve = exampleEvent('ReserveStock');
+    const confirmed = exampleEvent('OrderConfirmed', { orderId: '9a0e7c1d-2b3f-4a5e-8c6d-7e8f9a0b1c2d' });
+    const publisher = new KafkaEventPublisher(connectedProducer);
+
+    // Act
+    await publisher.publish([placed, reserve, confirmed], { traceHeader: TRACE_HEADER });
+
+    // Assess
+    expect(kafkaMock.producer.sendBatch).toHaveBeenCalledOnce();
+    expect(kafkaMock.producer.sendBatch).toHaveBeenCalledWith({
+      acks: -1,
+      compression: 0,
+      topicMessages: [
+        {
+          topic: 'orders.events',
+          messages: [
+            {
+              key: ORDER_ID,
+              value: JSON.stringify(placed),
+              timestamp: String(Date.parse(placed.timestamp)),
+              headers: {
+                'x-amzn-trace-id': TRACE_HEADER,
+                'correlation-id': placed.correlationId,
+                'event-type': 'OrderPlaced',
+                'event-version': '2',
+              },
+            },
+            expect.objectContaining({ key: '9a0e7c1d-2b3f-4a5e-8c6d-7e8f9a0b1c2d' }),
+          ],
+        },
+        { topic: 'inventory.commands', messages: [expect.objectContaining({ key: ORDER_ID })] },
+      ],
+    });
+  });
+
+  it('carries on the Lambda trace header when none is given', async () => {
+    // Prepare
+    vi.stubEnv('_X_AMZN_TRACE_ID', 'Root=1-lambda');
+    const publisher = new KafkaEventPublisher(connectedProducer);
+
+    // Act
+    await publisher.publish([exampleEvent('StockReserved')]);
+
+    // Assess
+    const batch = kafkaMock.producer.sendBatch.mock.calls[0] as unknown as [
+      { topicMessages: { messages: { headers: Record<string, string> }[] }[] },
+    ];
+    expect(batch[0].topicMessages[0]?.messages[0]?.headers['x-amzn-trace-id']).toBe('Root=1-lambda');
+  });
+
+  it('leaves the trace header out when there is no trace', () => {
+    // Prepare
+    const envelope = exampleEvent('StockReserved');
+
+    // Act
+    const headers = recordHeaders(envelope, undefined);
+
+    // Assess
+    expect(headers).toEqual({
+      'correlation-id': envelope.correlationId,
+      'event-type': 'StockReserved',
+      'event-version': '1',
+    });
+  });
+
+  it('does nothing for an empty list', async () => {
+    // Prepare
+    const producer = vi.fn(connectedProducer);
+    const publisher = new KafkaEventPublisher(producer);
+
+    // Act
+    await publisher.publish([]);
+
+    // Assess
+    expect(producer).not.toHaveBeenCalled();
+  });
+
+  it('refuses an envelope of an unknown type before sending anything', async () => {
+    // Prepare
+    const publisher = new KafkaEventPublisher(connectedProducer);
+    const envelope = { ...exampleEvent('StockReserved'), eventType: 'Mystery' };
+
+    // Act
+    const publish = publisher.publish([envelope]);
+
+    // Assess
+    await expect(publish).rejects.toThrow(EventPublishError);
+    expect(kafkaMock.producer.sendBatch).not.toHaveBeenCalled();
+  });
+
+  it('wraps a broker failure in EventPublishError with the cause', async () => {
+    // Prepare
+    const brokerError = new Error('NOT_ENOUGH_REPLICAS');
+    kafkaMock.producer.sendBatch.mockRejectedValueOnce(brokerError);
+    const publisher = new KafkaEventPublisher(connectedProducer);
+
+    // Act
+    const error = await publisher.publish([exampleEvent('StockReserved')]).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(EventPublishError);
+    expect((error as Error).cause).toBe(brokerError);
+    expect((error as Error).name).toBe('EventPublishError');
+  });
+});
+
+describe('createProducer', () => {
+  it('configures an idempotent producer with one request in flight and no topic auto-creation', () => {
+    // Act
+    createProducer({ brokers: ['127.0.0.1:9092'], ssl: false }, 'checkout');
+
+    // Assess
+    expect(kafkaMock.Kafka).toHaveBeenCalledWith({
+      clientId: 'checkout',
+      brokers: ['127.0.0.1:9092'],
+      ssl: false,
+    });
+    expect(kafkaMock.producerFactory).toHaveBeenCalledWith({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: 'default-partitioner',
+    });
+  });
+});
+
+describe('resolveKafkaConnection', () => {
+  it('uses KAFKA_BROKERS in plaintext when set', async () => {
+    // Prepare
+    const client = { send: vi.fn() };
+
+    // Act
+    const connection = await resolveKafkaConnection(
+      { KAFKA_BROKERS: '127.0.0.1:9092, 127.0.0.1:9093,' },
+      client,
+    );
+
+    // Assess
+    expect(connection).toEqual({ brokers: ['127.0.0.1:9092', '127.0.0.1:9093'], ssl: false });
+    expect(client.send).not.toHaveBeenCalled();
+  });
+
+  it('asks MSK for the IAM bootstrap brokers and signs with the function role', async () => {
+    // Prepare
+    vi.stubEnv('AWS_REGION', 'eu-central-1');
+    const clusterArn = 'arn:aws:kafka:eu-central-1:123456789012:cluster/orders/abc';
+    const client = {
+      send: vi.fn(async () => ({ BootstrapBrokerStringSaslIam: 'b-1.msk:9098,b-2.msk:9098' })),
+    };
+
+    // Act
+    const connection = await resolveKafkaConnection({ MSK_CLUSTER_ARN: clusterArn }, client);
+    const sasl = connection.sasl as {
+      mechanism: string;
+      oauthBearerProvider: () => Promise<{ value: string }>;
+    };
+    const token = await sasl.oauthBearerProvider();
+
+    // Assess
+    const command = client.send.mock.calls[0] as unknown as [GetBootstrapBrokersCommand];
+    expect(command[0]).toBeInstanceOf(GetBootstrapBrokersCommand);
+    expect(command[0].input).toEqual({ ClusterArn: clusterArn });
+    expect(connection.brokers).toEqual(['b-1.msk:9098', 'b-2.msk:9098']);
+    expect(connection.ssl).toBe(true);
+    expect(sasl.mechanism).toBe('oauthbearer');
+    expect(token).toEqual({ value: 'signed-token' });
+    expect(signerMock.generateAuthToken).toHaveBeenCalledWith({ region: 'eu-central-1' });
+  });
+
+  it('fails clearly when the cluster has no IAM brokers', async () => {
+    // Prepare
+    const client = { send: vi.fn(async () => ({})) };
+
+    // Act
+    const resolve = resolveKafkaConnection({ MSK_CLUSTER_ARN: 'arn:aws:kafka:x' }, client);
+
+    // Assess
+    await expect(resolve).rejects.toThrow(MissingConfigurationError);
+  });
+
+  it('fails clearly when neither brokers nor cluster are configured', async () => {
+    // Act
+    const resolve = resolveKafkaConnection({}, { send: vi.fn() });
+
+    // Assess
+    await expect(resolve).rejects.toThrow('Neither KAFKA_BROKERS nor MSK_CLUSTER_ARN is set');
+  });
+});
+
+describe('sharedKafkaProducer', () => {
+  it('connects once per container and reuses the producer', async () => {
+    // Prepare
+    vi.stubEnv('KAFKA_BROKERS', '127.0.0.1:9092');
+
+    // Act
+    const first = await sharedKafkaProducer();
+    const second = await sharedKafkaProducer();
+    await eventPublisherFromEnvironment().publish([exampleEvent('StockReserved')]);
+
+    // Assess
+    expect(first).toBe(second);
+    expect(kafkaMock.producer.connect).toHaveBeenCalledOnce();
+    expect(kafkaMock.producer.sendBatch).toHaveBeenCalledOnce();
+  });
+
+  it('tries again after a failed connection', async () => {
+    // Prepare
+    vi.stubEnv('KAFKA_BROKERS', '127.0.0.1:9092');
+    kafkaMock.producer.connect.mockRejectedValueOnce(new Error('ECONNREFUSED'));
+
+    // Act
+    const failed = await sharedKafkaProducer().catch((e: unknown) => e);
+    const retried = await sharedKafkaProducer();
+
+    // Assess
+    expect(failed).toBeInstanceOf(Error);
+    expect(retried).toBe(kafkaMock.producer);
+    expect(kafkaMock.producer.connect).toHaveBeenCalledTimes(2);
+  });
+
+  it('disconnects the shared producer', async () => {
+    // Prepare
+    vi.stubEnv('KAFKA_BROKERS', '127.0.0.1:9092');
+    await sharedKafkaProducer();
+
+    // Act
+    await disconnectSharedKafkaProducer();
+
+    // Assess
+    expect(kafkaMock.producer.disconnect).toHaveBeenCalledOnce();
+  });
+});
