@@ -24,9 +24,7 @@ export const placeOrderRequestSchema = z
       .min(1)
       .max(MAX_ORDER_LINES),
     currency: currencySchema,
-    payment: z
-      .object({ token: z.string().regex(/^tok_[A-Za-z0-9_]{1,64}$/) })
-      .strict(),
+    payment: z.object({ token: z.string().regex(/^tok_[A-Za-z0-9_]{1,64}$/) }).strict(),
     email: z.email().max(254),
     shippingAddress: shippingAddressSchema,
   })

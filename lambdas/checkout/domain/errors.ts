@@ -1,0 +1,62 @@
+/**
+ * Checkout's typed errors. The HTTP handlers map each one once to a response; use cases never
+ * speak HTTP.
+ */
+
+/** One problem with the request, pointing at the offending field (`items[0].sku`) if there is one. */
+export interface RequestProblem {
+  readonly field?: string;
+  readonly message: string;
+}
+
+/** A stable code per kind of bad input; the API returns it as `error.code`. */
+export type InvalidRequestCode = 'VALIDATION_ERROR' | 'INVALID_JSON' | 'PAYLOAD_TOO_LARGE' | 'UNKNOWN_SKU';
+
+/** The request cannot be accepted as sent (400). */
+export class InvalidOrderRequestError extends Error {
+  public readonly details: readonly RequestProblem[];
+  public readonly code: InvalidRequestCode;
+
+  public constructor(
+    message: string,
+    options: { details?: readonly RequestProblem[]; code?: InvalidRequestCode; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = 'InvalidOrderRequestError';
+    this.details = options.details ?? [];
+    this.code = options.code ?? 'VALIDATION_ERROR';
+  }
+}
+
+/** No authenticated customer on the request (401). */
+export class CustomerNotAuthenticatedError extends Error {
+  public constructor(message = 'A valid bearer token is required', options: { cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'CustomerNotAuthenticatedError';
+  }
+}
+
+/** The Idempotency-Key was already used for a different request body (409). */
+export class IdempotencyKeyConflictError extends Error {
+  public constructor(
+    public readonly orderId: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(
+      'This Idempotency-Key was already used for a different order request; send a new key to place a new order',
+      { cause: options.cause },
+    );
+    this.name = 'IdempotencyKeyConflictError';
+  }
+}
+
+/** The order does not exist or belongs to another customer; both look the same to the caller (404). */
+export class OrderNotFoundError extends Error {
+  public constructor(
+    public readonly orderId: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(`Order ${orderId} was not found`, { cause: options.cause });
+    this.name = 'OrderNotFoundError';
+  }
+}

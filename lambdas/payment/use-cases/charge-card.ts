@@ -1,0 +1,192 @@
+/**
+ * chargeCard: the payment side of the saga's ProcessPayment step.
+ *
+ * Exactly once: a CHARGE entry in the ledger (conditional put) and the order id as the processor's
+ * idempotency key. A repeated command for a charged order answers success again without charging.
+ *
+ * Transient processor failures are retried here first, a few times with a short backoff (cheap,
+ * no extra Kafka round trip, well inside the 10 s step timeout); if they persist the step is
+ * answered TransientFailure and the state machine's Retry takes over. Either way the partition
+ * keeps moving: the handler never waits longer than the short backoff.
+ */
+
+import type { Currency } from '../../checkout/domain/order';
+import { type CallbackOutcome, type SagaCallback, TASK_ERRORS } from '../../saga/ports/saga-callback';
+import { createEvent } from '../../shared/events/codec';
+import type { EventPublisher, PublishContext } from '../../shared/ports/event-publisher';
+import type { PaymentLedger } from '../ports/payment-ledger';
+import type { PaymentProvider } from '../ports/payment-provider';
+
+export interface PaymentDependencies {
+  readonly ledger: PaymentLedger;
+  readonly provider: PaymentProvider;
+  readonly callback: SagaCallback;
+  readonly publisher: EventPublisher;
+  readonly publishContext?: PublishContext;
+  readonly now?: () => Date;
+  /** Waits between in-handler attempts. */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Processor calls per command before answering TransientFailure. @default 3 */
+  readonly maxAttempts?: number;
+  /** Backoff before attempt n+1 is `backoffMs * 2^(n-1)`. @default 50 */
+  readonly backoffMs?: number;
+}
+
+export interface ChargeCardCommand {
+  readonly orderId: string;
+  readonly correlationId: string;
+  readonly taskToken: string;
+  readonly customerId: string;
+  readonly amount: number;
+  readonly currency: Currency;
+  readonly paymentToken: string;
+}
+
+export type ChargeCardResult = {
+  readonly outcome: 'CHARGED' | 'ALREADY_CHARGED' | 'DECLINED' | 'VOIDED' | 'NO_ANSWER' | 'TRANSIENT_FAILURE';
+  /** Undefined when the processor never answered, so neither did the service. */
+  readonly callback?: CallbackOutcome;
+  readonly attempts: number;
+};
+
+/** A ledger or processor call failed for infrastructure reasons; answered as TransientFailure. */
+export class PaymentInfrastructureError extends Error {
+  public constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'PaymentInfrastructureError';
+  }
+}
+
+export async function chargeCard(
+  command: ChargeCardCommand,
+  deps: PaymentDependencies,
+): Promise<ChargeCardResult> {
+  try {
+    return await charge(command, deps);
+  } catch (error) {
+    if (!(error instanceof PaymentInfrastructureError)) throw error;
+    const callback = await deps.callback.fail(command.taskToken, TASK_ERRORS.transientFailure, error.message);
+    return { outcome: 'TRANSIENT_FAILURE', callback, attempts: 0 };
+  }
+}
+
+async function charge(command: ChargeCardCommand, deps: PaymentDependencies): Promise<ChargeCardResult> {
+  const { orderId, taskToken } = command;
+  const now = () => (deps.now?.() ?? new Date()).toISOString();
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const maxAttempts = deps.maxAttempts ?? 3;
+  const backoffMs = deps.backoffMs ?? 50;
+
+  const existing = await infra('read the charge', () => deps.ledger.getCharge(orderId));
+  if (existing !== undefined) {
+    // Published again: the first attempt may have failed between the ledger write and the publish.
+    await publishCaptured(command, existing.paymentId, existing.amount, deps);
+    const callback = await deps.callback.succeed(taskToken, {
+      status: 'CHARGED',
+      paymentId: existing.paymentId,
+    });
+    return { outcome: 'ALREADY_CHARGED', callback, attempts: 0 };
+  }
+  if (await infra('read the void marker', () => deps.ledger.isVoided(orderId))) {
+    // The saga already compensated this order; charging now would take money nobody refunds.
+    const callback = await deps.callback.fail(
+      taskToken,
+      TASK_ERRORS.paymentDeclined,
+      `Order ${orderId} was already compensated; it is not charged`,
+    );
+    return { outcome: 'VOIDED', callback, attempts: 0 };
+  }
+
+  for (let attempt = 1; ; attempt += 1) {
+    const attemptNumber = await infra('count the attempt', () => deps.ledger.recordAttempt(orderId, now()));
+    const outcome = await infra('call the processor', () =>
+      deps.provider.charge({
+        orderId,
+        amount: command.amount,
+        currency: command.currency,
+        paymentToken: command.paymentToken,
+        attempt: attemptNumber,
+      }),
+    );
+    switch (outcome.kind) {
+      case 'APPROVED': {
+        const entry = {
+          orderId,
+          customerId: command.customerId,
+          paymentId: outcome.paymentId,
+          amount: command.amount,
+          currency: command.currency,
+          chargedAt: now(),
+        };
+        const recorded = await infra('record the charge', () => deps.ledger.recordCharge(entry));
+        const charged = recorded.recorded ? entry : recorded.existing;
+        await publishCaptured(command, charged.paymentId, charged.amount, deps);
+        const callback = await deps.callback.succeed(taskToken, {
+          status: 'CHARGED',
+          paymentId: charged.paymentId,
+        });
+        return { outcome: recorded.recorded ? 'CHARGED' : 'ALREADY_CHARGED', callback, attempts: attempt };
+      }
+      case 'DECLINED': {
+        await deps.publisher.publish(
+          [
+            createEvent('PaymentDeclined', {
+              orderId,
+              correlationId: command.correlationId,
+              data: {
+                customerId: command.customerId,
+                reason: outcome.reason,
+                amount: command.amount,
+                currency: command.currency,
+              },
+            }),
+          ],
+          deps.publishContext,
+        );
+        const callback = await deps.callback.fail(taskToken, TASK_ERRORS.paymentDeclined, outcome.reason);
+        return { outcome: 'DECLINED', callback, attempts: attempt };
+      }
+      case 'NO_ANSWER':
+        // Recorded as an attempt, not answered: the 10 s step times out and compensation runs.
+        return { outcome: 'NO_ANSWER', attempts: attempt };
+      case 'TRANSIENT_FAILURE':
+        if (attempt >= maxAttempts) {
+          const callback = await deps.callback.fail(
+            taskToken,
+            TASK_ERRORS.transientFailure,
+            `The card processor failed ${attempt} times: ${outcome.message}`,
+          );
+          return { outcome: 'TRANSIENT_FAILURE', callback, attempts: attempt };
+        }
+        await sleep(backoffMs * 2 ** (attempt - 1));
+    }
+  }
+}
+
+async function publishCaptured(
+  command: ChargeCardCommand,
+  paymentId: string,
+  amount: number,
+  deps: PaymentDependencies,
+): Promise<void> {
+  await deps.publisher.publish(
+    [
+      createEvent('PaymentCaptured', {
+        orderId: command.orderId,
+        correlationId: command.correlationId,
+        data: { customerId: command.customerId, paymentId, amount, currency: command.currency },
+      }),
+    ],
+    deps.publishContext,
+  );
+}
+
+/** Runs a ledger or processor call; its failure becomes a PaymentInfrastructureError (TransientFailure). */
+export async function infra<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    throw new PaymentInfrastructureError(`Could not ${what}: ${detail}`, { cause: error });
+  }
+}

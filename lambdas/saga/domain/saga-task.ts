@@ -1,0 +1,101 @@
+/**
+ * The event Step Functions gives the saga command publisher for every task
+ * (CONTRACTS.md, "The saga"): { step, order: <execution input>, taskToken?, failure? }.
+ * Parsing is lenient about extra fields (the state may carry `error` from a Catch) and strict about
+ * what each step needs.
+ */
+import { z } from 'zod';
+import {
+  currencySchema,
+  failureReasonSchema,
+  orderLineSchema,
+  shippingAddressSchema,
+} from '../../shared/events/payloads';
+
+export const SAGA_STEPS = [
+  'placeOrder',
+  'reserveInventory',
+  'processPayment',
+  'confirmOrder',
+  'refundCharge',
+  'releaseStock',
+  'failOrder',
+  'flagNeedsAttention',
+] as const;
+export type SagaStep = (typeof SAGA_STEPS)[number];
+
+/** Steps that wait for a callback (`.waitForTaskToken`) and so must carry a task token. */
+export const CALLBACK_STEPS: ReadonlySet<SagaStep> = new Set([
+  'reserveInventory',
+  'processPayment',
+  'confirmOrder',
+  'refundCharge',
+  'releaseStock',
+]);
+
+/** A Catch's error output (ResultPath $.error). */
+const caughtErrorSchema = z.looseObject({ Error: z.string().optional(), Cause: z.string().optional() });
+
+export const sagaOrderSchema = z.looseObject({
+  orderId: z.string().min(1).max(128),
+  customerId: z.string().min(1),
+  items: z.array(orderLineSchema).min(1).max(50),
+  total: z.number().int().nonnegative(),
+  currency: currencySchema,
+  email: z.email(),
+  shippingAddress: shippingAddressSchema,
+  paymentToken: z.string().min(1),
+  correlationId: z.string().min(1).max(128),
+  placedAt: z.string().min(1),
+  error: caughtErrorSchema.optional(),
+  /** Answers of earlier callback steps (ResultPath $.results.<step>). */
+  results: z.record(z.string(), z.unknown()).optional(),
+});
+export type SagaOrder = z.infer<typeof sagaOrderSchema>;
+
+export const failedCompensationSchema = z.enum(['RefundCharge', 'ReleaseStock']);
+
+export const sagaTaskEventSchema = z.looseObject({
+  step: z.enum(SAGA_STEPS),
+  order: sagaOrderSchema,
+  taskToken: z.string().min(1).max(8192).optional(),
+  failure: z
+    .looseObject({
+      // Lenient here: an unknown reason becomes INTERNAL_ERROR rather than losing the OrderFailed event.
+      reason: z.string().optional(),
+      /** Which compensation gave up (flagNeedsAttention). */
+      failedCompensation: failedCompensationSchema.optional(),
+    })
+    .optional(),
+  /** A Catch's error output, when the state machine passes it beside the order. */
+  error: caughtErrorSchema.optional(),
+});
+export type SagaTaskEvent = z.infer<typeof sagaTaskEventSchema>;
+
+export type FailureReasonValue = z.infer<typeof failureReasonSchema>;
+
+/** The event is not a saga task the publisher understands; retrying it cannot help. */
+export class InvalidSagaTaskError extends Error {
+  public constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'InvalidSagaTaskError';
+  }
+}
+
+export function parseSagaTaskEvent(event: unknown): SagaTaskEvent {
+  const parsed = sagaTaskEventSchema.safeParse(event);
+  if (!parsed.success) {
+    throw new InvalidSagaTaskError(`Invalid saga task event: ${z.prettifyError(parsed.error)}`, {
+      cause: parsed.error,
+    });
+  }
+  if (CALLBACK_STEPS.has(parsed.data.step) && parsed.data.taskToken === undefined) {
+    throw new InvalidSagaTaskError(`Saga step ${parsed.data.step} needs a taskToken`);
+  }
+  return parsed.data;
+}
+
+export function failureReasonOf(event: SagaTaskEvent): FailureReasonValue {
+  const parsed = failureReasonSchema.safeParse(event.failure?.reason);
+  return parsed.success ? parsed.data : 'INTERNAL_ERROR';
+}

@@ -1,0 +1,25 @@
+/**
+ * Answers a waiting saga step (`.waitForTaskToken`). Shared by every service that the saga waits
+ * on: inventory, payment and the confirm step.
+ */
+
+/**
+ * DELIVERED: Step Functions took the answer.
+ * STALE: the token is no longer valid (TaskTimedOut, TaskDoesNotExist, InvalidToken): the saga
+ * already moved on (timed out and runs its compensation), so there is nobody left to answer.
+ */
+export type CallbackOutcome = 'DELIVERED' | 'STALE';
+
+export interface SagaCallback {
+  succeed(taskToken: string, output: Readonly<Record<string, unknown>>): Promise<CallbackOutcome>;
+  /** `error` is the name the state machine catches (OutOfStock, PaymentDeclined, TransientFailure...). */
+  fail(taskToken: string, error: string, cause: string): Promise<CallbackOutcome>;
+}
+
+/** Error names the state machine's Retry and Catch clauses know (CONTRACTS.md, "Service answers"). */
+export const TASK_ERRORS = {
+  outOfStock: 'OutOfStock',
+  unknownSku: 'UnknownSku',
+  paymentDeclined: 'PaymentDeclined',
+  transientFailure: 'TransientFailure',
+} as const;

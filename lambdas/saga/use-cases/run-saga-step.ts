@@ -1,0 +1,139 @@
+/**
+ * runSagaStep: what each task of the order saga does. Command steps publish the command with the
+ * task token and return; the service that consumes it answers the token. confirmOrder answers its
+ * own token once the broker acknowledged OrderConfirmed. The payment token only ever travels in
+ * ChargeCard, never in an event.
+ */
+import { createEvent, type TypedEnvelope } from '../../shared/events/codec';
+import type { EventPublisher, PublishContext } from '../../shared/ports/event-publisher';
+import {
+  failedCompensationSchema,
+  failureReasonOf,
+  type SagaOrder,
+  type SagaTaskEvent,
+} from '../domain/saga-task';
+import type { CallbackOutcome, SagaCallback } from '../ports/saga-callback';
+
+export interface SagaStepDependencies {
+  readonly publisher: EventPublisher;
+  readonly callback: SagaCallback;
+  readonly publishContext?: PublishContext;
+}
+
+export interface SagaStepResult {
+  readonly orderId: string;
+  readonly published: string;
+  /** Only for confirmOrder, which answers its own token. */
+  readonly callback?: CallbackOutcome;
+}
+
+export async function runSagaStep(event: SagaTaskEvent, deps: SagaStepDependencies): Promise<SagaStepResult> {
+  const envelope = messageFor(event);
+  await deps.publisher.publish([envelope], deps.publishContext);
+  const result = { orderId: event.order.orderId, published: envelope.eventType };
+  if (event.step === 'confirmOrder') {
+    const callback = await deps.callback.succeed(event.taskToken!, { status: 'CONFIRMED' });
+    return { ...result, callback };
+  }
+  return result;
+}
+
+function messageFor(event: SagaTaskEvent): TypedEnvelope {
+  const { order } = event;
+  const ids = { orderId: order.orderId, correlationId: order.correlationId };
+  const items = order.items.map(({ sku, quantity, unitPrice }) => ({ sku, quantity, unitPrice }));
+  const stockLines = order.items.map(({ sku, quantity }) => ({ sku, quantity }));
+  const taskToken = event.taskToken!;
+  switch (event.step) {
+    case 'placeOrder':
+      return createEvent('OrderPlaced', {
+        ...ids,
+        data: {
+          customerId: order.customerId,
+          items,
+          total: order.total,
+          currency: order.currency,
+          email: order.email,
+          shippingAddress: order.shippingAddress,
+          channel: 'web',
+        },
+      });
+    case 'reserveInventory':
+      return createEvent('ReserveStock', { ...ids, data: { taskToken, items: stockLines } });
+    case 'processPayment':
+      return createEvent('ChargeCard', {
+        ...ids,
+        data: {
+          taskToken,
+          customerId: order.customerId,
+          amount: order.total,
+          currency: order.currency,
+          paymentToken: order.paymentToken,
+        },
+      });
+    case 'confirmOrder':
+      return createEvent('OrderConfirmed', {
+        ...ids,
+        data: {
+          customerId: order.customerId,
+          items,
+          total: order.total,
+          currency: order.currency,
+          email: order.email,
+        },
+      });
+    case 'refundCharge':
+      return createEvent('RefundCharge', {
+        ...ids,
+        data: { taskToken, customerId: order.customerId, currency: order.currency },
+      });
+    case 'releaseStock':
+      return createEvent('ReleaseStock', { ...ids, data: { taskToken, items: stockLines } });
+    case 'failOrder':
+      return createEvent('OrderFailed', {
+        ...ids,
+        data: {
+          customerId: order.customerId,
+          reason: failureReasonOf(event),
+          items,
+          total: order.total,
+          currency: order.currency,
+          email: order.email,
+        },
+      });
+    case 'flagNeedsAttention':
+      return createEvent('OrderNeedsAttention', {
+        ...ids,
+        data: {
+          customerId: order.customerId,
+          failedCompensation: failedCompensationOf(event, order),
+          error: describeError(event, order),
+        },
+      });
+  }
+}
+
+/** Reasons set on the inventory failure path, where ReleaseStock is the only compensation. */
+const INVENTORY_REASONS: ReadonlySet<string> = new Set(['OUT_OF_STOCK', 'UNKNOWN_SKU', 'INVENTORY_TIMEOUT']);
+
+/**
+ * Which compensation gave up. Both compensations catch into the same state, so unless the event
+ * names it, the state tells: a finished refund (`results.refund`) or the inventory failure path
+ * (no refund step) means ReleaseStock failed; otherwise the caught error may say; else RefundCharge.
+ */
+function failedCompensationOf(event: SagaTaskEvent, order: SagaOrder): 'RefundCharge' | 'ReleaseStock' {
+  const named = failedCompensationSchema.safeParse(event.failure?.failedCompensation);
+  if (named.success) return named.data;
+  const results = order.results as { refund?: unknown } | undefined;
+  if (results?.refund !== undefined) return 'ReleaseStock';
+  if (INVENTORY_REASONS.has(event.failure?.reason ?? '')) return 'ReleaseStock';
+  const text = `${event.error?.Error ?? order.error?.Error ?? ''} ${event.error?.Cause ?? order.error?.Cause ?? ''}`;
+  return /stock|inventory|reserv/i.test(text) ? 'ReleaseStock' : 'RefundCharge';
+}
+
+function describeError(event: SagaTaskEvent, order: SagaOrder): string {
+  const caught = event.error ?? order.error;
+  const text =
+    [caught?.Error, caught?.Cause].filter(Boolean).join(': ') || 'Compensation failed after its retries';
+  return text.slice(0, 2000);
+}

@@ -1,0 +1,63 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DynamoDbOrderRepository } from '../../../lambdas/checkout/adapters/dynamodb-order-repository';
+import { DynamoDbPriceCatalogue } from '../../../lambdas/checkout/adapters/dynamodb-price-catalogue';
+import { SfnSagaStarter } from '../../../lambdas/checkout/adapters/sfn-saga-starter';
+import * as getOrderModule from '../../../lambdas/checkout/handlers/get-order';
+import * as placeOrderModule from '../../../lambdas/checkout/handlers/place-order';
+import { DynamoDbStockRepository } from '../../../lambdas/inventory/adapters/dynamodb-stock-repository';
+import * as inventoryModule from '../../../lambdas/inventory/handlers/inventory-commands';
+import { DynamoDbPaymentLedger } from '../../../lambdas/payment/adapters/dynamodb-payment-ledger';
+import { SimulatedCardProcessor } from '../../../lambdas/payment/adapters/simulated-card-processor';
+import * as paymentModule from '../../../lambdas/payment/handlers/payment-commands';
+import { SfnSagaCallback } from '../../../lambdas/saga/adapters/sfn-saga-callback';
+import * as sagaModule from '../../../lambdas/saga/handlers/saga-publisher';
+import { KafkaEventPublisher } from '../../../lambdas/shared/kafka/producer';
+import { lambdaContext, postOrder } from './api-gateway-events';
+
+describe('handler wiring from the environment', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('exports a handler from every entry', () => {
+    for (const module of [placeOrderModule, getOrderModule, sagaModule, inventoryModule, paymentModule]) {
+      expect(module.handler).toEqual(expect.any(Function));
+    }
+  });
+
+  it('builds the AWS adapters from the documented variables', () => {
+    // Prepare
+    vi.stubEnv('ORDERS_TABLE_NAME', 'orders');
+    vi.stubEnv('INVENTORY_TABLE_NAME', 'inventory');
+    vi.stubEnv('PAYMENTS_TABLE_NAME', 'payments');
+    vi.stubEnv('STATE_MACHINE_ARN', 'arn:aws:states:eu-central-1:123456789012:stateMachine:OrderSaga');
+    vi.stubEnv('ON_FAILURE_QUEUE_URL', 'http://localhost:9324/000000000000/on-failure');
+    vi.stubEnv('KAFKA_BROKERS', 'localhost:9092');
+
+    // Act
+    const checkout = placeOrderModule.dependenciesFromEnvironment();
+    const reader = getOrderModule.dependenciesFromEnvironment();
+    const saga = sagaModule.dependenciesFromEnvironment();
+    const inventory = inventoryModule.dependenciesFromEnvironment();
+    const payment = paymentModule.dependenciesFromEnvironment();
+
+    // Assess
+    expect(checkout.orders).toBeInstanceOf(DynamoDbOrderRepository);
+    expect(checkout.prices).toBeInstanceOf(DynamoDbPriceCatalogue);
+    expect(checkout.saga).toBeInstanceOf(SfnSagaStarter);
+    expect(reader.orders).toBeInstanceOf(DynamoDbOrderRepository);
+    expect(saga.publisher).toBeInstanceOf(KafkaEventPublisher);
+    expect(saga.callback).toBeInstanceOf(SfnSagaCallback);
+    expect(inventory.stock).toBeInstanceOf(DynamoDbStockRepository);
+    expect(payment.ledger).toBeInstanceOf(DynamoDbPaymentLedger);
+    expect(payment.provider).toBeInstanceOf(SimulatedCardProcessor);
+  });
+
+  it('answers 401 from the exported handler before touching any AWS service', async () => {
+    // Act
+    const response = await placeOrderModule.handler(postOrder({}, { claims: null }), lambdaContext);
+
+    // Assess
+    expect(response.statusCode).toBe(401);
+  });
+});

@@ -1,0 +1,91 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { SfnSagaCallback } from '../../../lambdas/saga/adapters/sfn-saga-callback';
+import { createSagaPublisherHandler } from '../../../lambdas/saga/handlers/saga-publisher';
+import { metrics } from '../../../lambdas/shared/observability';
+import { InMemoryEventPublisher } from '../../fixtures/in-memory-event-publisher';
+import { sagaTask, TASK_TOKEN } from '../../unit/saga/fixtures';
+import { lambdaContext } from '../checkout/api-gateway-events';
+import { FakeStepFunctions } from './fake-sfn';
+
+describe('saga publisher handler', () => {
+  let publisher: InMemoryEventPublisher;
+  let sfn: FakeStepFunctions;
+  let handler: ReturnType<typeof createSagaPublisherHandler>;
+
+  beforeEach(() => {
+    publisher = new InMemoryEventPublisher();
+    sfn = new FakeStepFunctions();
+    const deps = { publisher, callback: new SfnSagaCallback(sfn) };
+    handler = createSagaPublisherHandler(() => deps);
+  });
+
+  it.each([
+    ['placeOrder', 'OrderPlaced', 'orders.events'],
+    ['reserveInventory', 'ReserveStock', 'inventory.commands'],
+    ['processPayment', 'ChargeCard', 'payments.commands'],
+    ['refundCharge', 'RefundCharge', 'payments.commands'],
+    ['releaseStock', 'ReleaseStock', 'inventory.commands'],
+    ['failOrder', 'OrderFailed', 'orders.events'],
+  ] as const)('%s publishes %s on %s', async (step, type, topic) => {
+    // Act
+    const result = await handler(sagaTask(step, { failure: { reason: 'OUT_OF_STOCK' } }), lambdaContext);
+
+    // Assess
+    expect(result.published).toBe(type);
+    expect(publisher.published.map((p) => [p.envelope.eventType, p.topic])).toEqual([[type, topic]]);
+    expect(sfn.answers).toHaveLength(0);
+  });
+
+  it('confirmOrder publishes OrderConfirmed and sends SendTaskSuccess', async () => {
+    // Act
+    const result = await handler(sagaTask('confirmOrder'), lambdaContext);
+
+    // Assess
+    expect(publisher.types()).toEqual(['OrderConfirmed']);
+    expect(sfn.answers).toEqual([{ taskToken: TASK_TOKEN, output: { status: 'CONFIRMED' } }]);
+    expect(result.callback).toBe('DELIVERED');
+  });
+
+  it('confirmOrder treats a timed-out task as handled', async () => {
+    // Prepare
+    sfn.staleTokens.set(TASK_TOKEN, 'TaskTimedOut');
+
+    // Act
+    const result = await handler(sagaTask('confirmOrder'), lambdaContext);
+
+    // Assess
+    expect(result.callback).toBe('STALE');
+  });
+
+  it('flagNeedsAttention publishes OrderNeedsAttention and records CompensationFailures', async () => {
+    // Prepare
+    const addMetric = vi.spyOn(metrics, 'addMetric');
+
+    // Act
+    await handler(
+      sagaTask('flagNeedsAttention', {
+        failure: { reason: 'PAYMENT_TIMEOUT', failedCompensation: 'RefundCharge' },
+      }),
+      lambdaContext,
+    );
+
+    // Assess
+    expect(publisher.types()).toEqual(['OrderNeedsAttention']);
+    expect(addMetric).toHaveBeenCalledWith('CompensationFailures', 'Count', 1);
+    addMetric.mockRestore();
+  });
+
+  it('fails the task on an invalid event', async () => {
+    await expect(handler({ step: 'reserveInventory' }, lambdaContext)).rejects.toThrow(
+      'Invalid saga task event',
+    );
+  });
+
+  it('fails the task when the broker does not acknowledge, so the state machine retries', async () => {
+    // Prepare
+    publisher.failWith = new Error('broker down');
+
+    // Act / Assess
+    await expect(handler(sagaTask('reserveInventory'), lambdaContext)).rejects.toThrow('broker down');
+  });
+});
