@@ -1,0 +1,65 @@
+/**
+ * Aggregates in the analytics table: the event's marker put (attribute_not_exists) and one `ADD`
+ * update per counter item, all in one TransactWriteItems. An order has at most 50 lines, so an
+ * event touches at most 52 items - below the limit of 100.
+ */
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { CountedMarker, CounterIncrement } from '../domain/aggregates';
+import type { AddOutcome, AnalyticsStore } from '../ports/analytics-store';
+
+export class DynamoDbAnalyticsStore implements AnalyticsStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async add(increments: readonly CounterIncrement[], marker: CountedMarker): Promise<AddOutcome> {
+    const updatedAt = this.now().toISOString();
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            // First, so its cancellation reason is the first one.
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...marker, countedAt: updatedAt },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            ...increments.map((increment) => ({ Update: this.updateOf(increment, updatedAt) })),
+          ],
+        }),
+      );
+      return 'added';
+    } catch (error) {
+      if (
+        error instanceof TransactionCanceledException &&
+        error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
+      ) {
+        return 'already-counted';
+      }
+      // A conflicting concurrent transaction or a throttle: the record is retried.
+      throw error;
+    }
+  }
+
+  private updateOf(increment: CounterIncrement, updatedAt: string) {
+    const names: Record<string, string> = { '#updatedAt': 'updatedAt' };
+    const values: Record<string, unknown> = { ':updatedAt': updatedAt };
+    const additions = Object.entries(increment.counters).map(([counter, amount], index) => {
+      names[`#c${index}`] = counter;
+      values[`:c${index}`] = amount;
+      return `#c${index} :c${index}`;
+    });
+    return {
+      TableName: this.tableName,
+      Key: { pk: increment.pk, sk: increment.sk },
+      UpdateExpression: `ADD ${additions.join(', ')} SET #updatedAt = :updatedAt`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    };
+  }
+}

@@ -1,0 +1,105 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLoyaltyHandler, handler } from '../../../lambdas/loyalty/handlers/loyalty';
+import { lambdaContext } from '../../fixtures/consumers/lambda-context';
+import { CUSTOMER_ID, orderEvents as e } from '../../fixtures/consumers/order-events';
+import { InMemoryFailedRecordSink } from '../../fixtures/in-memory-event-publisher';
+import { InMemoryPersistenceLayer } from '../../fixtures/in-memory-persistence-layer';
+import { mskEvent, mskEventOf } from '../../fixtures/msk';
+import { InMemoryLoyaltyLedger } from '../../unit/loyalty/in-memory-loyalty-ledger';
+
+function setup() {
+  const ledger = new InMemoryLoyaltyLedger();
+  const idempotencyStore = new InMemoryPersistenceLayer();
+  const loyalty = createLoyaltyHandler({
+    ledger,
+    failedRecordSink: new InMemoryFailedRecordSink(),
+    idempotencyStore,
+  });
+  return { ledger, idempotencyStore, loyalty };
+}
+
+const context = lambdaContext('loyalty');
+
+describe('loyalty handler', () => {
+  it('credits floor(total / 100) points on OrderConfirmed and ignores other events', async () => {
+    // Prepare
+    const { ledger, idempotencyStore, loyalty } = setup();
+    const event = mskEventOf([
+      e.orderPlaced('2026-11-24T10:00:00.000Z'),
+      e.orderConfirmed('2026-11-24T10:00:01.000Z'),
+    ]);
+
+    // Act
+    const response = await loyalty(event, context);
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(await ledger.balance(CUSTOMER_ID)).toBe(44);
+    expect(idempotencyStore.keys()).toHaveLength(1);
+    expect(idempotencyStore.keys()[0].startsWith('loyalty#')).toBe(true);
+  });
+
+  it('takes the points back on PaymentRefunded from payments.events', async () => {
+    // Prepare
+    const { ledger, loyalty } = setup();
+    await loyalty(mskEventOf([e.orderConfirmed('2026-11-24T10:00:01.000Z')]), context);
+
+    // Act
+    const response = await loyalty(mskEventOf([e.paymentRefunded('2026-11-24T10:05:00.000Z')]), context);
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(await ledger.balance(CUSTOMER_ID)).toBe(0);
+  });
+
+  it('keeps the balance at 0 when the refund (payments.events) overtakes the confirmation (orders.events)', async () => {
+    // Prepare
+    const { ledger, loyalty } = setup();
+    const refund = e.paymentRefunded('2026-11-24T10:05:00.000Z');
+    const confirmed = e.orderConfirmed('2026-11-24T10:00:01.000Z');
+
+    // Act: one batch with both topics (processed concurrently), then redeliveries of both.
+    await loyalty(mskEvent([{ envelope: refund }, { envelope: confirmed }]), context);
+    await loyalty(mskEvent([{ envelope: confirmed }, { envelope: refund }]), context);
+
+    // Assess
+    expect(await ledger.balance(CUSTOMER_ID)).toBe(0);
+  });
+
+  it('never double-credits, even when the idempotency record is gone', async () => {
+    // Prepare
+    const { ledger, idempotencyStore, loyalty } = setup();
+    const confirmed = e.orderConfirmed('2026-11-24T10:00:01.000Z');
+    await loyalty(mskEventOf([confirmed]), context);
+    idempotencyStore.records.clear();
+
+    // Act
+    await loyalty(mskEventOf([confirmed]), context);
+
+    // Assess
+    expect(await ledger.balance(CUSTOMER_ID)).toBe(44);
+  });
+});
+
+describe('loyalty handler entry', () => {
+  const saved = { ...process.env };
+
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+
+  it('wires the DynamoDB ledger from the environment', async () => {
+    // Prepare
+    Object.assign(process.env, {
+      LOYALTY_TABLE_NAME: 'loyalty',
+      ON_FAILURE_QUEUE_URL: 'http://127.0.0.1:9324/000000000000/loyalty-failures',
+      IDEMPOTENCY_TABLE_NAME: 'idempotency',
+    });
+
+    // Act
+    const response = await handler(mskEvent([]), context);
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+  });
+});

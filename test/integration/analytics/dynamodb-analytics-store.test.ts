@@ -1,0 +1,67 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { DynamoDbAnalyticsStore } from '../../../lambdas/analytics/adapters/dynamodb-analytics-store';
+import { recordOrderEvent } from '../../../lambdas/analytics/use-cases/record-order-event';
+import { createTestTable, type TestTable } from '../../fixtures/consumers/dynamodb-tables';
+import { orderEvents as e } from '../../fixtures/consumers/order-events';
+
+/** A second order of the day: markers are per order, so its events count separately. */
+const SECOND_ORDER = '1c7e5b3f-4d2e-4f60-9bac-1d2e3f4a5b6c';
+
+describe('analytics aggregates on DynamoDB Local', () => {
+  let table: TestTable;
+
+  beforeAll(async () => {
+    table = await createTestTable(inject('localStack').dynamodbEndpoint, 'analytics', 'pk', 'sk');
+  });
+
+  afterAll(async () => {
+    await table.drop();
+  });
+
+  async function item(pk: string, sk: string) {
+    const { Item } = await table.documentClient.send(
+      new GetCommand({ TableName: table.name, Key: { pk, sk } }),
+    );
+    return Item;
+  }
+
+  it('adds the counters of each event with ADD updates', async () => {
+    // Prepare
+    const store = new DynamoDbAnalyticsStore(table.documentClient, table.name);
+
+    // Act
+    for (const event of [
+      e.orderPlaced('2026-11-24T10:00:00.000Z'),
+      e.orderConfirmed('2026-11-24T10:00:01.000Z'),
+      { ...e.orderPlaced('2026-11-24T11:00:00.000Z'), orderId: SECOND_ORDER },
+      { ...e.orderFailed('2026-11-24T11:00:01.000Z', 'PAYMENT_DECLINED'), orderId: SECOND_ORDER },
+    ]) {
+      await recordOrderEvent(store, event);
+    }
+
+    // Assess
+    expect(await item('DAY#2026-11-24', 'TOTAL')).toMatchObject({
+      ordersPlaced: 2,
+      ordersConfirmed: 1,
+      ordersFailed: 1,
+      units: 3,
+      revenue_EUR: 4498,
+    });
+    expect(await item('DAY#2026-11-24', 'FAILURE#PAYMENT_DECLINED')).toMatchObject({ orders: 1 });
+    expect(await item('SKU#SKU-1', 'DAY#2026-11-24')).toMatchObject({ units: 2, revenue_EUR: 3998 });
+  });
+
+  it('recognises an event republished under a new eventId by its marker, changing nothing', async () => {
+    // Prepare
+    const store = new DynamoDbAnalyticsStore(table.documentClient, table.name);
+    const before = await item('DAY#2026-11-24', 'TOTAL');
+
+    // Act
+    const outcome = await recordOrderEvent(store, e.orderConfirmed('2026-11-24T10:00:09.000Z'));
+
+    // Assess
+    expect(outcome).toBe('already-counted');
+    expect(await item('DAY#2026-11-24', 'TOTAL')).toEqual(before);
+  });
+});

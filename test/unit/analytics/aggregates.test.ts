@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import {
+  countedMarkerOf,
+  incrementsOf,
+  isAggregatedType,
+  utcDay,
+} from '../../../lambdas/analytics/domain/aggregates';
+import { recordOrderEvent } from '../../../lambdas/analytics/use-cases/record-order-event';
+import { orderEvents as e, envelope } from '../../fixtures/consumers/order-events';
+import { InMemoryAnalyticsStore } from './in-memory-analytics-store';
+
+/** A second order of the day: markers are per order, so its events count separately. */
+const SECOND_ORDER = '1c7e5b3f-4d2e-4f60-9bac-1d2e3f4a5b6c';
+
+describe('analytics aggregates', () => {
+  it('counts a placed order on the day of the event, in UTC', () => {
+    // Prepare
+    const placed = e.orderPlaced('2026-11-24T23:30:00.000-02:00');
+
+    // Act
+    const increments = incrementsOf(placed);
+
+    // Assess
+    expect(increments).toEqual([{ pk: 'DAY#2026-11-25', sk: 'TOTAL', counters: { ordersPlaced: 1 } }]);
+  });
+
+  it('adds revenue per currency, units and per-SKU sales for a confirmed order', () => {
+    // Prepare
+    const confirmed = envelope(
+      'OrderConfirmed',
+      {
+        customerId: 'customer-42',
+        items: [
+          { sku: 'SKU-1', quantity: 2, unitPrice: 1999 },
+          { sku: 'SKU-2', quantity: 1, unitPrice: 500 },
+          { sku: 'SKU-1', quantity: 1, unitPrice: 1999 },
+        ],
+        total: 6497,
+        currency: 'USD',
+        email: 'ada@example.com',
+      },
+      { at: '2026-11-24T10:00:00.000Z' },
+    );
+
+    // Act
+    const increments = incrementsOf(confirmed);
+
+    // Assess
+    expect(increments).toEqual([
+      { pk: 'DAY#2026-11-24', sk: 'TOTAL', counters: { ordersConfirmed: 1, units: 4, revenue_USD: 6497 } },
+      { pk: 'SKU#SKU-1', sk: 'DAY#2026-11-24', counters: { units: 3, revenue_USD: 5997 } },
+      { pk: 'SKU#SKU-2', sk: 'DAY#2026-11-24', counters: { units: 1, revenue_USD: 500 } },
+    ]);
+  });
+
+  it('counts failures per day and per reason', () => {
+    // Prepare
+    const failed = e.orderFailed('2026-11-24T10:00:00.000Z', 'OUT_OF_STOCK');
+
+    // Act
+    const increments = incrementsOf(failed);
+
+    // Assess
+    expect(increments).toEqual([
+      { pk: 'DAY#2026-11-24', sk: 'TOTAL', counters: { ordersFailed: 1 } },
+      { pk: 'DAY#2026-11-24', sk: 'FAILURE#OUT_OF_STOCK', counters: { orders: 1 } },
+    ]);
+  });
+
+  it('sums a day of orders through the use case', async () => {
+    // Prepare
+    const store = new InMemoryAnalyticsStore();
+    const events = [
+      e.orderPlaced('2026-11-24T10:00:00.000Z'),
+      e.orderConfirmed('2026-11-24T10:00:01.000Z'),
+      { ...e.orderPlaced('2026-11-24T11:00:00.000Z'), orderId: SECOND_ORDER },
+      { ...e.orderFailed('2026-11-24T11:00:01.000Z', 'PAYMENT_DECLINED'), orderId: SECOND_ORDER },
+    ];
+
+    // Act
+    for (const event of events) await recordOrderEvent(store, event);
+
+    // Assess
+    expect(store.items.get('DAY#2026-11-24|TOTAL')).toEqual({
+      ordersPlaced: 2,
+      ordersConfirmed: 1,
+      ordersFailed: 1,
+      units: 3,
+      revenue_EUR: 4498,
+    });
+    expect(store.items.get('DAY#2026-11-24|FAILURE#PAYMENT_DECLINED')).toEqual({ orders: 1 });
+    expect(store.items.get('SKU#SKU-1|DAY#2026-11-24')).toEqual({ units: 2, revenue_EUR: 3998 });
+  });
+
+  it('counts an order event once, even when it is republished with a new eventId', async () => {
+    // Prepare
+    const store = new InMemoryAnalyticsStore();
+    const first = e.orderConfirmed('2026-11-24T10:00:01.000Z');
+    const republished = e.orderConfirmed('2026-11-24T10:00:03.000Z');
+
+    // Act
+    const outcomes = [await recordOrderEvent(store, first), await recordOrderEvent(store, republished)];
+
+    // Assess
+    expect(outcomes).toEqual(['added', 'already-counted']);
+    expect(store.items.get('DAY#2026-11-24|TOTAL')?.ordersConfirmed).toBe(1);
+  });
+
+  it('marks an order event type with a marker that expires after 30 days', () => {
+    // Prepare
+    const placed = e.orderPlaced('2026-11-24T00:00:00.000Z');
+
+    // Act
+    const marker = countedMarkerOf(placed);
+
+    // Assess
+    expect(marker).toEqual({
+      pk: `ORDER#${placed.orderId}`,
+      sk: 'COUNTED#OrderPlaced',
+      eventId: placed.eventId,
+      expiresAt: Date.parse('2026-12-24T00:00:00.000Z') / 1000,
+    });
+  });
+
+  it('knows which types it aggregates and refuses a bad timestamp', () => {
+    expect(isAggregatedType('OrderConfirmed')).toBe(true);
+    expect(isAggregatedType('PaymentCaptured')).toBe(false);
+    expect(() => utcDay('yesterday')).toThrow(RangeError);
+  });
+});
