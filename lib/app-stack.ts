@@ -1,0 +1,301 @@
+import { CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
+import { CONSUMERS, type ConsumerName } from './config/consumers';
+import type { StageConfig } from './config/stages';
+import { TOPICS, type TopicName } from './config/topics';
+import { CheckoutApi } from './constructs/checkout-api';
+import { grantKafkaProduce, KafkaConsumer, type MskClusterRef } from './constructs/kafka-consumer';
+import { OrderSaga } from './constructs/order-saga';
+import { PipelineFunction, type PipelineFunctionNetwork } from './constructs/pipeline-function';
+import { PipelineObservability } from './constructs/pipeline-observability';
+import { TABLE_ENV_VARS, TABLE_SPECS, type TableName } from './constructs/pipeline-tables';
+import type { DataStack } from './data-stack';
+
+export interface AppStackProps extends StackProps {
+  readonly config: StageConfig;
+  readonly data: DataStack;
+  /**
+   * Verified SES identity the notification consumer sends from.
+   * @default the `senderEmail` context value, else `orders@example.com`
+   */
+  readonly senderEmail?: string;
+}
+
+type TableAccess = 'read' | 'readWrite';
+
+/** What one consumer may touch besides its topics, its group and its on-failure queue. */
+interface ConsumerWiring {
+  readonly description: string;
+  readonly tables: Partial<Record<TableName, TableAccess>>;
+  /** Topics it publishes to: it then runs in the VPC to reach the brokers. */
+  readonly publishesTo?: readonly TopicName[];
+  /** Answers saga task tokens (SendTaskSuccess/Failure/Heartbeat). */
+  readonly answersSaga?: boolean;
+  /** Sends e-mail through SES from the sender identity. */
+  readonly sendsEmail?: boolean;
+}
+
+/** Least privilege per consumer, mirroring what each handler's adapters use. */
+export const CONSUMER_WIRING: Readonly<Record<ConsumerName, ConsumerWiring>> = {
+  inventoryService: {
+    description: 'Inventory service: reserves and releases stock for the saga',
+    tables: { inventory: 'readWrite' },
+    publishesTo: [TOPICS.inventoryEvents.name],
+    answersSaga: true,
+  },
+  paymentService: {
+    description: 'Payment service: charges and refunds for the saga',
+    tables: { payments: 'readWrite' },
+    publishesTo: [TOPICS.paymentEvents.name],
+    answersSaga: true,
+  },
+  notification: {
+    description: 'Notification: order confirmation and failure e-mails',
+    tables: { idempotency: 'readWrite' },
+    sendsEmail: true,
+  },
+  analytics: {
+    description: 'Analytics: daily order and SKU aggregates',
+    tables: { analytics: 'readWrite', idempotency: 'readWrite' },
+  },
+  loyalty: {
+    description: 'Loyalty: points credited on confirmation, taken back on refund',
+    tables: { loyalty: 'readWrite', idempotency: 'readWrite' },
+  },
+  fulfilment: {
+    description: 'Fulfilment: creates shipments for confirmed orders',
+    tables: { shipments: 'readWrite', orders: 'read', idempotency: 'readWrite' },
+    publishesTo: [TOPICS.fulfillmentEvents.name],
+  },
+  orderReadModel: {
+    description: 'Order read model: projection of all order events behind GET /orders/{id}',
+    tables: { orders: 'readWrite', idempotency: 'readWrite' },
+  },
+};
+
+/** Topics the saga command publisher writes to. */
+export const SAGA_PUBLISHER_TOPICS: readonly TopicName[] = [
+  TOPICS.orderEvents.name,
+  TOPICS.inventoryCommands.name,
+  TOPICS.paymentCommands.name,
+];
+
+/** Pipeline names of the non-consumer functions (POWERTOOLS_SERVICE_NAME and PIPELINE_FUNCTION). */
+export const FUNCTION_NAMES = {
+  checkout: 'checkout',
+  getOrder: 'get-order',
+  sagaPublisher: 'saga-publisher',
+} as const;
+
+/**
+ * The application half of the pipeline: the functions, the MSK event source mappings, the saga,
+ * the checkout API and the dashboard with its alarms. Everything stateful lives in the DataStack.
+ */
+export class AppStack extends Stack {
+  readonly checkout: PipelineFunction;
+  readonly getOrder: PipelineFunction;
+  readonly sagaPublisher: PipelineFunction;
+  readonly consumers: readonly KafkaConsumer[];
+  readonly saga: OrderSaga;
+  readonly api: CheckoutApi;
+  readonly observability: PipelineObservability;
+
+  constructor(scope: Construct, id: string, props: AppStackProps) {
+    super(scope, id, props);
+    const { config, data } = props;
+    const tables = data.tables as unknown as Readonly<Record<TableName, dynamodb.ITable>>;
+    const cluster: MskClusterRef = { clusterArn: data.clusterArn, clusterName: data.clusterName };
+    const network: PipelineFunctionNetwork = {
+      vpc: data.vpc,
+      securityGroup: data.lambdaSecurityGroup,
+      subnets: data.privateSubnets,
+    };
+    const sagaArn = OrderSaga.stateMachineArn(this, config);
+    const idempotencyTtlSeconds = String(config.idempotencyTtlHours * 60 * 60);
+    const senderEmail = props.senderEmail ?? this.node.tryGetContext('senderEmail') ?? 'orders@example.com';
+
+    const grantTables = (fn: PipelineFunction, access: Partial<Record<TableName, TableAccess>>): void => {
+      for (const [name, level] of Object.entries(access) as [TableName, TableAccess][]) {
+        grantTableAccess(fn.role, tables[name], name, level);
+        data.encryptionKey.grant(fn.role, ...TABLE_KEY_ACTIONS[level]);
+        fn.addEnvironment(TABLE_ENV_VARS[name], tables[name].tableName);
+        if (name === 'idempotency') {
+          fn.addEnvironment('IDEMPOTENCY_TTL_SECONDS', idempotencyTtlSeconds);
+        }
+      }
+    };
+    // By ARN rather than through the state machine: it already depends on the publisher.
+    const grantSagaCallbacks = (fn: PipelineFunction): void => {
+      fn.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'AnswerSagaTasks',
+          actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+          resources: [sagaArn],
+        }),
+      );
+    };
+
+    // Saga command publisher: every task of the state machine invokes it.
+    this.sagaPublisher = new PipelineFunction(this, 'SagaPublisher', {
+      config,
+      pipelineName: FUNCTION_NAMES.sagaPublisher,
+      entry: 'lambdas/saga/handlers/saga-publisher.ts',
+      description: 'Saga command publisher: publishes each step’s command or event with its task token',
+      network,
+      environment: { MSK_CLUSTER_ARN: cluster.clusterArn },
+    });
+    grantKafkaProduce(this, this.sagaPublisher.role, cluster, SAGA_PUBLISHER_TOPICS);
+    grantSagaCallbacks(this.sagaPublisher);
+
+    this.saga = new OrderSaga(this, 'OrderSaga', { config, publisher: this.sagaPublisher.function });
+
+    this.consumers = CONSUMERS.map((spec) => {
+      const wiring = CONSUMER_WIRING[spec.name];
+      const publishes = (wiring.publishesTo?.length ?? 0) > 0;
+      const consumer = new KafkaConsumer(this, consumerConstructId(spec.name), {
+        config,
+        spec,
+        cluster,
+        encryptionKey: data.encryptionKey,
+        description: wiring.description,
+        network: publishes ? network : undefined,
+        publishesTo: wiring.publishesTo,
+        environment: wiring.sendsEmail ? { EMAIL_TRANSPORT: 'ses', SENDER_EMAIL: senderEmail } : undefined,
+      });
+      grantTables(consumer.pipelineFunction, wiring.tables);
+      if (wiring.answersSaga) {
+        grantSagaCallbacks(consumer.pipelineFunction);
+      }
+      if (wiring.sendsEmail) {
+        consumer.pipelineFunction.role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            sid: 'SendEmailFromSender',
+            actions: ['ses:SendEmail'],
+            resources: [
+              sesIdentityArn(this, senderEmail),
+              sesIdentityArn(this, senderEmail.split('@')[1] ?? senderEmail),
+            ],
+          }),
+        );
+      }
+      return consumer;
+    });
+
+    this.checkout = new PipelineFunction(this, 'Checkout', {
+      config,
+      pipelineName: FUNCTION_NAMES.checkout,
+      entry: 'lambdas/checkout/handlers/place-order.ts',
+      description: 'POST /orders: prices the order, stores it and starts the saga (202)',
+      environment: { STATE_MACHINE_ARN: this.saga.stateMachine.stateMachineArn },
+    });
+    grantTables(this.checkout, { orders: 'readWrite', inventory: 'read' });
+    this.saga.stateMachine.grantStartExecution(this.checkout.role);
+    // A repeated checkout finds the execution of the first one (the execution name is the order id).
+    this.checkout.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'DescribeSagaExecutions',
+        actions: ['states:DescribeExecution'],
+        resources: [OrderSaga.executionArnPattern(this, config)],
+      }),
+    );
+    Validations.of(this.checkout.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${OrderSaga.stateMachineName(config)}:*]`,
+      reason:
+        'Executions of the saga are named by order id at run time; the grant is limited to this state machine.',
+    });
+
+    this.getOrder = new PipelineFunction(this, 'GetOrder', {
+      config,
+      pipelineName: FUNCTION_NAMES.getOrder,
+      entry: 'lambdas/checkout/handlers/get-order.ts',
+      description: 'GET /orders/{orderId}: the order’s status and history from the read model',
+      memorySize: 256,
+    });
+    grantTables(this.getOrder, { orders: 'read' });
+
+    this.api = new CheckoutApi(this, 'CheckoutApi', {
+      config,
+      placeOrder: this.checkout.function,
+      getOrder: this.getOrder.function,
+    });
+
+    this.observability = new PipelineObservability(this, 'Observability', {
+      config,
+      clusterName: data.clusterName,
+      consumers: this.consumers.map((consumer) => ({
+        spec: consumer.spec,
+        fn: consumer.fn,
+        mappings: consumer.mappings,
+        failureQueue: consumer.failureQueue,
+      })),
+      stateMachine: this.saga.stateMachine,
+      api: this.api.api,
+      alarmTopic: data.alarmTopic,
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.api.url, description: 'Checkout API base URL' });
+    new CfnOutput(this, 'StateMachineArn', { value: this.saga.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'UserPoolId', { value: this.api.userPool.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: this.api.userPoolClient.userPoolClientId });
+  }
+}
+
+/** `inventoryService` -> `InventoryServiceConsumer`: stable construct ids, never renamed once deployed. */
+export function consumerConstructId(name: ConsumerName): string {
+  return `${name[0]!.toUpperCase()}${name.slice(1)}Consumer`;
+}
+
+/** DynamoDB actions per access level: no Scan, no table management. */
+export const TABLE_ACTIONS: Readonly<Record<TableAccess, readonly string[]>> = {
+  read: [
+    'dynamodb:GetItem',
+    'dynamodb:BatchGetItem',
+    'dynamodb:Query',
+    'dynamodb:ConditionCheckItem',
+    'dynamodb:DescribeTable',
+  ],
+  readWrite: [
+    'dynamodb:GetItem',
+    'dynamodb:BatchGetItem',
+    'dynamodb:Query',
+    'dynamodb:ConditionCheckItem',
+    'dynamodb:DescribeTable',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:BatchWriteItem',
+  ],
+};
+
+/**
+ * Grants one table and its named indexes (not `index/*`, as the CDK grants do), so every resource
+ * of the statement is exact.
+ */
+/** KMS actions on the tables' customer key per access level (exact, where CDK grants use wildcards). */
+export const TABLE_KEY_ACTIONS: Readonly<Record<TableAccess, readonly string[]>> = {
+  read: ['kms:Decrypt', 'kms:DescribeKey'],
+  readWrite: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
+};
+
+function grantTableAccess(
+  role: iam.IRole,
+  table: dynamodb.ITable,
+  name: TableName,
+  access: TableAccess,
+): void {
+  const indexes = (TABLE_SPECS[name].globalSecondaryIndexes ?? []).map(
+    (index) => `${table.tableArn}/index/${index.indexName}`,
+  );
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: [...TABLE_ACTIONS[access]],
+      resources: [table.tableArn, ...indexes],
+    }),
+  );
+}
+
+function sesIdentityArn(scope: Construct, identity: string): string {
+  return Stack.of(scope).formatArn({ service: 'ses', resource: 'identity', resourceName: identity });
+}
