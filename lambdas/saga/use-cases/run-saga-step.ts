@@ -80,6 +80,8 @@ function messageFor(event: SagaTaskEvent): TypedEnvelope {
           total: order.total,
           currency: order.currency,
           email: order.email,
+          // Fulfilment ships to it without reading the orders table (OrderConfirmed v2).
+          shippingAddress: order.shippingAddress,
         },
       });
     case 'refundCharge':

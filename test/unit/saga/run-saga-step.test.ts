@@ -93,6 +93,7 @@ describe('runSagaStep', () => {
       total: 4498,
       currency: 'EUR',
       email: 'ada@example.com',
+      shippingAddress: order.shippingAddress,
     });
     expect(callback.calls).toEqual([
       { kind: 'success', taskToken: TASK_TOKEN, output: { status: 'CONFIRMED' } },
