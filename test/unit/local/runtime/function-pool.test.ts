@@ -1,0 +1,150 @@
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadTemplate } from '../../../../local/runtime/cfn-template';
+import {
+  FunctionInvocationError,
+  FunctionTimeoutError,
+  UnknownFunctionError,
+} from '../../../../local/runtime/errors';
+import { FunctionPool } from '../../../../local/runtime/function-pool';
+import { LocalResolver } from '../../../../local/runtime/local-resources';
+import { readFunctions } from '../../../../local/runtime/template';
+
+const FIXTURES = resolve(__dirname, '../../../fixtures');
+
+interface EchoResult {
+  event: unknown;
+  env: { FOO?: string; AWS_LAMBDA_FUNCTION_NAME?: string };
+  context: {
+    awsRequestId: string;
+    functionName: string;
+    invokedFunctionArn: string;
+    memoryLimitInMB: string;
+    remainingMs: number;
+  };
+}
+
+describe('FunctionPool', () => {
+  let pool: FunctionPool;
+  const logLines: string[] = [];
+
+  beforeAll(() => {
+    const template = loadTemplate(resolve(FIXTURES, 'templates/app-handlers.json'));
+    const { functions } = readFunctions(
+      template,
+      new LocalResolver(template, { kafkaBrokers: ['127.0.0.1:9092'] }),
+      {
+        entryOverrides: {
+          echoOne: resolve(FIXTURES, 'handlers/echo.ts'),
+          echoTwo: resolve(FIXTURES, 'handlers/echo.ts'),
+          slow: resolve(FIXTURES, 'handlers/slow.ts'),
+          failing: resolve(FIXTURES, 'handlers/failing.ts'),
+        },
+      },
+    );
+    pool = new FunctionPool({
+      functions,
+      sharedEnvironment: { FOO: 'shared' },
+      concurrency: 1,
+      log: (name, _stream, line) => logLines.push(`${name}: ${line}`),
+    });
+  });
+
+  afterAll(async () => {
+    await pool.close();
+  });
+
+  it('warms one environment per function so the first invocation skips the init phase', async () => {
+    // Act
+    const failures = await pool.warm();
+    const started = performance.now();
+    await pool.invoke('echoOne', {});
+
+    // Assess
+    expect(failures).toEqual({});
+    expect(pool.stats().map((stats) => stats.environments)).toEqual([1, 1, 1, 1]);
+    expect(performance.now() - started).toBeLessThan(500);
+  }, 30_000);
+
+  it('runs each function with its own environment and a Lambda-like context', async () => {
+    // Act
+    const [one, two] = (await Promise.all([
+      pool.invoke('echoOne', { hello: 1 }),
+      pool.invoke('EchoTwoFn', { hello: 2 }),
+    ])) as [EchoResult, EchoResult];
+
+    // Assess
+    expect(one.event).toEqual({ hello: 1 });
+    expect(one.env).toEqual({ FOO: 'one', AWS_LAMBDA_FUNCTION_NAME: 'echoOne' });
+    expect(two.env).toEqual({ FOO: 'two', AWS_LAMBDA_FUNCTION_NAME: 'echoTwo' });
+    expect(one.context).toMatchObject({
+      functionName: 'echoOne',
+      invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:echoOne',
+      memoryLimitInMB: '256',
+    });
+    expect(two.context.memoryLimitInMB).toBe('512');
+    expect(one.context.awsRequestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(one.context.remainingMs).toBeGreaterThan(0);
+    expect(one.context.remainingMs).toBeLessThanOrEqual(3000);
+    expect(process.env.FOO).toBeUndefined();
+  });
+
+  it('accepts the function ARN, as the Step Functions emulator passes it', async () => {
+    // Act
+    const result = (await pool.invoke('arn:aws:lambda:us-east-1:000000000000:function:echoOne:$LATEST', {
+      via: 'arn',
+    })) as EchoResult;
+
+    // Assess
+    expect(result.event).toEqual({ via: 'arn' });
+  });
+
+  it('rejects with the handler error type as the error name', async () => {
+    // Act
+    const outcome = pool.invoke('failing', { sku: 'SKU-LAST' });
+
+    // Assess
+    await expect(outcome).rejects.toBeInstanceOf(FunctionInvocationError);
+    await expect(outcome).rejects.toMatchObject({
+      name: 'OutOfStock',
+      errorType: 'OutOfStock',
+      message: 'SKU SKU-LAST is out of stock',
+    });
+  });
+
+  it('ends an invocation at the function timeout and starts a fresh sandbox afterwards', async () => {
+    // Prepare
+    const started = Date.now();
+
+    // Act
+    const timedOut = pool.invoke('slow', { waitMs: 5_000 });
+
+    // Assess
+    await expect(timedOut).rejects.toBeInstanceOf(FunctionTimeoutError);
+    await expect(timedOut).rejects.toMatchObject({ name: 'Sandbox.Timedout' });
+    expect(Date.now() - started).toBeLessThan(3_000);
+    await expect(pool.invoke('slow', { waitMs: 10 })).resolves.toEqual({ waited: 10 });
+    expect(pool.stats().find((s) => s.functionName === 'slow')).toMatchObject({
+      timeouts: 1,
+      invocations: 2,
+    });
+  });
+
+  it('queues invocations beyond the pool size instead of running them in parallel', async () => {
+    // Act
+    const started = Date.now();
+    await Promise.all([pool.invoke('slow', { waitMs: 300 }), pool.invoke('slow', { waitMs: 300 })]);
+
+    // Assess
+    expect(Date.now() - started).toBeGreaterThanOrEqual(590);
+  });
+
+  it('names the known functions when asked for an unknown one', () => {
+    // Act
+    const act = () => pool.invoke('nope', {});
+
+    // Assess
+    expect(act).toThrow(UnknownFunctionError);
+    expect(act).toThrow(/echoOne, echoTwo, slow, failing/);
+  });
+});
