@@ -1,0 +1,239 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  ExecutionAlreadyExistsError,
+  InvalidNameError,
+  StateMachineDoesNotExistError,
+} from '../../../../local/stepfunctions/errors';
+import {
+  type ExecutionEndedEvent,
+  LocalStepFunctions,
+  type StateMachineSource,
+} from '../../../../local/stepfunctions/service';
+import type { InvokeFunction } from '../../../../local/stepfunctions/task-handlers';
+
+const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:test-saga';
+const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:publisher';
+
+/** One callback step whose catchers show which errors reach which state. */
+function callbackMachine(heartbeatSeconds = 1): StateMachineSource {
+  return {
+    stateMachineArn: STATE_MACHINE_ARN,
+    definition: {
+      StartAt: 'Reserve',
+      States: {
+        Reserve: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+          Parameters: {
+            FunctionName: FUNCTION_ARN,
+            Payload: { 'order.$': '$', 'taskToken.$': '$$.Task.Token' },
+          },
+          TimeoutSeconds: 5,
+          HeartbeatSeconds: heartbeatSeconds,
+          ResultPath: '$.reservation',
+          Catch: [
+            { ErrorEquals: ['States.TaskFailed'], ResultPath: '$.error', Next: 'TaskFailed' },
+            { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Other' },
+          ],
+          End: true,
+        },
+        TaskFailed: { Type: 'Fail', Error: 'CaughtAsTaskFailed' },
+        Other: { Type: 'Fail', Error: 'CaughtAsOther' },
+      },
+    },
+  };
+}
+
+function plainMachine(): StateMachineSource {
+  return {
+    stateMachineArn: STATE_MACHINE_ARN,
+    definition: {
+      StartAt: 'Invoke',
+      States: {
+        Invoke: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::lambda:invoke',
+          Parameters: { FunctionName: FUNCTION_ARN, 'Payload.$': '$' },
+          ResultSelector: { 'body.$': '$.Payload', 'status.$': '$.StatusCode' },
+          Next: 'Direct',
+        },
+        Direct: { Type: 'Task', Resource: FUNCTION_ARN, End: true },
+      },
+    },
+  };
+}
+
+describe('LocalStepFunctions', () => {
+  const services: LocalStepFunctions[] = [];
+  afterEach(async () => {
+    for (const service of services.splice(0)) await service.close();
+  });
+
+  async function create(
+    machine: StateMachineSource,
+    invokeFunction: InvokeFunction,
+  ): Promise<LocalStepFunctions> {
+    const service = await LocalStepFunctions.create({ stateMachines: [machine], invokeFunction });
+    services.push(service);
+    return service;
+  }
+
+  it('answers concurrent starts with the same name and input with one execution', async () => {
+    // Prepare
+    const invocations: unknown[] = [];
+    const service = await create(callbackMachine(), async (_name, payload) => {
+      invocations.push(payload);
+      return null;
+    });
+    const request = { stateMachineArn: STATE_MACHINE_ARN, name: 'order-1', input: '{"orderId":"order-1"}' };
+
+    // Act
+    const [first, second] = await Promise.all([
+      service.startExecution(request),
+      service.startExecution(request),
+    ]);
+    const otherInput = service.startExecution({ ...request, input: '{"orderId":"other"}' });
+
+    // Assess
+    expect(second).toEqual(first);
+    await expect(otherInput).rejects.toBeInstanceOf(ExecutionAlreadyExistsError);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(invocations).toHaveLength(1);
+  });
+
+  it('refuses a finished execution name even with the same input', async () => {
+    // Prepare
+    const service = await create(plainMachine(), async () => ({ ok: true }));
+    const request = { stateMachineArn: STATE_MACHINE_ARN, name: 'order-2', input: '{}' };
+    const { executionArn } = await service.startExecution(request);
+    await service.waitForExecution(executionArn);
+
+    // Act
+    const again = service.startExecution(request);
+
+    // Assess
+    await expect(again).rejects.toBeInstanceOf(ExecutionAlreadyExistsError);
+  });
+
+  it('validates names and state machines as AWS does', async () => {
+    // Prepare
+    const service = await create(plainMachine(), async () => null);
+
+    // Act
+    const badName = service.startExecution({ stateMachineArn: STATE_MACHINE_ARN, name: 'order 1' });
+    const unknown = service.startExecution({ stateMachineArn: `${STATE_MACHINE_ARN}-v2` });
+
+    // Assess
+    await expect(badName).rejects.toBeInstanceOf(InvalidNameError);
+    await expect(unknown).rejects.toBeInstanceOf(StateMachineDoesNotExistError);
+  });
+
+  it('wraps a lambda:invoke result like AWS and passes a function-ARN result through', async () => {
+    // Prepare
+    const calls: [string, unknown][] = [];
+    const service = await create(plainMachine(), async (name, payload) => {
+      calls.push([name, payload]);
+      return { echoed: payload };
+    });
+
+    // Act
+    const { executionArn } = await service.startExecution({
+      stateMachineArn: STATE_MACHINE_ARN,
+      input: '{"n":1}',
+    });
+    const record = await service.waitForExecution(executionArn);
+
+    // Assess
+    expect(record.status).toBe('SUCCEEDED');
+    expect(calls.map(([name]) => name)).toEqual(['publisher', 'publisher']);
+    expect(calls[1]![1]).toEqual({ body: { echoed: { n: 1 } }, status: 200 });
+    expect(JSON.parse(record.output!)).toEqual({ echoed: { body: { echoed: { n: 1 } }, status: 200 } });
+  });
+
+  it('does not let States.TaskFailed catch a heartbeat timeout, but does catch a function error', async () => {
+    // Prepare
+    let fail = false;
+    const service = await create(callbackMachine(1), async () => {
+      if (fail) throw new TypeError('payload.order is undefined');
+      return null;
+    });
+
+    // Act
+    const silent = await service.startExecution({ stateMachineArn: STATE_MACHINE_ARN, name: 'silent' });
+    const timedOut = await service.waitForExecution(silent.executionArn);
+    fail = true;
+    const crashing = await service.startExecution({ stateMachineArn: STATE_MACHINE_ARN, name: 'crashing' });
+    const crashed = await service.waitForExecution(crashing.executionArn);
+
+    // Assess
+    expect(timedOut).toMatchObject({ status: 'FAILED', error: 'CaughtAsOther' });
+    expect(crashed).toMatchObject({ status: 'FAILED', error: 'CaughtAsTaskFailed' });
+  });
+
+  it('puts the task token into the payload and completes the task with SendTaskSuccess', async () => {
+    // Prepare
+    let service!: LocalStepFunctions;
+    service = await create(callbackMachine(), async (_name, payload) => {
+      const { taskToken } = payload as { taskToken: string };
+      setTimeout(() => service.sendTaskSuccess(taskToken, '{"reserved":2}'), 5);
+      return null;
+    });
+
+    // Act
+    const { executionArn } = await service.startExecution({
+      stateMachineArn: STATE_MACHINE_ARN,
+      input: '{"id":7}',
+    });
+    const record = await service.waitForExecution(executionArn);
+
+    // Assess
+    expect(JSON.parse(record.output!)).toEqual({ id: 7, reservation: { reserved: 2 } });
+  });
+
+  it('counts executions by outcome and reports each end with its duration', async () => {
+    // Prepare
+    const service = await create(plainMachine(), async (_name, payload) => {
+      if ((payload as { fail?: boolean }).fail) throw new Error('boom');
+      return null;
+    });
+    const ended: ExecutionEndedEvent[] = [];
+    service.on('executionEnded', (event) => ended.push(event));
+
+    // Act
+    const ok = await service.startExecution({ stateMachineArn: STATE_MACHINE_ARN, input: '{}' });
+    const ko = await service.startExecution({ stateMachineArn: STATE_MACHINE_ARN, input: '{"fail":true}' });
+    await Promise.all([service.waitForExecution(ok.executionArn), service.waitForExecution(ko.executionArn)]);
+
+    // Assess
+    expect(service.counts()).toMatchObject({ started: 2, succeeded: 1, failed: 1, running: 0, timedOut: 0 });
+    expect(ended.map((event) => event.record.status).sort()).toEqual(['FAILED', 'SUCCEEDED']);
+    expect(ended.every((event) => event.durationMs >= 0)).toBe(true);
+    expect(service.describeExecution(ko.executionArn)).toMatchObject({ error: 'Error' });
+  });
+
+  it('stops a running execution as ABORTED and closes its task token', async () => {
+    // Prepare
+    const tokens: string[] = [];
+    const service = await create(callbackMachine(60), async (_name, payload) => {
+      tokens.push((payload as { taskToken: string }).taskToken);
+      return null;
+    });
+    const { executionArn } = await service.startExecution({
+      stateMachineArn: STATE_MACHINE_ARN,
+      name: 'stopped',
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    // Act
+    await service.stopExecution(executionArn, 'Operator', 'cancelled by a test');
+
+    // Assess
+    expect(service.describeExecution(executionArn)).toMatchObject({
+      status: 'ABORTED',
+      error: 'Operator',
+      cause: 'cancelled by a test',
+    });
+    expect(() => service.sendTaskSuccess(tokens[0], '{}')).toThrow(/Task Timed Out/);
+    expect(service.tokens.pendingCount).toBe(0);
+  });
+});
