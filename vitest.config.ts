@@ -17,6 +17,8 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          // Starts Kafka, DynamoDB Local and ElasticMQ once per run and exports their endpoints.
+          globalSetup: ['test/integration/harness/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 300_000,
           fileParallelism: false,

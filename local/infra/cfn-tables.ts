@@ -1,0 +1,276 @@
+/**
+ * Turns the DynamoDB tables and SQS queues of a synthesized CloudFormation template into local
+ * ones, from the template's own definitions (keys, indexes, billing, TTL, streams), so that the
+ * local tables cannot drift from what the CDK app deploys.
+ */
+import {
+  type AttributeDefinition,
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DescribeTimeToLiveCommand,
+  type DynamoDBClient,
+  type GlobalSecondaryIndex,
+  type KeySchemaElement,
+  type LocalSecondaryIndex,
+  type Projection,
+  ResourceInUseException,
+  type StreamViewType,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { TemplateResourceError } from './errors';
+
+export interface CfnTemplateResource {
+  readonly Type: string;
+  readonly Properties?: Readonly<Record<string, unknown>>;
+  readonly Metadata?: Readonly<Record<string, unknown>>;
+}
+
+export interface CfnTemplateDocument {
+  readonly Resources?: Readonly<Record<string, CfnTemplateResource>>;
+  readonly Parameters?: Readonly<Record<string, { readonly Default?: unknown }>>;
+}
+
+export interface TemplateNamingOptions {
+  /**
+   * Stack name: resolves `AWS::StackName` and prefixes names generated from logical ids, as
+   * CloudFormation does (`<stack>-<logicalId>`, without CloudFormation's random suffix).
+   * @default no prefix
+   */
+  readonly stackName?: string;
+}
+
+export interface LocalTableDefinition {
+  readonly logicalId: string;
+  /** Construct path (`aws:cdk:path` metadata) when the template carries it. */
+  readonly cdkPath?: string;
+  readonly createTable: CreateTableCommandInput;
+  /** TTL attribute to enable after creation. */
+  readonly timeToLiveAttribute?: string;
+}
+
+const TABLE_TYPES = new Set(['AWS::DynamoDB::Table', 'AWS::DynamoDB::GlobalTable']);
+/** What a provisioned table gets locally when the template leaves the capacity to auto scaling. */
+const DEFAULT_CAPACITY = { ReadCapacityUnits: 5, WriteCapacityUnits: 5 };
+
+/** Every table of the template as CreateTable input (pure: no network). */
+export function tableDefinitionsFromTemplate(
+  template: CfnTemplateDocument,
+  options: TemplateNamingOptions = {},
+): LocalTableDefinition[] {
+  return Object.entries(template.Resources ?? {})
+    .filter(([, resource]) => TABLE_TYPES.has(resource.Type))
+    .map(([logicalId, resource]) => tableDefinition(template, logicalId, resource, options));
+}
+
+function tableDefinition(
+  template: CfnTemplateDocument,
+  logicalId: string,
+  resource: CfnTemplateResource,
+  options: TemplateNamingOptions,
+): LocalTableDefinition {
+  const props = resource.Properties ?? {};
+  const where = `${resource.Type} '${logicalId}'`;
+  const keySchema = props.KeySchema as KeySchemaElement[] | undefined;
+  const attributes = props.AttributeDefinitions as AttributeDefinition[] | undefined;
+  if (!Array.isArray(keySchema) || keySchema.length === 0 || !Array.isArray(attributes)) {
+    throw new TemplateResourceError(
+      `${where} has no KeySchema/AttributeDefinitions: ${JSON.stringify(props)}`,
+    );
+  }
+  const provisioned =
+    props.BillingMode === 'PROVISIONED' ||
+    (props.BillingMode === undefined && resource.Type === 'AWS::DynamoDB::Table');
+  const throughput = provisioned ? provisionedThroughput(props.ProvisionedThroughput) : undefined;
+  const gsis = (props.GlobalSecondaryIndexes as Record<string, unknown>[] | undefined)?.map(
+    (index): GlobalSecondaryIndex => ({
+      IndexName: index.IndexName as string,
+      KeySchema: index.KeySchema as KeySchemaElement[],
+      Projection: (index.Projection as Projection | undefined) ?? { ProjectionType: 'ALL' },
+      ...(provisioned ? { ProvisionedThroughput: provisionedThroughput(index.ProvisionedThroughput) } : {}),
+    }),
+  );
+  const lsis = (props.LocalSecondaryIndexes as Record<string, unknown>[] | undefined)?.map(
+    (index): LocalSecondaryIndex => ({
+      IndexName: index.IndexName as string,
+      KeySchema: index.KeySchema as KeySchemaElement[],
+      Projection: (index.Projection as Projection | undefined) ?? { ProjectionType: 'ALL' },
+    }),
+  );
+  const stream = props.StreamSpecification as { StreamViewType?: StreamViewType } | undefined;
+  const ttl = props.TimeToLiveSpecification as { AttributeName?: unknown; Enabled?: unknown } | undefined;
+  const cdkPath = resource.Metadata?.['aws:cdk:path'];
+  return {
+    logicalId,
+    cdkPath: typeof cdkPath === 'string' ? cdkPath : undefined,
+    createTable: {
+      TableName: physicalName(template, logicalId, props.TableName, options, where),
+      KeySchema: keySchema,
+      AttributeDefinitions: attributes,
+      BillingMode: provisioned ? 'PROVISIONED' : 'PAY_PER_REQUEST',
+      ...(throughput ? { ProvisionedThroughput: throughput } : {}),
+      ...(gsis && gsis.length > 0 ? { GlobalSecondaryIndexes: gsis } : {}),
+      ...(lsis && lsis.length > 0 ? { LocalSecondaryIndexes: lsis } : {}),
+      ...(stream?.StreamViewType
+        ? { StreamSpecification: { StreamEnabled: true, StreamViewType: stream.StreamViewType } }
+        : {}),
+    },
+    timeToLiveAttribute:
+      ttl?.Enabled === true && typeof ttl.AttributeName === 'string' ? ttl.AttributeName : undefined,
+  };
+}
+
+function provisionedThroughput(value: unknown): { ReadCapacityUnits: number; WriteCapacityUnits: number } {
+  const given = value as { ReadCapacityUnits?: unknown; WriteCapacityUnits?: unknown } | undefined;
+  return {
+    ReadCapacityUnits: Number(given?.ReadCapacityUnits ?? DEFAULT_CAPACITY.ReadCapacityUnits),
+    WriteCapacityUnits: Number(given?.WriteCapacityUnits ?? DEFAULT_CAPACITY.WriteCapacityUnits),
+  };
+}
+
+/** The resource's own name when the template gives one, else a name derived from the logical id. */
+function physicalName(
+  template: CfnTemplateDocument,
+  logicalId: string,
+  given: unknown,
+  options: TemplateNamingOptions,
+  where: string,
+): string {
+  if (given === undefined) {
+    return options.stackName ? `${options.stackName}-${logicalId}` : logicalId;
+  }
+  const resolved = resolveString(template, given, options);
+  if (resolved === undefined) {
+    throw new TemplateResourceError(
+      `${where} has a name the local mode cannot resolve: ${JSON.stringify(given)}`,
+    );
+  }
+  return resolved;
+}
+
+/** Resolves the few intrinsics a resource name uses locally: Ref to a parameter or AWS::StackName, Join, Sub. */
+function resolveString(
+  template: CfnTemplateDocument,
+  value: unknown,
+  options: TemplateNamingOptions,
+): string | undefined {
+  if (typeof value === 'string') {
+    return value;
+  }
+  if (typeof value !== 'object' || value === null) {
+    return undefined;
+  }
+  const intrinsic = value as Record<string, unknown>;
+  if (typeof intrinsic.Ref === 'string') {
+    if (intrinsic.Ref === 'AWS::StackName') {
+      return options.stackName;
+    }
+    const fallback = template.Parameters?.[intrinsic.Ref]?.Default;
+    return typeof fallback === 'string' ? fallback : undefined;
+  }
+  if (Array.isArray(intrinsic['Fn::Join'])) {
+    const [separator, parts] = intrinsic['Fn::Join'] as [string, unknown[]];
+    const resolved = parts.map((part) => resolveString(template, part, options));
+    return resolved.every((part) => part !== undefined) ? resolved.join(separator) : undefined;
+  }
+  if (typeof intrinsic['Fn::Sub'] === 'string') {
+    const text = (intrinsic['Fn::Sub'] as string).replace(/\$\{AWS::StackName\}/g, options.stackName ?? '');
+    return text.includes('${') ? undefined : text;
+  }
+  return undefined;
+}
+
+/**
+ * Creates every table of the template in DynamoDB Local (an existing table is kept as it is), enables
+ * TTL where the template asks for it, and returns logical id -> table name.
+ */
+export async function createTablesFromTemplate(
+  client: DynamoDBClient,
+  template: CfnTemplateDocument,
+  options: TemplateNamingOptions = {},
+): Promise<Record<string, string>> {
+  const names: Record<string, string> = {};
+  for (const definition of tableDefinitionsFromTemplate(template, options)) {
+    const tableName = definition.createTable.TableName!;
+    try {
+      await client.send(new CreateTableCommand(definition.createTable));
+    } catch (error) {
+      // Kept from an earlier run: the data folder outlives the process.
+      if (!(error instanceof ResourceInUseException)) {
+        throw error;
+      }
+    }
+    if (definition.timeToLiveAttribute) {
+      await enableTimeToLive(client, tableName, definition.timeToLiveAttribute);
+    }
+    names[definition.logicalId] = tableName;
+  }
+  return names;
+}
+
+async function enableTimeToLive(
+  client: DynamoDBClient,
+  tableName: string,
+  attributeName: string,
+): Promise<void> {
+  const current = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
+  const status = current.TimeToLiveDescription?.TimeToLiveStatus;
+  // Enabling twice is a ValidationException; DynamoDB Local reports ENABLED at once.
+  if (status === 'ENABLED' || status === 'ENABLING') {
+    return;
+  }
+  await client.send(
+    new UpdateTimeToLiveCommand({
+      TableName: tableName,
+      TimeToLiveSpecification: { AttributeName: attributeName, Enabled: true },
+    }),
+  );
+}
+
+/** Names of the template's SQS queues: `QueueName`, or one derived from the logical id (FIFO keeps `.fifo`). */
+export function queueNamesFromTemplate(
+  template: CfnTemplateDocument,
+  options: TemplateNamingOptions = {},
+): string[] {
+  return Object.entries(template.Resources ?? {})
+    .filter(([, resource]) => resource.Type === 'AWS::SQS::Queue')
+    .map(([logicalId, resource]) => {
+      const props = resource.Properties ?? {};
+      if (props.QueueName !== undefined) {
+        const name = resolveString(template, props.QueueName, options);
+        if (name === undefined) {
+          throw new TemplateResourceError(
+            `AWS::SQS::Queue '${logicalId}' has a name the local mode cannot resolve: ${JSON.stringify(props.QueueName)}`,
+          );
+        }
+        return name;
+      }
+      const base = options.stackName ? `${options.stackName}-${logicalId}` : logicalId;
+      return props.FifoQueue === true ? `${base}.fifo` : base;
+    });
+}
+
+/**
+ * The `*_TABLE_NAME` variables for tables named in `envByTable` (e.g. orders -> ORDERS_TABLE_NAME):
+ * a table matches by the construct id before `/Resource` in its CDK path, else by its logical id
+ * starting with or containing that name.
+ */
+export function tableEnvironment(
+  definitions: readonly Pick<LocalTableDefinition, 'logicalId' | 'cdkPath' | 'createTable'>[],
+  envByTable: Readonly<Record<string, string>>,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [table, envName] of Object.entries(envByTable)) {
+    const wanted = table.toLowerCase();
+    const byPath = definitions.find((definition) => {
+      const segments = definition.cdkPath?.split('/') ?? [];
+      const id = segments.at(-1) === 'Resource' ? segments.at(-2) : segments.at(-1);
+      return id?.toLowerCase() === wanted;
+    });
+    const match =
+      byPath ?? definitions.find((definition) => definition.logicalId.toLowerCase().includes(wanted));
+    if (match) {
+      env[envName] = match.createTable.TableName!;
+    }
+  }
+  return env;
+}

@@ -1,0 +1,72 @@
+/**
+ * Small command line for the real parts alone (the full local mode is `npm start`):
+ *   tsx local/infra/cli.ts fetch                 fetch every component's jars (first use), with timings
+ *   tsx local/infra/cli.ts up [--brokers 3] [--stage dev] [--no-templates]
+ *                                                start them, create topics/tables/queues, seed, print the
+ *                                                environment, and keep running until Ctrl-C
+ */
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DYNAMODB_LOCAL_ARTIFACTS } from './dynamodb-local';
+import { ELASTICMQ_ARTIFACTS } from './elasticmq';
+import { type BrokerCount, KAFKA_ARTIFACTS } from './kafka-cluster';
+import { LocalStack } from './local-stack';
+import { ensureArtifacts, secondsSince } from './maven-artifacts';
+import { repositoryRoot } from './paths';
+import { checkJava, checkMaven } from './preflight';
+import { stageTemplates } from './templates';
+
+async function fetchAll(): Promise<void> {
+  checkJava();
+  checkMaven();
+  for (const spec of [KAFKA_ARTIFACTS, DYNAMODB_LOCAL_ARTIFACTS, ELASTICMQ_ARTIFACTS]) {
+    const started = Date.now();
+    const dir = await ensureArtifacts(spec);
+    console.log(`${spec.displayName}: ${dir} (${secondsSince(started)} s)`);
+  }
+}
+
+async function up(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      brokers: { type: 'string', default: '1' },
+      stage: { type: 'string', default: 'dev' },
+      'no-templates': { type: 'boolean', default: false },
+    },
+  });
+  const brokers = Number(values.brokers);
+  if (brokers !== 1 && brokers !== 3) {
+    throw new RangeError(`--brokers must be 1 or 3, got '${values.brokers}'`);
+  }
+  const templates = values['no-templates']
+    ? []
+    : stageTemplates(join(repositoryRoot(), 'cdk.out'), values.stage);
+  const stack = new LocalStack({ brokers: brokers as BrokerCount, templates });
+  const info = await stack.start();
+  console.log('\nReady. Environment for handlers and tools:');
+  for (const [name, value] of Object.entries(info.environment)) {
+    console.log(`  export ${name}=${value}`);
+  }
+  console.log(`Timings (s): ${JSON.stringify(info.timings)}`);
+  console.log('Ctrl-C stops everything.');
+  // Stay alive; the signal hook registered by LocalStack stops the parts and exits.
+  setInterval(() => undefined, 1 << 30);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === 'fetch') {
+    await fetchAll();
+  } else if (command === 'up') {
+    await up(rest);
+  } else {
+    console.error('Usage: tsx local/infra/cli.ts fetch | up [--brokers 1|3] [--stage dev] [--no-templates]');
+    process.exitCode = 2;
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  console.error(error instanceof Error ? `${error.name}: ${error.message}` : error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,52 @@
+/**
+ * A private set of real parts for a test that kills or restarts them (reliability scenarios 2-4:
+ * broker SIGKILL, one broker of three lost, DynamoDB Local restarted). The harness's shared parts
+ * live in vitest's main process and must stay up for the other test files, so a fault scenario
+ * starts its own, on ports and a folder of its own inside this run's slot, and stops them after.
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import type { BrokerCount } from '../../../local/infra/kafka-cluster';
+import { LocalStack, type LocalStackInfo } from '../../../local/infra/local-stack';
+import { repositoryRoot } from '../../../local/infra/paths';
+import { readStackTemplate, stageTemplates } from '../../../local/infra/templates';
+
+/** Base ports of private stacks; far from the harness's (19092 / 18000 / 19324) and the user's. */
+const PRIVATE_BASE = { kafka: 39_092, dynamodb: 38_000, sqs: 39_324 } as const;
+
+export interface PrivateStack {
+  readonly stack: LocalStack;
+  readonly info: LocalStackInfo;
+}
+
+/**
+ * Starts Kafka (1 or 3 brokers), DynamoDB Local and ElasticMQ with the same topics, tables, queues
+ * and catalogue as the harness. `index` (0-9) keeps two private stacks of one run apart.
+ */
+export async function startPrivateStack(options: {
+  brokers: BrokerCount;
+  index?: number;
+}): Promise<PrivateStack> {
+  const index = options.index ?? 0;
+  const offset = inject('localStack').portOffset + index * 10;
+  const root = repositoryRoot();
+  const dataDir = join(root, '.local', 'integration', `private-${offset}`);
+  rmSync(dataDir, { recursive: true, force: true });
+  const explicit = process.env.LOCAL_TEMPLATES?.split(',').filter(Boolean);
+  const stack = new LocalStack({
+    brokers: options.brokers,
+    kafkaPort: PRIVATE_BASE.kafka + offset,
+    dynamodbPort: PRIVATE_BASE.dynamodb + offset,
+    sqsPort: PRIVATE_BASE.sqs + offset,
+    // The harness exported KAFKA_BROKERS for the shared broker; a private stack starts its own.
+    kafkaBrokersFromEnv: false,
+    dataDir,
+    templates: explicit?.length
+      ? explicit.map((file) => readStackTemplate(file))
+      : stageTemplates(join(root, 'cdk.out')),
+    seed: 'overwrite',
+    log: () => undefined,
+  });
+  return { stack, info: await stack.start() };
+}

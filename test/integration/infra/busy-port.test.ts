@@ -1,0 +1,82 @@
+import { createServer, type Server } from 'node:net';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { DynamoDbLocal } from '../../../local/infra/dynamodb-local';
+import { PortInUseError } from '../../../local/infra/errors';
+import { KafkaCluster } from '../../../local/infra/kafka-cluster';
+import { LocalStack } from '../../../local/infra/local-stack';
+
+async function occupy(port: number): Promise<Server> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return server;
+}
+
+describe('a busy port', () => {
+  // Ports of this run's slot, so that concurrent runs do not take each other's.
+  const base = 29_000 + inject('localStack').portOffset;
+  let server: Server | undefined;
+
+  afterEach(async () => {
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  it('stops Kafka from starting with a message naming the port and its variable', async () => {
+    // Prepare
+    server = await occupy(base + 10);
+    const kafka = new KafkaCluster({
+      port: base + 10,
+      dataDir: '/tmp/order-pipeline-unused',
+      log: () => undefined,
+    });
+
+    // Act
+    const starting = kafka.start();
+
+    // Assess
+    await expect(starting).rejects.toBeInstanceOf(PortInUseError);
+    await expect(starting).rejects.toThrow(
+      `Port ${base + 10} (KAFKA_PORT) is already in use: another process listens on 127.0.0.1:${base + 10}`,
+    );
+  });
+
+  it('stops the whole local stack before anything starts (nothing half-starts)', async () => {
+    // Prepare
+    server = await occupy(base + 24);
+    const stack = new LocalStack({
+      kafkaPort: base + 20,
+      dynamodbPort: base + 21,
+      sqsPort: base + 24,
+      kafkaBrokersFromEnv: false,
+      dataDir: '/tmp/order-pipeline-unused',
+      log: () => undefined,
+    });
+
+    // Act
+    const starting = stack.start();
+
+    // Assess
+    await expect(starting).rejects.toThrow(`Port ${base + 24} (SQS_PORT) is already in use`);
+    const ports = await Promise.all(
+      [base + 20, base + 21].map(
+        (port) =>
+          new Promise<boolean>((resolve) => {
+            const probe = createServer();
+            probe.once('error', () => resolve(false));
+            probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+          }),
+      ),
+    );
+    expect(ports).toEqual([true, true]);
+  });
+
+  it('names DYNAMODB_PORT for DynamoDB Local', async () => {
+    // Prepare
+    server = await occupy(base + 30);
+
+    // Act
+    const starting = new DynamoDbLocal({ port: base + 30, log: () => undefined }).start();
+
+    // Assess
+    await expect(starting).rejects.toThrow(`Port ${base + 30} (DYNAMODB_PORT) is already in use`);
+  });
+});
