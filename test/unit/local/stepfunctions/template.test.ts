@@ -53,11 +53,13 @@ describe('stateMachinesFromTemplate', () => {
             StateMachineName: 'dev-order-saga',
             Definition: {
               StartAt: 'Publish',
+              // biome-ignore lint/suspicious/noTemplateCurlyInString: a DefinitionSubstitutions placeholder, not a template literal
               States: { Publish: { Type: 'Task', Resource: '${PublisherArn}', End: true } },
             },
             DefinitionSubstitutions: {
               PublisherArn: {
                 'Fn::Sub':
+                  // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax, not a template literal
                   'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:${Publisher}',
               },
             },

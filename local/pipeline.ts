@@ -1,0 +1,515 @@
+/**
+ * The whole pipeline on one machine: the real parts (Kafka, DynamoDB Local, ElasticMQ), the
+ * template's functions in isolated workers, the saga on the local Step Functions endpoint, the
+ * template's event source mappings as Kafka consumer groups, the API emulator and the dashboard.
+ * `npm start` runs the 'dev' profile; the e2e tests run the 'test' profile on the harness's parts.
+ * Nothing half-starts: a failure while starting stops what did start and rethrows.
+ */
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { readApiDefinition } from './api/api-definition';
+import { LocalApiServer } from './api/server';
+import { LocalIssuer, localIssuerUrl } from './auth/issuer';
+import { Dashboard } from './dashboard/server';
+import { onShutdownSignal } from './infra/child-registry';
+import { LocalStack } from './infra/local-stack';
+import { localDir, repositoryRoot } from './infra/paths';
+import { assertPortFree } from './infra/preflight';
+import { type StackTemplate, stageTemplates } from './infra/templates';
+import { PipelineDashboardSources } from './pipeline/dashboard-sources';
+import { PipelineKafka } from './pipeline/kafka-tools';
+import { freePort } from './pipeline/ports';
+import {
+  consumerNameOf,
+  type PipelineInfrastructure,
+  type PipelineTopology,
+  readTopology,
+} from './pipeline/topology';
+import type { CfnTemplate } from './runtime/cfn-template';
+import { EventSourceMappings } from './runtime/event-source-mapping';
+import { FunctionPool, type LogSink } from './runtime/function-pool';
+import { SqsOnFailureDestination } from './runtime/on-failure';
+import { type RunningLocalStepFunctions, startLocalStepFunctions } from './stepfunctions';
+
+export type { PipelineInfrastructure } from './pipeline/topology';
+
+export interface RunningPipeline {
+  readonly apiUrl: string;
+  readonly dashboardUrl: string;
+  readonly endpoints: {
+    readonly dynamodb: string;
+    readonly sqs: string;
+    readonly sfn: string;
+    readonly kafkaBrokers: readonly string[];
+  };
+  readonly tables: {
+    readonly orders: string;
+    readonly inventory: string;
+    readonly payments: string;
+    readonly loyalty: string;
+    readonly analytics: string;
+    readonly shipments: string;
+    readonly idempotency: string;
+  };
+  readonly mailboxDir: string;
+  /** The state machine the checkout starts (its local ARN). */
+  readonly stateMachineArn: string;
+  /** Where the functions' console output goes. */
+  readonly functionLogFile: string;
+  token(customerId: string): Promise<string>;
+  /** The on-failure SQS queue of a consumer (ConsumerName). */
+  failureQueueUrl(consumer: string): string;
+  pause(consumer: string): Promise<void>;
+  resume(consumer: string): Promise<void>;
+  /** Records behind over all the consumer's topics. */
+  lag(consumer: string): Promise<number>;
+  /** Every group lag 0 and nothing in flight; throws after 60 s. */
+  waitForConsumersIdle(): Promise<void>;
+  /** Re-produces matching records unchanged (value, key, headers); returns how many. */
+  redeliver(topic: string, orderId: string, eventType: string): Promise<number>;
+  produceRaw(topic: string, partition: number, key: string, value: string): Promise<void>;
+  readOrder(orderId: string): Promise<Record<string, unknown> | undefined>;
+  stop(): Promise<void>;
+}
+
+export interface StartPipelineOptions {
+  /**
+   * 'dev' (`npm start`): starts the real parts on their default ports (each from its env var) with
+   * data in `.local/`. 'test': uses `infrastructure` (the integration harness's parts), free ports,
+   * a temporary mailbox. @default 'dev'
+   */
+  readonly profile?: 'dev' | 'test';
+  /** The running parts to use; 'test' falls back to the harness's environment variables. */
+  readonly infrastructure?: PipelineInfrastructure;
+  /** Progress lines. @default console.log for 'dev', nothing for 'test' */
+  readonly log?: (line: string) => void;
+  /** Accepted for `npm start`; the demo itself is local/demo.ts. */
+  readonly demo?: boolean;
+  /**
+   * Folder of the Step Functions execution journal for the 'test' profile, so a test can stop the
+   * pipeline and start it again on the same executions (reliability scenario 8). The 'dev' profile
+   * always keeps its journal in `.local/`. @default no journal for 'test'
+   */
+  readonly stepFunctionsDataDir?: string;
+}
+
+/** Starting the pipeline failed; whatever had started is stopped again. */
+export class PipelineStartError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PipelineStartError';
+  }
+}
+
+/**
+ * Environments per function. Lambda runs up to one invocation per partition of a Kafka mapping;
+ * locally the saga's critical path (checkout, saga publisher, inventory and payment services) gets
+ * the most, so a burst of orders does not queue into the 5 s / 10 s step timeouts.
+ */
+const CONCURRENCY: Readonly<Record<string, number>> = {
+  checkout: 3,
+  'saga-publisher': 4,
+  inventoryService: 4,
+  paymentService: 3,
+};
+/** Partitions of one consumer group processed at once (each partition stays in order). */
+const PARTITIONS_CONCURRENTLY = 8;
+const IDLE_TIMEOUT_MS = 60_000;
+const SLOW_INVOCATION_MS = 1_000;
+
+interface Ports {
+  readonly api: number;
+  readonly dashboard: number;
+  readonly sfn: number;
+}
+
+export async function startPipeline(options: StartPipelineOptions = {}): Promise<RunningPipeline> {
+  const profile = options.profile ?? 'dev';
+  const log = options.log ?? (profile === 'dev' ? console.log : () => undefined);
+  const repoRoot = repositoryRoot();
+  const templates = stageTemplates(join(repoRoot, 'cdk.out'), 'dev');
+  const stops: { name: string; stop: () => Promise<unknown> }[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const { stop } of stops.splice(0).reverse()) await Promise.resolve(stop()).catch(() => undefined);
+  };
+  try {
+    const ports = profile === 'dev' ? await devPorts() : await testPorts();
+    let infrastructure: PipelineInfrastructure;
+    let dataDir: string;
+    if (profile === 'dev') {
+      dataDir = localDir();
+      const stack = new LocalStack({ templates, log });
+      stops.push({ name: 'local stack', stop: () => stack.stop() });
+      infrastructure = await stack.start();
+    } else {
+      infrastructure = options.infrastructure ?? infrastructureFromEnvironment();
+      dataDir = mkdtempSync(join(tmpdir(), 'order-pipeline-'));
+      stops.push({
+        name: 'temporary data',
+        stop: async () => rmSync(dataDir, { recursive: true, force: true }),
+      });
+    }
+    return await assemble({
+      profile,
+      ports,
+      infrastructure,
+      dataDir,
+      templates,
+      repoRoot,
+      log,
+      stops,
+      stopAll,
+      stepFunctionsDataDir: options.stepFunctionsDataDir,
+    });
+  } catch (error) {
+    await stopAll();
+    if (
+      error instanceof Error &&
+      /PortInUse|PrerequisiteMissing|ArtifactFetch|ComponentStart/.test(error.name)
+    ) {
+      throw error;
+    }
+    throw new PipelineStartError(
+      `The local pipeline did not start: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+      { cause: error },
+    );
+  }
+}
+
+interface AssembleInput {
+  readonly profile: 'dev' | 'test';
+  readonly ports: Ports;
+  readonly infrastructure: PipelineInfrastructure;
+  readonly dataDir: string;
+  readonly templates: readonly StackTemplate[];
+  readonly repoRoot: string;
+  readonly log: (line: string) => void;
+  readonly stops: { name: string; stop: () => Promise<unknown> }[];
+  readonly stopAll: () => Promise<void>;
+  readonly stepFunctionsDataDir?: string;
+}
+
+async function assemble(input: AssembleInput): Promise<RunningPipeline> {
+  const { infrastructure, ports, dataDir, stops, log } = input;
+  const mailboxDir = join(dataDir, 'mailbox');
+  // Test runs keep their function log after the temporary data is gone: it is what explains a failure.
+  const logDir =
+    input.profile === 'dev' ? join(dataDir, 'logs') : join(input.repoRoot, '.local', 'test-logs');
+  mkdirSync(mailboxDir, { recursive: true });
+  mkdirSync(logDir, { recursive: true });
+  const functionLogFile =
+    input.profile === 'dev'
+      ? join(logDir, 'functions.log')
+      : join(logDir, `functions-${Date.now()}-${process.pid}.log`);
+  const functionLog = createWriteStream(functionLogFile, { flags: 'a' });
+  stops.push({ name: 'function log', stop: () => new Promise((resolve) => functionLog.end(resolve)) });
+  const sink: LogSink = (functionName, stream, line) => {
+    functionLog.write(
+      `${new Date().toISOString()} [${functionName}] ${stream === 'stderr' ? '! ' : ''}${line}\n`,
+    );
+  };
+
+  const sfnEndpoint = `http://127.0.0.1:${ports.sfn}`;
+  const topology = readTopology({
+    templates: input.templates,
+    infrastructure,
+    repoRoot: input.repoRoot,
+    environmentOverrides: {
+      ...infrastructure.environment,
+      KAFKA_BROKERS: infrastructure.kafkaBrokers.join(','),
+      AWS_ENDPOINT_URL_DYNAMODB: infrastructure.dynamodbEndpoint,
+      AWS_ENDPOINT_URL_SQS: infrastructure.sqsEndpoint,
+      AWS_ENDPOINT_URL_SFN: sfnEndpoint,
+      EMAIL_TRANSPORT: 'mailbox',
+      MAILBOX_DIR: mailboxDir,
+      AWS_ACCESS_KEY_ID: infrastructure.environment.AWS_ACCESS_KEY_ID ?? 'local',
+      AWS_SECRET_ACCESS_KEY: infrastructure.environment.AWS_SECRET_ACCESS_KEY ?? 'local',
+      KAFKAJS_NO_PARTITIONER_WARNING: '1',
+    },
+  });
+  const region = topology.region;
+
+  const pool = new FunctionPool({
+    functions: topology.functions,
+    region,
+    concurrency: CONCURRENCY,
+    log: sink,
+  });
+  stops.push({ name: 'functions', stop: () => pool.close() });
+  // Every invocation goes through here: slow ones are noted in the function log (saga steps time out at 2-10 s).
+  const invoke = async (functionRef: string, event: unknown): Promise<unknown> => {
+    const started = Date.now();
+    try {
+      return await pool.invoke(functionRef, event);
+    } finally {
+      const ms = Date.now() - started;
+      if (ms >= SLOW_INVOCATION_MS) sink(functionRef, 'stderr', `slow invocation: ${ms} ms`);
+    }
+  };
+
+  const sfn: RunningLocalStepFunctions = await startLocalStepFunctions({
+    stateMachines: [topology.stateMachine],
+    invokeFunction: (name, payload) => invoke(name, payload),
+    dataDir: input.profile === 'dev' ? join(dataDir, 'sfn') : input.stepFunctionsDataDir,
+    port: ports.sfn,
+    onWarning: (message, error) =>
+      sink('step-functions', 'stderr', `${message}${error ? `: ${String(error)}` : ''}`),
+  });
+  stops.push({ name: 'step functions', stop: () => sfn.close() });
+  log(`Step Functions endpoint ${sfn.endpoint} runs ${topology.stateMachine.stateMachineArn}`);
+
+  const onFailure = new SqsOnFailureDestination(infrastructure.sqsEndpoint, region);
+  stops.push({ name: 'on-failure client', stop: async () => onFailure.close() });
+  const mappings = new EventSourceMappings({
+    mappings: topology.mappings,
+    invoke: (functionLogicalId, event) => invoke(functionLogicalId, event),
+    functionArnOf: (functionLogicalId) => pool.resolve(functionLogicalId).arn,
+    brokers: infrastructure.kafkaBrokers,
+    onFailure,
+    partitionsConcurrently: PARTITIONS_CONCURRENTLY,
+    log: (line) => sink('event-source-mappings', 'stdout', line),
+  });
+  stops.push({ name: 'event source mappings', stop: () => mappings.stop() });
+  const warmed = warmUp(pool, topology);
+  await mappings.start();
+  await warmed;
+  log(`Event source mappings: ${topology.mappings.length} (consumer groups joined)`);
+
+  const appTemplate = input.templates.find((stack) => stack.stackName.endsWith('-App'))!
+    .template as unknown as CfnTemplate;
+  const issuer = await LocalIssuer.open({
+    issuer: localIssuerUrl(ports.api),
+    keyDir: join(dataDir, 'auth'),
+  });
+  const api = await LocalApiServer.start({
+    definition: readApiDefinition(appTemplate),
+    invoke: (functionLogicalId, event) => invoke(functionLogicalId, event),
+    issuer,
+    port: ports.api,
+  });
+  stops.push({ name: 'api', stop: () => api.stop() });
+
+  const kafka = new PipelineKafka(infrastructure.kafkaBrokers);
+  stops.push({ name: 'kafka tools', stop: () => kafka.disconnect() });
+  await kafka.connect();
+
+  const db = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      endpoint: infrastructure.dynamodbEndpoint,
+      region,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    }),
+  );
+  stops.push({ name: 'dynamodb client', stop: async () => db.destroy() });
+  const tables = tablesOf(topology);
+
+  const consumerNames = new Map<string, string>();
+  for (const mapping of topology.mappings) {
+    consumerNames.set(mapping.functionLogicalId, consumerNameOf(pool.resolve(mapping.functionLogicalId)));
+  }
+  const sources = new PipelineDashboardSources({
+    mappings,
+    consumerNames,
+    stepFunctions: sfn.service,
+    stateMachineArn: topology.stateMachine.stateMachineArn,
+    db,
+    ordersTable: tables.orders,
+    mailboxDir,
+    kafka,
+  });
+  const dashboard = new Dashboard({
+    sources,
+    port: ports.dashboard,
+    onSampleError: (error) => log(`Dashboard sample failed (retrying): ${String(error)}`),
+  });
+  const dashboardUrl = await dashboard.start();
+  stops.push({ name: 'dashboard', stop: () => dashboard.stop() });
+
+  const logicalIdsOf = (consumer: string): string[] => {
+    const ids = [...consumerNames].filter(([, name]) => name === consumer).map(([id]) => id);
+    if (ids.length === 0) {
+      throw new RangeError(
+        `No consumer '${consumer}'; known: ${[...new Set(consumerNames.values())].join(', ')}`,
+      );
+    }
+    return ids;
+  };
+  const lagOf = async (logicalIds: readonly string[] | undefined): Promise<number> => {
+    const lags = await withRetries(() => mappings.getLag());
+    const ids = logicalIds ? new Set(logicalIds) : undefined;
+    const byMapping = new Map(topology.mappings.map((m) => [m.logicalId, m.functionLogicalId]));
+    return lags
+      .filter((lag) => !ids || ids.has(byMapping.get(lag.mappingLogicalId) ?? ''))
+      .reduce((sum, lag) => sum + lag.lag, 0);
+  };
+  const consumerIds = new Set(consumerNames.keys());
+  const busy = (): boolean =>
+    pool.stats().some((stats) => consumerIds.has(stats.logicalId) && stats.running + stats.queued > 0);
+
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopped ??= (async () => {
+      removeSignalHook();
+      await input.stopAll();
+    })();
+    return stopped;
+  };
+  const removeSignalHook = onShutdownSignal(stop);
+
+  return {
+    apiUrl: api.url,
+    dashboardUrl,
+    endpoints: {
+      dynamodb: infrastructure.dynamodbEndpoint,
+      sqs: infrastructure.sqsEndpoint,
+      sfn: sfn.endpoint,
+      kafkaBrokers: infrastructure.kafkaBrokers,
+    },
+    tables,
+    mailboxDir,
+    stateMachineArn: topology.stateMachine.stateMachineArn,
+    functionLogFile,
+    token: (customerId) => issuer.issue({ customerId }),
+    failureQueueUrl: (consumer) => {
+      const ids = new Set(logicalIdsOf(consumer));
+      const url = topology.mappings.find(
+        (m) => ids.has(m.functionLogicalId) && m.onFailureQueueUrl,
+      )?.onFailureQueueUrl;
+      if (!url) throw new RangeError(`Consumer '${consumer}' has no on-failure destination`);
+      return url;
+    },
+    pause: async (consumer) => sources.pause(consumer),
+    resume: async (consumer) => sources.resume(consumer),
+    lag: (consumer) => lagOf(logicalIdsOf(consumer)),
+    waitForConsumersIdle: async () => {
+      const deadline = Date.now() + IDLE_TIMEOUT_MS;
+      let quietPolls = 0;
+      // Two quiet polls in a row: a record produced by the last invocation shows up as lag.
+      while (quietPolls < 2) {
+        if (Date.now() > deadline) {
+          throw new Error(
+            `Consumers not idle after ${IDLE_TIMEOUT_MS / 1000} s (lag ${await lagOf(undefined)})`,
+          );
+        }
+        const idle = !busy() && (await lagOf(undefined)) === 0 && !busy();
+        quietPolls = idle ? quietPolls + 1 : 0;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    },
+    redeliver: (topic, orderId, eventType) => kafka.redeliver(topic, orderId, eventType),
+    produceRaw: (topic, partition, key, value) => kafka.produceRaw(topic, partition, key, value),
+    readOrder: async (orderId) => {
+      const { Item } = await db.send(new GetCommand({ TableName: tables.orders, Key: { orderId } }));
+      return Item;
+    },
+    stop,
+  };
+}
+
+/**
+ * Loads every function once (the Lambda init phase) before traffic arrives: a cold start inside a
+ * 5 s saga step would otherwise look like a timeout. Consumers get an empty MSK event (a no-op
+ * batch); the others a marker event they reject, which is fine, their module is loaded by then.
+ */
+async function warmUp(pool: FunctionPool, topology: PipelineTopology): Promise<void> {
+  const consumers = new Set(topology.mappings.map((mapping) => mapping.functionLogicalId));
+  await Promise.allSettled(
+    topology.functions.flatMap((definition) => {
+      const event = consumers.has(definition.logicalId)
+        ? {
+            eventSource: 'aws:kafka',
+            eventSourceArn: 'arn:aws:kafka:local:warm-up',
+            bootstrapServers: '',
+            records: {},
+          }
+        : { warmUp: true };
+      // The saga's critical path gets every environment warm: a cold start counts against a step's timeout.
+      const environments = CONCURRENCY[definition.functionName] ?? 1;
+      return Array.from({ length: environments }, () => pool.invoke(definition.logicalId, event));
+    }),
+  );
+}
+
+/** Retries the broker's transient answers (not the coordinator yet, coordinator loading). */
+async function withRetries<T>(action: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await action();
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
+  }
+}
+
+function tablesOf(topology: PipelineTopology): RunningPipeline['tables'] {
+  const env = topology.tableEnvironment;
+  const table = (variable: string): string => {
+    const name = env[variable];
+    if (!name) throw new RangeError(`No local table for ${variable}`);
+    return name;
+  };
+  return {
+    orders: table('ORDERS_TABLE_NAME'),
+    inventory: table('INVENTORY_TABLE_NAME'),
+    payments: table('PAYMENTS_TABLE_NAME'),
+    loyalty: table('LOYALTY_TABLE_NAME'),
+    analytics: table('ANALYTICS_TABLE_NAME'),
+    shipments: table('SHIPMENTS_TABLE_NAME'),
+    idempotency: table('IDEMPOTENCY_TABLE_NAME'),
+  };
+}
+
+async function devPorts(): Promise<Ports> {
+  const ports = {
+    api: Number(process.env.API_PORT ?? 3000),
+    dashboard: Number(process.env.DASHBOARD_PORT ?? 3001),
+    sfn: Number(process.env.SFN_PORT ?? 8083),
+  };
+  // Checked before anything starts, so a second `npm start` fails at once and clearly.
+  await assertPortFree(ports.api, 'API_PORT');
+  await assertPortFree(ports.dashboard, 'DASHBOARD_PORT');
+  await assertPortFree(ports.sfn, 'SFN_PORT');
+  return ports;
+}
+
+async function testPorts(): Promise<Ports> {
+  return { api: await freePort(), dashboard: await freePort(), sfn: await freePort() };
+}
+
+/** The integration harness's parts, from the variables its globalSetup exports. */
+function infrastructureFromEnvironment(): PipelineInfrastructure {
+  const env = process.env;
+  const missing = [
+    'KAFKA_BROKERS',
+    'AWS_ENDPOINT_URL_DYNAMODB',
+    'AWS_ENDPOINT_URL_SQS',
+    'LOCAL_TABLES',
+  ].filter((name) => !env[name]);
+  if (missing.length > 0) {
+    throw new PipelineStartError(
+      `The 'test' profile needs the running parts: pass \`infrastructure: inject('localStack')\` or set ${missing.join(', ')}`,
+    );
+  }
+  const environment = Object.fromEntries(
+    Object.entries(env).filter(
+      (entry): entry is [string, string] =>
+        entry[1] !== undefined &&
+        (/_TABLE_NAME$/.test(entry[0]) ||
+          ['KAFKA_BROKERS', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_SQS', 'AWS_REGION'].includes(
+            entry[0],
+          )),
+    ),
+  );
+  return {
+    kafkaBrokers: env.KAFKA_BROKERS!.split(','),
+    dynamodbEndpoint: env.AWS_ENDPOINT_URL_DYNAMODB!,
+    sqsEndpoint: env.AWS_ENDPOINT_URL_SQS!,
+    tables: JSON.parse(env.LOCAL_TABLES ?? '{}') as Record<string, string>,
+    queueUrls: JSON.parse(env.LOCAL_QUEUE_URLS ?? '{}') as Record<string, string>,
+    environment,
+  };
+}

@@ -1,0 +1,183 @@
+/**
+ * A customer's-eye client for the end-to-end tests: places orders through the local API and reads
+ * the real tables, the mailbox and the failure queues the local mode runs.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { RunningPipeline } from '../../../local/pipeline';
+
+export interface OrderView {
+  readonly orderId: string;
+  readonly status: string;
+  readonly items: readonly { sku: string; quantity: number; unitPrice: number }[];
+  readonly total: number;
+  readonly currency: string;
+  readonly history: readonly { status: string; at: string; reason?: string }[];
+}
+
+export interface PlaceOrderReply {
+  readonly orderId?: string;
+  readonly status?: string;
+  readonly error?: { readonly code: string; readonly message: string; readonly details?: unknown[] };
+}
+
+export const ADDRESS = {
+  name: 'Ada Lovelace',
+  line1: '1 Analytical St',
+  city: 'Berlin',
+  postalCode: '10115',
+  country: 'DE',
+};
+
+export function orderBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    items: [{ sku: 'SKU-1', quantity: 2 }],
+    currency: 'EUR',
+    payment: { token: 'tok_approve' },
+    email: 'ada@example.com',
+    shippingAddress: ADDRESS,
+    ...overrides,
+  };
+}
+
+export class Shop {
+  readonly db: DynamoDBDocumentClient;
+  readonly sqs: SQSClient;
+
+  constructor(readonly pipeline: RunningPipeline) {
+    const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+    this.db = DynamoDBDocumentClient.from(
+      new DynamoDBClient({ endpoint: pipeline.endpoints.dynamodb, region: 'us-east-1', credentials }),
+    );
+    this.sqs = new SQSClient({ endpoint: pipeline.endpoints.sqs, region: 'us-east-1', credentials });
+  }
+
+  async placeOrder(
+    customerId: string,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: PlaceOrderReply; location: string | null }> {
+    const res = await fetch(`${this.pipeline.apiUrl}/orders`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${await this.pipeline.token(customerId)}`,
+        'content-type': 'application/json',
+        ...headers,
+      },
+      body: JSON.stringify(body),
+    });
+    return {
+      status: res.status,
+      body: (await res.json()) as PlaceOrderReply,
+      location: res.headers.get('location'),
+    };
+  }
+
+  async getOrder(customerId: string, orderId: string): Promise<{ status: number; body: OrderView }> {
+    const res = await fetch(`${this.pipeline.apiUrl}/orders/${orderId}`, {
+      headers: { authorization: `Bearer ${await this.pipeline.token(customerId)}` },
+    });
+    return { status: res.status, body: (await res.json()) as OrderView };
+  }
+
+  /** Polls GET /orders/{id} until the order reaches one of `statuses`. */
+  async waitForStatus(
+    customerId: string,
+    orderId: string,
+    statuses: readonly string[],
+    timeoutMs = 30_000,
+  ): Promise<OrderView> {
+    return eventually(async () => {
+      const { status, body } = await this.getOrder(customerId, orderId);
+      if (status !== 200 || !statuses.includes(body.status)) {
+        throw new Error(
+          `order ${orderId} is ${status === 200 ? body.status : `HTTP ${status}`}, waiting for ${statuses.join('|')}`,
+        );
+      }
+      return body;
+    }, timeoutMs);
+  }
+
+  async stock(sku: string): Promise<number> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.pipeline.tables.inventory, Key: { pk: `SKU#${sku}` } }),
+    );
+    return Number(Item?.available);
+  }
+
+  async paymentEntries(orderId: string): Promise<Record<string, unknown>[]> {
+    const { Items } = await this.db.send(
+      new QueryCommand({
+        TableName: this.pipeline.tables.payments,
+        KeyConditionExpression: 'orderId = :o',
+        ExpressionAttributeValues: { ':o': orderId },
+      }),
+    );
+    return Items ?? [];
+  }
+
+  async loyaltyBalance(customerId: string): Promise<number> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.pipeline.tables.loyalty, Key: { customerId, entryId: 'BALANCE' } }),
+    );
+    return Number(Item?.points ?? 0);
+  }
+
+  async shipment(orderId: string): Promise<Record<string, unknown> | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.pipeline.tables.shipments, Key: { orderId } }),
+    );
+    return Item;
+  }
+
+  async analyticsItems(): Promise<Record<string, unknown>[]> {
+    const { Items } = await this.db.send(new ScanCommand({ TableName: this.pipeline.tables.analytics }));
+    return Items ?? [];
+  }
+
+  /** E-mails in the local mailbox sent to `to`. */
+  async mail(to: string): Promise<{ to: string; subject: string; body?: string; orderId?: string }[]> {
+    const dir = this.pipeline.mailboxDir;
+    const files = await readdir(dir).catch(() => [] as string[]);
+    const mails = await Promise.all(
+      files
+        .filter((f) => f.endsWith('.json'))
+        .map(async (f) => JSON.parse(await readFile(join(dir, f), 'utf8'))),
+    );
+    return mails.filter((m) => m.to === to);
+  }
+
+  /** Drains what is currently on a consumer's on-failure queue. */
+  async failures(consumer: string): Promise<Record<string, unknown>[]> {
+    const url = this.pipeline.failureQueueUrl(consumer);
+    const out: Record<string, unknown>[] = [];
+    for (;;) {
+      const { Messages } = await this.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+      );
+      if (!Messages?.length) return out;
+      out.push(...Messages.map((m) => JSON.parse(m.Body ?? '{}')));
+    }
+  }
+}
+
+export async function eventually<T>(
+  probe: () => Promise<T>,
+  timeoutMs = 30_000,
+  intervalMs = 200,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      return await probe();
+    } catch (error) {
+      lastError = error;
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms: ${String(lastError)}`, { cause: lastError });
+}

@@ -1,0 +1,54 @@
+/**
+ * `npm run replay` for the order read model: an order's read-model item is lost, the replay
+ * rebuilds it from the topics with a fresh consumer group, with the same status and history.
+ */
+import { randomUUID } from 'node:crypto';
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type RunningPipeline, startPipeline } from '../../../local/pipeline';
+import { replayConsumer } from '../../../local/replay';
+import { orderBody, Shop } from '../e2e/shop';
+
+let pipeline: RunningPipeline;
+let shop: Shop;
+
+beforeAll(async () => {
+  pipeline = await startPipeline({ profile: 'test', infrastructure: inject('localStack') });
+  shop = new Shop(pipeline);
+});
+
+afterAll(async () => {
+  await pipeline?.stop();
+});
+
+describe('replaying the order read model', () => {
+  it('brings a deleted order back with the same status and history', async () => {
+    // Prepare: an order that reached its end state, all its events projected; then its item is lost
+    const customerId = `cust-${randomUUID().slice(0, 8)}`;
+    const from = new Date(Date.now() - 1_000);
+    const placed = await shop.placeOrder(customerId, orderBody());
+    const orderId = placed.body.orderId!;
+    await shop.waitForStatus(customerId, orderId, ['CONFIRMED', 'FAILED'], 60_000);
+    await pipeline.waitForConsumersIdle();
+    const before = (await pipeline.readOrder(orderId))!;
+    const statuses = (before.history as { status: string }[]).map((entry) => entry.status);
+    expect(statuses).toEqual(expect.arrayContaining(['PENDING', before.status as string]));
+    await shop.db.send(new DeleteCommand({ TableName: pipeline.tables.orders, Key: { orderId } }));
+    expect(await pipeline.readOrder(orderId)).toBeUndefined();
+    // Act
+    const result = await replayConsumer({
+      consumer: 'orderReadModel',
+      from,
+      infrastructure: inject('localStack'),
+      mailboxDir: pipeline.mailboxDir,
+      timeoutMs: 90_000,
+      log: () => undefined,
+    });
+    // Assess
+    expect(result.consumerGroupId).toMatch(/^order-pipeline\.order-read-model\.replay-\d+$/);
+    expect(result.records).toBeGreaterThan(0);
+    const after = await pipeline.readOrder(orderId);
+    expect(after?.status).toBe(before.status);
+    expect(after?.history).toEqual(before.history);
+  }, 240_000);
+});
