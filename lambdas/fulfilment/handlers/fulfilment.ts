@@ -17,7 +17,7 @@ import {
   type KafkaBatchResponse,
   processKafkaBatch,
 } from '../../shared/kafka/batch';
-import { eventPublisherFromEnvironment } from '../../shared/kafka/producer';
+import { connectKafkaProducerEarly, eventPublisherFromEnvironment } from '../../shared/kafka/producer';
 import { countMetric, instrumentHandler, logger, SHARED_METRICS } from '../../shared/observability';
 import type { EventPublisher } from '../../shared/ports/event-publisher';
 import type { FailedRecordSink } from '../../shared/ports/failed-record-sink';
@@ -96,3 +96,5 @@ export const handler = instrumentHandler(
   },
   { name: 'fulfilment' },
 );
+
+connectKafkaProducerEarly();

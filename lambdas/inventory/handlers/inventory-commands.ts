@@ -13,7 +13,7 @@ import {
   type KafkaBatchResponse,
   processKafkaBatch,
 } from '../../shared/kafka/batch';
-import { eventPublisherFromEnvironment } from '../../shared/kafka/producer';
+import { connectKafkaProducerEarly, eventPublisherFromEnvironment } from '../../shared/kafka/producer';
 import { countMetric, instrumentHandler, logger, SHARED_METRICS } from '../../shared/observability';
 import type { FailedRecordSink } from '../../shared/ports/failed-record-sink';
 import { DynamoDbStockRepository } from '../adapters/dynamodb-stock-repository';
@@ -79,3 +79,5 @@ export function dependenciesFromEnvironment(): InventoryHandlerDependencies {
 export const handler = instrumentHandler(createInventoryCommandsHandler(dependenciesFromEnvironment), {
   name: 'inventory-commands',
 });
+
+connectKafkaProducerEarly();

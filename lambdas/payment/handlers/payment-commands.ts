@@ -14,7 +14,7 @@ import {
   type KafkaBatchResponse,
   processKafkaBatch,
 } from '../../shared/kafka/batch';
-import { eventPublisherFromEnvironment } from '../../shared/kafka/producer';
+import { connectKafkaProducerEarly, eventPublisherFromEnvironment } from '../../shared/kafka/producer';
 import { countMetric, instrumentHandler, logger, SHARED_METRICS } from '../../shared/observability';
 import type { FailedRecordSink } from '../../shared/ports/failed-record-sink';
 import { DynamoDbPaymentLedger } from '../adapters/dynamodb-payment-ledger';
@@ -94,3 +94,5 @@ export function dependenciesFromEnvironment(): PaymentHandlerDependencies {
 export const handler = instrumentHandler(createPaymentCommandsHandler(dependenciesFromEnvironment), {
   name: 'payment-commands',
 });
+
+connectKafkaProducerEarly();

@@ -4,7 +4,7 @@
  */
 import type { Context } from 'aws-lambda';
 import { sfnClient } from '../../shared/aws/clients';
-import { eventPublisherFromEnvironment } from '../../shared/kafka/producer';
+import { connectKafkaProducerEarly, eventPublisherFromEnvironment } from '../../shared/kafka/producer';
 import { countMetric, instrumentHandler, logger } from '../../shared/observability';
 import { SfnSagaCallback } from '../adapters/sfn-saga-callback';
 import { parseSagaTaskEvent } from '../domain/saga-task';
@@ -43,3 +43,5 @@ export function dependenciesFromEnvironment(): SagaStepDependencies {
 export const handler = instrumentHandler(createSagaPublisherHandler(dependenciesFromEnvironment), {
   name: 'saga-publisher',
 });
+
+connectKafkaProducerEarly();

@@ -161,6 +161,17 @@ export function sharedKafkaProducer(): Promise<Producer> {
   return sharedProducer;
 }
 
+/**
+ * Starts connecting the container's producer while the module loads (Lambda's init phase), so the
+ * first saga step of a fresh container does not spend its step timeout on the broker handshake.
+ * Without broker configuration (unit tests) it does nothing; a failure is retried on first use.
+ */
+export function connectKafkaProducerEarly(): void {
+  if (process.env.KAFKA_BROKERS || process.env.MSK_CLUSTER_ARN) {
+    sharedKafkaProducer().catch(() => undefined);
+  }
+}
+
 /** Disconnects the container's producer (local mode shutdown, integration tests). */
 export async function disconnectSharedKafkaProducer(): Promise<void> {
   const pending = sharedProducer;

@@ -27,6 +27,7 @@ const signerMock = vi.hoisted(() => ({
 vi.mock('aws-msk-iam-sasl-signer-js', () => signerMock);
 
 const {
+  connectKafkaProducerEarly,
   createProducer,
   disconnectSharedKafkaProducer,
   eventPublisherFromEnvironment,
@@ -280,5 +281,32 @@ describe('sharedKafkaProducer', () => {
 
     // Assess
     expect(kafkaMock.producer.disconnect).toHaveBeenCalledOnce();
+  });
+
+  it('starts connecting at module load when brokers are configured, and swallows a failure', async () => {
+    // Prepare
+    kafkaMock.producer.connect.mockRejectedValueOnce(new Error('ECONNREFUSED'));
+
+    vi.stubEnv('KAFKA_BROKERS', '127.0.0.1:9092');
+
+    // Act
+    connectKafkaProducerEarly();
+    await vi.waitFor(() => expect(kafkaMock.producer.connect).toHaveBeenCalledOnce());
+    const later = await sharedKafkaProducer();
+
+    // Assess
+    expect(later).toBe(kafkaMock.producer);
+    expect(kafkaMock.producer.connect).toHaveBeenCalledTimes(2);
+  });
+
+  it('does not connect early without broker configuration', () => {
+    vi.stubEnv('KAFKA_BROKERS', '');
+    vi.stubEnv('MSK_CLUSTER_ARN', '');
+
+    // Act
+    connectKafkaProducerEarly();
+
+    // Assess
+    expect(kafkaMock.producer.connect).not.toHaveBeenCalled();
   });
 });
