@@ -38,6 +38,11 @@ export interface StageConfig {
   readonly retainData: boolean;
   /** Hours an idempotency record lives; must exceed the longest mapping retry horizon. */
   readonly idempotencyTtlHours: number;
+  /**
+   * Whether the saga's execution log (level ALL) carries state input and output. They hold the
+   * customer's e-mail, address and payment token, so production logs only the transitions.
+   */
+  readonly sagaLogsIncludeExecutionData: boolean;
 }
 
 export const STAGES: Record<StageName, StageConfig> = {
@@ -55,6 +60,7 @@ export const STAGES: Record<StageName, StageConfig> = {
     alarms: { maxLagSeconds: 60, lagEvaluationMinutes: 5, api5xxPercent: 1, sagaFailuresPer5Min: 50 },
     retainData: false,
     idempotencyTtlHours: 48,
+    sagaLogsIncludeExecutionData: true,
   },
   prod: {
     stage: 'prod',
@@ -71,6 +77,7 @@ export const STAGES: Record<StageName, StageConfig> = {
     alarms: { maxLagSeconds: 60, lagEvaluationMinutes: 5, api5xxPercent: 0.5, sagaFailuresPer5Min: 200 },
     retainData: true,
     idempotencyTtlHours: 48,
+    sagaLogsIncludeExecutionData: false,
   },
 };
 

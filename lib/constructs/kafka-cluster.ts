@@ -1,9 +1,10 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { type CfnResource, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as msk from 'aws-cdk-lib/aws-msk';
 import { Construct } from 'constructs';
+import { acknowledgeCheckovFinding, LOG_GROUP_KMS_ACKNOWLEDGEMENT } from '../checkov';
 import type { StageConfig } from '../config/stages';
 import { MIN_IN_SYNC_REPLICAS, REPLICATION_FACTOR } from '../config/topics';
 import { retentionDays } from './retention';
@@ -101,6 +102,9 @@ export class KafkaCluster extends Construct {
       retention: retentionDays(config.logRetentionDays),
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    acknowledgeCheckovFinding(this.brokerLogGroup.node.defaultChild as CfnResource, [
+      LOG_GROUP_KMS_ACKNOWLEDGEMENT,
+    ]);
 
     this.configuration = new msk.CfnConfiguration(this, 'Configuration', {
       name: `${config.namePrefix}-brokers`,

@@ -13,6 +13,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { acknowledgeCheckovFinding, LOG_GROUP_KMS_ACKNOWLEDGEMENT } from '../checkov';
 import type { StageConfig } from '../config/stages';
 import { logRetention } from './pipeline-function';
 
@@ -248,6 +249,9 @@ export class OrderSaga extends Construct {
       retention: logRetention(props.config.logRetentionDays),
       removalPolicy: props.config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
+    acknowledgeCheckovFinding(this.logGroup.node.defaultChild as CfnResource, [
+      LOG_GROUP_KMS_ACKNOWLEDGEMENT,
+    ]);
 
     this.stateMachine = new sfn.StateMachine(this, 'Resource', {
       stateMachineName: OrderSaga.stateMachineName(props.config),
@@ -257,7 +261,11 @@ export class OrderSaga extends Construct {
       // Bounded: every step has a timeout; the worst case is all compensations retried to the end.
       timeout: Duration.minutes(15),
       tracingEnabled: true,
-      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      logs: {
+        destination: this.logGroup,
+        level: sfn.LogLevel.ALL,
+        includeExecutionData: props.config.sagaLogsIncludeExecutionData,
+      },
     });
 
     const publisherResource = publisher.node.defaultChild;

@@ -4,13 +4,14 @@
  * their entry, their environment and what they are granted.
  */
 import * as path from 'node:path';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { type CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { acknowledgeCheckovFindings, LOG_GROUP_KMS_ACKNOWLEDGEMENT } from '../checkov';
 import type { StageConfig } from '../config/stages';
 
 /** Repository root: entries and the lock file are resolved from here, whatever the working directory. */
@@ -204,12 +205,91 @@ export class PipelineFunction extends Construct {
         'X-Ray PutTraceSegments/PutTelemetryRecords and the EC2 network-interface actions Lambda needs for VPC ' +
         'attachment and MSK event source mappings do not support resource-level permissions.',
     });
+    acknowledgeCheckovFindings(this, { resourceType: 'AWS::Lambda::Function' }, [
+      {
+        id: 'CKV_AWS_115',
+        reason:
+          'Concurrency is bounded where it starts: the API stage throttle for checkout, partitions and ' +
+          'provisioned pollers for event source mappings; reserved concurrency would only take account capacity.',
+      },
+      {
+        id: 'CKV_AWS_116',
+        reason:
+          'Never invoked asynchronously (API Gateway, Step Functions and MSK event source mappings invoke ' +
+          'synchronously), so a function DLQ would stay empty; consumers have an SQS on-failure destination instead.',
+      },
+      {
+        id: 'CKV_AWS_173',
+        reason:
+          'The environment holds only table names, ARNs and settings (scripts/secrets-scan.ts enforces it), ' +
+          'encrypted at rest by Lambda with its AWS managed key.',
+      },
+      ...(props.network
+        ? []
+        : [
+            {
+              id: 'CKV_AWS_117' as const,
+              reason:
+                'Talks only to regional AWS APIs (DynamoDB, Step Functions, SES, SQS) over TLS with IAM; the brokers ' +
+                'reach it through its MSK event source mapping, which runs in the VPC itself.',
+            },
+          ]),
+    ]);
+    acknowledgeCheckovFindings(this, { resourceType: 'AWS::Logs::LogGroup' }, [
+      LOG_GROUP_KMS_ACKNOWLEDGEMENT,
+    ]);
+    for (const resourceType of ['AWS::IAM::Role', 'AWS::IAM::Policy']) {
+      acknowledgeCheckovFindings(this, { resourceType, where: grantsOnlyNetworkInterfacesOnAnyResource }, [
+        {
+          id: 'CKV_AWS_111',
+          reason:
+            'Its only grants on `*` (checked at synthesis) are X-Ray PutTraceSegments/PutTelemetryRecords and the ' +
+            'EC2 network-interface actions Lambda needs for VPC attachment and MSK event source mappings, which ' +
+            'support no resource-level permissions (as AwsSolutions-IAM5).',
+        },
+      ]);
+    }
   }
 
   /** Sets an environment variable after construction (e.g. an ARN known only once other constructs exist). */
   addEnvironment(key: string, value: string): void {
     this.function.addEnvironment(key, value);
   }
+}
+
+/** Actions Lambda needs on `*` for VPC attachment and MSK event source mappings (no resource-level permissions). */
+const NETWORK_INTERFACE_ACTION = /^ec2:(?:Create|Delete|Describe|Assign|Unassign)[A-Za-z]*$/;
+
+/**
+ * Whether every `Resource: *` grant of an IAM role or policy is a network-interface action, so the
+ * CKV_AWS_111 acknowledgement never covers a wildcard write someone adds later.
+ */
+function grantsOnlyNetworkInterfacesOnAnyResource(resource: CfnResource): boolean {
+  const stack = Stack.of(resource);
+  const documents =
+    resource instanceof iam.CfnPolicy
+      ? [stack.resolve(resource.policyDocument)]
+      : resource instanceof iam.CfnRole
+        ? // Inline policies resolve with the L1 property names (camelCase).
+          ((stack.resolve(resource.policies) ?? []) as { policyDocument?: unknown }[]).map(
+            (p) => p.policyDocument,
+          )
+        : [];
+  const asList = (value: unknown): unknown[] => (Array.isArray(value) ? value : [value]);
+  const wildcardGrants = documents
+    .flatMap((document) => asList((document as { Statement?: unknown } | undefined)?.Statement ?? []))
+    .map((statement) => statement as { Effect?: string; Action?: unknown; Resource?: unknown })
+    .filter((statement) => statement.Effect === 'Allow' && asList(statement.Resource).includes('*'));
+  return (
+    wildcardGrants.length > 0 &&
+    wildcardGrants
+      .flatMap((statement) => asList(statement.Action))
+      .every(
+        (action) =>
+          typeof action === 'string' &&
+          (NETWORK_INTERFACE_ACTION.test(action) || /^xray:Put[A-Za-z]+$/.test(action)),
+      )
+  );
 }
 
 /** In-VPC functions use the VPC's private subnets: isolated when the VPC has no NAT, with egress otherwise. */

@@ -42,6 +42,14 @@ describe('AppStack (prod): settings that come from the stage config', () => {
     }
   });
 
+  it('keeps customer data (e-mail, address, payment token) out of the saga execution log', () => {
+    // Act
+    const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+
+    // Assess
+    expect(machine.Properties.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: false });
+  });
+
   it('provisions the prod poller range on every mapping', () => {
     for (const mapping of Object.values(template.findResources('AWS::Lambda::EventSourceMapping'))) {
       // Assess
