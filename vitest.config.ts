@@ -24,9 +24,22 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          exclude: ['test/integration/reliability/**'],
           // Starts Kafka, DynamoDB Local and ElasticMQ once per run and exports their endpoints.
           globalSetup: ['test/integration/harness/global-setup.ts'],
           testTimeout: 120_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        // Fault injection (issue 6): broker and DynamoDB kills, restarts, duplicate storms. Its own
+        // project (`npm run test:reliability`) while scenarios 2, 4 and 8 still expose open defects.
+        test: {
+          name: 'reliability',
+          include: ['test/integration/reliability/**/*.test.ts'],
+          globalSetup: ['test/integration/harness/global-setup.ts'],
+          testTimeout: 600_000,
           hookTimeout: 300_000,
           fileParallelism: false,
         },

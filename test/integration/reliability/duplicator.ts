@@ -1,0 +1,167 @@
+/**
+ * Delivers records twice for the duplicate-delivery scenario: reads every catalogue topic from a
+ * mark onwards and produces each record of the chosen orders once more, unchanged (key, value,
+ * headers). Every other copy goes to the next partition, so the copy is handled by another poller
+ * at the same time as the original: that is what exercises idempotency's in-progress race.
+ * Copies carry a header so they are never copied again.
+ */
+import { randomUUID } from 'node:crypto';
+import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
+import { CONSUMERS } from '../../../lib/config/consumers';
+import { TOPICS } from '../../../lib/config/topics';
+
+const COPY_HEADER = 'x-reliability-copy';
+
+interface CopiedRecord {
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: Record<string, unknown>;
+  readonly partition: number;
+}
+
+export class Duplicator {
+  private readonly kafka: Kafka;
+  private admin: Admin | undefined;
+  private producer: Producer | undefined;
+  private readonly from = new Map<string, Map<number, bigint>>();
+  /** Copies produced per topic. */
+  readonly copies = new Map<string, number>();
+  private crossPartition = 0;
+  /**
+   * Records read before their order's id was known (the saga may publish before checkout's answer
+   * arrives): looked at again in the next rounds.
+   */
+  private readonly held = new Map<string, CopiedRecord[]>();
+
+  constructor(
+    brokers: readonly string[],
+    private readonly keys: Set<string>,
+  ) {
+    this.kafka = new Kafka({
+      clientId: 'reliability-duplicator',
+      brokers: [...brokers],
+      logLevel: logLevel.NOTHING,
+    });
+  }
+
+  /** Connects and remembers where every topic ends now: only later records are copied. */
+  async mark(): Promise<void> {
+    this.admin = this.kafka.admin();
+    await this.admin.connect();
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await this.producer.connect();
+    for (const { name } of Object.values(TOPICS)) {
+      const offsets = await this.admin.fetchTopicOffsets(name);
+      this.from.set(name, new Map(offsets.map((o) => [o.partition, BigInt(o.high)])));
+    }
+  }
+
+  /** Copies the records written since the last round whose key is one of `keys`; returns how many. */
+  async round(): Promise<number> {
+    let copied = 0;
+    for (const { name, partitions } of Object.values(TOPICS)) {
+      const from = this.from.get(name)!;
+      const ends = new Map(
+        (await this.admin!.fetchTopicOffsets(name)).map((o) => [o.partition, BigInt(o.high)]),
+      );
+      const todo = [...ends].filter(([p, high]) => high > (from.get(p) ?? 0n));
+      const messages = [
+        ...(this.held.get(name) ?? []),
+        ...(todo.length > 0 ? await this.read(name, todo, from) : []),
+      ].filter((m) => !m.headers[COPY_HEADER]);
+      for (const [p, high] of todo) from.set(p, high);
+      const isMine = (m: CopiedRecord): boolean => m.key !== null && this.keys.has(m.key.toString());
+      const mine = messages.filter(isMine);
+      this.held.set(
+        name,
+        messages.filter((m) => !isMine(m)),
+      );
+      if (mine.length === 0) continue;
+      await this.producer!.send({
+        topic: name,
+        acks: -1,
+        messages: mine.map((m) => {
+          const cross = this.crossPartition++ % 2 === 1;
+          return {
+            key: m.key,
+            value: m.value,
+            headers: { ...m.headers, [COPY_HEADER]: '1' },
+            partition: cross ? (m.partition + 1) % partitions : m.partition,
+          };
+        }),
+      });
+      this.copies.set(name, (this.copies.get(name) ?? 0) + mine.length);
+      copied += mine.length;
+    }
+    return copied;
+  }
+
+  /** Deliveries of copies: a copy on a topic reaches every consumer group subscribed to it. */
+  deliveries(): number {
+    let sum = 0;
+    for (const [topic, count] of this.copies) {
+      sum += count * CONSUMERS.filter((c) => c.topics.includes(topic as never)).length;
+    }
+    return sum;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.producer?.disconnect(), this.admin?.disconnect()]);
+  }
+
+  private async read(
+    topic: string,
+    todo: readonly (readonly [number, bigint])[],
+    from: ReadonlyMap<number, bigint>,
+  ): Promise<CopiedRecord[]> {
+    const out: CopiedRecord[] = [];
+    const ends = new Map(todo);
+    const remaining = new Set(ends.keys());
+    const groupId = `reliability-duplicator-${randomUUID()}`;
+    const consumer = this.kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`reading ${topic} took over 30 s`)), 30_000);
+        consumer.on(consumer.events.GROUP_JOIN, () => {
+          // Start each partition at the mark instead of the beginning.
+          for (const [partition] of ends) {
+            consumer.seek({ topic, partition, offset: String(from.get(partition) ?? 0n) });
+          }
+        });
+        consumer
+          .run({
+            autoCommit: false,
+            eachBatch: async ({ batch }) => {
+              const end = ends.get(batch.partition);
+              if (end === undefined) return;
+              const start = from.get(batch.partition) ?? 0n;
+              for (const message of batch.messages) {
+                const offset = BigInt(message.offset);
+                if (offset < start) continue;
+                if (offset >= end) break;
+                out.push({
+                  key: message.key,
+                  value: message.value,
+                  headers: (message.headers ?? {}) as Record<string, unknown>,
+                  partition: batch.partition,
+                });
+              }
+              const last = batch.messages.at(-1);
+              if (last && BigInt(last.offset) + 1n >= end) remaining.delete(batch.partition);
+              if (remaining.size === 0) {
+                clearTimeout(timer);
+                resolve();
+              }
+            },
+          })
+          .catch(reject);
+      });
+    } finally {
+      await consumer.disconnect();
+      await this.admin!.deleteGroups([groupId]).catch(() => undefined);
+    }
+    return out;
+  }
+}

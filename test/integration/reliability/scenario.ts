@@ -1,0 +1,186 @@
+/**
+ * What every fault scenario shares: placing a mixed load of orders through the local API, and
+ * writing the scenario's figures to test-results/reliability/<id>.json for the report script
+ * (scripts/reliability-report.ts), which renders RELIABILITY.md from them.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunningPipeline } from '../../../local/pipeline';
+import type { Ledger, LedgerVerdict, PlacedOrder } from './ledger';
+
+export const SKUS = ['SKU-1', 'SKU-2', 'SKU-3', 'SKU-4', 'SKU-5'] as const;
+
+export const RESULTS_DIR = join(__dirname, '..', '..', '..', 'test-results', 'reliability');
+
+export interface ScenarioResult {
+  readonly id: string;
+  readonly title: string;
+  readonly fault: string;
+  readonly passed: boolean;
+  readonly placed: number;
+  readonly accepted: number;
+  readonly endedCorrectly: number;
+  readonly statuses: Readonly<Record<string, number>>;
+  readonly charges: number;
+  readonly chargesExpected: number;
+  readonly stockExact: boolean;
+  readonly stockDetail: string;
+  readonly points: number;
+  readonly pointsExpected: number;
+  /** Records delivered more than once (per consuming group), or undefined when not measured. */
+  readonly duplicatesSeen?: number;
+  /** Of those, the ones that caused no second effect. */
+  readonly duplicatesAbsorbed?: number;
+  readonly durationSeconds: number;
+  readonly notes: readonly string[];
+  readonly problems: readonly string[];
+  readonly finishedAt: string;
+}
+
+export function writeResult(
+  base: Omit<ScenarioResult, keyof LedgerVerdict | 'stockDetail' | 'finishedAt' | 'passed' | 'problems'> & {
+    readonly problems?: readonly string[];
+  },
+  verdict: LedgerVerdict,
+): ScenarioResult {
+  const problems = [...verdict.problems, ...(base.problems ?? [])];
+  const result: ScenarioResult = {
+    ...base,
+    placed: verdict.placed,
+    accepted: verdict.accepted,
+    endedCorrectly: verdict.endedCorrectly,
+    statuses: verdict.statuses,
+    charges: verdict.charges,
+    chargesExpected: verdict.chargesExpected,
+    stockExact: verdict.stockExact,
+    stockDetail: Object.entries(verdict.stock)
+      .map(([sku, s]) => `${sku} ${s.actual}/${s.expected}`)
+      .join(', '),
+    points: verdict.points,
+    pointsExpected: verdict.pointsExpected,
+    problems,
+    passed: problems.length === 0,
+    finishedAt: new Date().toISOString(),
+  };
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  writeFileSync(join(RESULTS_DIR, `${base.id}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  return result;
+}
+
+export interface OrderPlan {
+  readonly customerId: string;
+  readonly body: Record<string, unknown>;
+}
+
+/**
+ * `count` orders over `customers` customers of this run, each for one or two SKUs of the
+ * catalogue with quantities 1-3; `token(i)` picks the payment token of order i.
+ */
+export function planOrders(
+  scenario: string,
+  count: number,
+  token: (index: number) => string = () => 'tok_approve',
+  customers = 5,
+): OrderPlan[] {
+  const run = randomUUID().slice(0, 8);
+  return Array.from({ length: count }, (_, i) => {
+    const first = SKUS[i % SKUS.length]!;
+    const second = SKUS[(i * 3 + 1) % SKUS.length]!;
+    const items =
+      i % 3 === 0 && first !== second
+        ? [
+            { sku: first, quantity: 1 + (i % 3) },
+            { sku: second, quantity: 1 },
+          ]
+        : [{ sku: first, quantity: 1 + (i % 3) }];
+    const customerId = `rel-${scenario}-${run}-${i % customers}`;
+    return {
+      customerId,
+      body: {
+        items,
+        currency: 'EUR',
+        payment: { token: token(i) },
+        email: `${customerId}@example.com`,
+        shippingAddress: {
+          name: 'Grace Hopper',
+          line1: '1 Compiler Way',
+          city: 'Berlin',
+          postalCode: '10115',
+          country: 'DE',
+        },
+      },
+    };
+  });
+}
+
+/**
+ * Places the orders through the API, `parallel` at a time, `gapMs` between starts; a request that
+ * fails at the transport level counts as not accepted (status 0), which the ledger reports.
+ */
+export async function placeOrders(
+  pipeline: RunningPipeline,
+  plans: readonly OrderPlan[],
+  options: { parallel?: number; gapMs?: number; onPlaced?: (order: PlacedOrder) => void } = {},
+): Promise<PlacedOrder[]> {
+  const parallel = options.parallel ?? 4;
+  const placed: PlacedOrder[] = new Array(plans.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < plans.length) {
+      const index = next++;
+      const plan = plans[index]!;
+      placed[index] = await placeOne(pipeline, plan);
+      options.onPlaced?.(placed[index]!);
+      if (options.gapMs) await new Promise((resolve) => setTimeout(resolve, options.gapMs));
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, worker));
+  return placed;
+}
+
+async function placeOne(pipeline: RunningPipeline, plan: OrderPlan): Promise<PlacedOrder> {
+  // A shop front-end retries a 429, a 5xx or a dropped connection with the same Idempotency-Key:
+  // the retry lands on the same order, so a fault while checkout runs costs no order and makes none twice.
+  const idempotencyKey = randomUUID();
+  const deadline = Date.now() + 60_000;
+  let last: PlacedOrder = { customerId: plan.customerId, httpStatus: 0 };
+  for (let attempt = 0; Date.now() < deadline; attempt++) {
+    try {
+      const res = await fetch(`${pipeline.apiUrl}/orders`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${await pipeline.token(plan.customerId)}`,
+          'content-type': 'application/json',
+          'idempotency-key': idempotencyKey,
+        },
+        body: JSON.stringify(plan.body),
+        signal: AbortSignal.timeout(30_000),
+      });
+      const body = (await res.json().catch(() => ({}))) as { orderId?: string };
+      last = { customerId: plan.customerId, httpStatus: res.status, orderId: body.orderId };
+      if (res.status !== 429 && res.status < 500) return last;
+    } catch {
+      last = { customerId: plan.customerId, httpStatus: 0 };
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 250 * 2 ** attempt)));
+  }
+  return last;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Brings every function's environments up before the measured run. On two shared cores a cold
+ * worker (module load of the AWS SDK) takes seconds, and a burst of them starves the 5 s saga step
+ * timeouts; Lambda keeps warm sandboxes too, so the figures are for a warm system. The warm-up
+ * orders use customers of their own and are not counted.
+ */
+export async function warmUp(
+  pipeline: RunningPipeline,
+  ledger: { waitForTerminal: Ledger['waitForTerminal'] },
+): Promise<void> {
+  const placed = await placeOrders(pipeline, planOrders('warm-up', 4), { parallel: 4 });
+  await ledger.waitForTerminal(placed, ['CONFIRMED', 'FAILED'], 60_000);
+  await pipeline.waitForConsumersIdle().catch(() => undefined);
+}
