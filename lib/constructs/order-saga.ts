@@ -116,14 +116,15 @@ export class OrderSaga extends Construct {
       return state;
     };
     // A compensation must happen: it is retried longer, and also after a timeout (unlike the steps,
-    // where a timeout is a result).
+    // where a timeout is a result). About three minutes of attempts ride out a broker or table
+    // restart (RELIABILITY.md, scenarios 2 and 4) before a person is asked to look.
     const retryCompensation = (state: tasks.LambdaInvoke): tasks.LambdaInvoke => {
       state.addRetry({
         errors: [...TRANSIENT_ERRORS, ...TIMEOUT_ERRORS],
         interval: Duration.seconds(2),
         backoffRate: 2,
-        maxAttempts: 5,
-        maxDelay: Duration.seconds(30),
+        maxAttempts: 8,
+        maxDelay: Duration.seconds(60),
         jitterStrategy: sfn.JitterType.FULL,
       });
       return state;

@@ -526,6 +526,28 @@ describe('AppStack: saga state machine', () => {
     }
   });
 
+  it.each(['RefundCharge', 'ReleaseStock'])(
+    'keeps retrying %s for minutes, long enough to outlast a broker restart',
+    (name) => {
+      // Prepare
+      const [retry] = state(name).Retry as {
+        IntervalSeconds: number;
+        BackoffRate: number;
+        MaxAttempts: number;
+        MaxDelaySeconds: number;
+      }[];
+
+      // Act: the largest wait before each attempt (full jitter draws between zero and it)
+      const waits = Array.from({ length: retry.MaxAttempts }, (_, attempt) =>
+        Math.min(retry.IntervalSeconds * retry.BackoffRate ** attempt, retry.MaxDelaySeconds),
+      );
+      const horizonSeconds = waits.reduce((sum, wait) => sum + wait, 0);
+
+      // Assess: on average half of it is waited, plus one step timeout per attempt
+      expect(horizonSeconds / 2).toBeGreaterThanOrEqual(120);
+    },
+  );
+
   it.each([
     ['ReserveInventory', 'OutOfStock', 'OUT_OF_STOCK', ['ReleaseStock', 'FailOrder', 'OrderFailed']],
     ['ReserveInventory', 'UnknownSku', 'UNKNOWN_SKU', ['ReleaseStock', 'FailOrder', 'OrderFailed']],
