@@ -6,29 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-interface ScenarioResult {
-  readonly id: string;
-  readonly title: string;
-  readonly fault: string;
-  readonly passed: boolean;
-  readonly placed: number;
-  readonly accepted: number;
-  readonly endedCorrectly: number;
-  readonly statuses: Readonly<Record<string, number>>;
-  readonly charges: number;
-  readonly chargesExpected: number;
-  readonly stockExact: boolean;
-  readonly stockDetail: string;
-  readonly points: number;
-  readonly pointsExpected: number;
-  readonly duplicatesSeen?: number;
-  readonly duplicatesAbsorbed?: number;
-  readonly durationSeconds: number;
-  readonly notes: readonly string[];
-  readonly problems: readonly string[];
-  readonly finishedAt: string;
-}
+import type { ScenarioResult } from '../test/integration/reliability/scenario';
 
 /** The eight fault scenarios, in order; the id prefix ties a result file to its row. */
 const SCENARIOS: readonly { prefix: string; title: string; notAutomated?: string; limit?: string }[] = [
