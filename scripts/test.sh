@@ -20,6 +20,9 @@ npx tsc --noEmit -p tsconfig.json
 step "event schemas: committed exports up to date and backward compatible"
 npx tsx scripts/schemas.ts check
 
+step "OpenAPI description: committed openapi/order-api.json matches the zod schemas"
+npx tsx scripts/openapi.ts check
+
 step "unit and handler tests with coverage of lambdas/"
 npx vitest run --project unit --coverage
 
@@ -33,5 +36,15 @@ npx vitest run --project infra
 step "cfn-lint over every synthesized template"
 bash scripts/cfn-lint.sh cdk.out
 
+step "checkov over every synthesized template (findings fixed or acknowledged in code)"
+bash scripts/checkov.sh cdk.out
+
+step "secrets: none in repository files or in the templates' Lambda environments"
+npx tsx scripts/secrets-scan.ts cdk.out
+
+step "headless Chromium for the dashboard test (Debian package)"
+command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
 step "integration tests against a real Kafka broker, DynamoDB Local and ElasticMQ"
 npx vitest run --project integration
+step "benchmarks, quick smoke run (figures in .local/bench-quick)"; npm run bench -- --quick

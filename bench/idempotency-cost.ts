@@ -1,0 +1,231 @@
+/**
+ * Benchmark 3, idempotency cost: the analytics consumer's own handler (createAnalyticsHandler, the
+ * code the Lambda runs) over identical backlogs of MSK batches against the benchmark's DynamoDB
+ * Local, once with the real idempotency layer (Powertools, DynamoDB persistence) and once with a
+ * pass-through persistence store that remembers nothing, i.e. the same code path minus the layer's
+ * storage. A third run replays the first backlog (every event a duplicate). DynamoDB calls are
+ * counted per command by an SDK middleware on the clients.
+ */
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { MSKEvent } from 'aws-lambda';
+import { CONSUMERS } from '../lib/config/consumers';
+import { TOPICS } from '../lib/config/topics';
+import { buildMskEvent, type KafkaRecord } from '../local/runtime/msk-event';
+import type { BenchContext } from './lib/context';
+import { ADDRESS, cartGenerator } from './lib/orders';
+import { machineInfo, round2, writeResult } from './lib/results';
+
+// The handler module reads these when it loads; set before the dynamic import below.
+process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
+process.env.POWERTOOLS_TRACE_ENABLED = 'false';
+process.env.POWERTOOLS_SERVICE_NAME ??= 'bench-analytics';
+
+export interface IdempotencyRun {
+  readonly label: string;
+  readonly events: number;
+  readonly seconds: number;
+  readonly eventsPerSecond: number;
+  readonly dynamoDbCalls: Record<string, number>;
+  readonly dynamoDbCallsPerEvent: number;
+  readonly failedItems: number;
+  /** Batches processed before the time box ended (the replay reuses exactly these). */
+  readonly batches: number;
+}
+
+const PRICES: Record<string, number> = {
+  'SKU-1': 2490,
+  'SKU-2': 3450,
+  'SKU-3': 599,
+  'SKU-4': 12900,
+  'SKU-5': 5990,
+};
+
+/** OrderPlaced + OrderConfirmed per order, as the analytics mapping would deliver them. */
+async function backlog(orders: number, batchSize: number, seed: number): Promise<MSKEvent[]> {
+  const { createEvent } = await import('../lambdas/shared/events/codec');
+  const { HEADERS } = await import('../lambdas/shared/events/envelope');
+  const nextCart = cartGenerator(seed, 1);
+  const records: KafkaRecord[] = [];
+  let offset = 0;
+  for (let i = 0; i < orders; i++) {
+    const orderId = randomUUID();
+    const items = nextCart().items.map((line) => ({ ...line, unitPrice: PRICES[line.sku]! }));
+    const total = items.reduce((sum, line) => sum + line.quantity * line.unitPrice, 0);
+    const common = {
+      customerId: `bench-cust-${i % 20}`,
+      items,
+      total,
+      currency: 'EUR' as const,
+      email: 'b@example.com',
+    };
+    const events = [
+      createEvent('OrderPlaced', {
+        orderId,
+        correlationId: orderId,
+        data: { ...common, shippingAddress: ADDRESS, channel: 'web' as const },
+      }),
+      createEvent('OrderConfirmed', {
+        orderId,
+        correlationId: orderId,
+        data: { ...common, shippingAddress: ADDRESS },
+      }),
+    ];
+    for (const envelope of events) {
+      records.push({
+        topic: TOPICS.orderEvents.name,
+        partition: i % 32,
+        offset: String(offset++),
+        timestamp: String(Date.now()),
+        key: Buffer.from(orderId),
+        value: Buffer.from(JSON.stringify(envelope)),
+        headers: {
+          [HEADERS.eventType]: envelope.eventType,
+          [HEADERS.eventVersion]: String(envelope.eventVersion),
+        },
+      });
+    }
+  }
+  const batches: MSKEvent[] = [];
+  for (let i = 0; i < records.length; i += batchSize) {
+    batches.push(
+      buildMskEvent(records.slice(i, i + batchSize), {
+        eventSourceArn: 'arn:aws:kafka:local:bench',
+        bootstrapServers: ['127.0.0.1:9092'],
+      }),
+    );
+  }
+  return batches;
+}
+
+function countingClient(endpoint: string, region: string, counts: Record<string, number>): DynamoDBClient {
+  const client = new DynamoDBClient({
+    endpoint,
+    region,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = String(context.commandName ?? 'unknown');
+      counts[name] = (counts[name] ?? 0) + 1;
+      return next(args);
+    },
+    { step: 'initialize', name: 'benchCallCounter' },
+  );
+  return client;
+}
+
+export async function runIdempotencyCost(ctx: BenchContext): Promise<string> {
+  const started = new Date();
+  const machine = machineInfo();
+  const { info } = await ctx.environment();
+  const spec = CONSUMERS.find((consumer) => consumer.name === 'analytics')!;
+  const orders = ctx.quick ? 150 : 2000;
+  const region = info.environment.AWS_REGION ?? 'eu-central-1';
+  const analyticsTable = info.environment.ANALYTICS_TABLE_NAME!;
+  const idempotencyTable = info.environment.IDEMPOTENCY_TABLE_NAME!;
+  const { createAnalyticsHandler } = await import('../lambdas/analytics/handlers/analytics');
+  const { DynamoDbAnalyticsStore } = await import('../lambdas/analytics/adapters/dynamodb-analytics-store');
+  const { DynamoDBPersistenceLayer } = await import('@aws-lambda-powertools/idempotency/dynamodb');
+  const { BasePersistenceLayer, IdempotencyRecord } = await import(
+    '@aws-lambda-powertools/idempotency/persistence'
+  );
+  const { IdempotencyItemNotFoundError } = await import('@aws-lambda-powertools/idempotency');
+
+  /** Remembers nothing: every event runs as if first seen, with no storage call. */
+  class PassThroughPersistence extends BasePersistenceLayer {
+    protected async _deleteRecord(): Promise<void> {}
+    protected async _getRecord(idempotencyKey: string): Promise<InstanceType<typeof IdempotencyRecord>> {
+      throw new IdempotencyItemNotFoundError(idempotencyKey);
+    }
+    protected async _putRecord(): Promise<void> {}
+    protected async _updateRecord(): Promise<void> {}
+  }
+
+  const context = {
+    getRemainingTimeInMillis: () => 60_000,
+    functionName: 'bench-analytics',
+    awsRequestId: 'bench',
+  } as unknown as import('aws-lambda').Context;
+
+  const timeBoxMs = ctx.quick ? 8_000 : 30_000;
+  const measure = async (
+    label: string,
+    backlogBatches: MSKEvent[],
+    idempotent: boolean,
+  ): Promise<IdempotencyRun> => {
+    const counts: Record<string, number> = {};
+    const client = countingClient(info.dynamodbEndpoint, region, counts);
+    const handler = createAnalyticsHandler({
+      store: new DynamoDbAnalyticsStore(DynamoDBDocumentClient.from(client), analyticsTable),
+      failedRecordSink: { send: async () => undefined },
+      idempotencyStore: idempotent
+        ? new DynamoDBPersistenceLayer({ tableName: idempotencyTable, awsSdkV3Client: client })
+        : new PassThroughPersistence(),
+    });
+    let failedItems = 0;
+    const batches: MSKEvent[] = [];
+    const t0 = performance.now();
+    // One execution environment, batches one after the other, as one Lambda poller would deliver them;
+    // time-boxed so a slow machine still finishes in the run's budget.
+    for (const batch of backlogBatches) {
+      if (performance.now() - t0 > timeBoxMs) break;
+      const response = await handler(batch, context);
+      failedItems += response.batchItemFailures.length;
+      batches.push(batch);
+    }
+    const events = batches.reduce((sum, batch) => sum + Object.values(batch.records).flat().length, 0);
+    const seconds = (performance.now() - t0) / 1000;
+    client.destroy();
+    const calls = Object.values(counts).reduce((a, b) => a + b, 0);
+    ctx.log(
+      `idempotency: ${label}: ${round2(events / seconds)} events/s, ${round2(calls / events)} calls/event`,
+    );
+    return {
+      label,
+      events,
+      seconds: round2(seconds),
+      eventsPerSecond: round2(events / seconds),
+      dynamoDbCalls: counts,
+      dynamoDbCallsPerEvent: round2(calls / events),
+      failedItems,
+      batches: batches.length,
+    };
+  };
+
+  // Warm-up (connections, JIT) on a small backlog of its own, not counted.
+  await measure('warm-up', await backlog(20, spec.batchSize, 7), true);
+  const withoutBacklog = await backlog(orders, spec.batchSize, 1);
+  const withBacklog = await backlog(orders, spec.batchSize, 1);
+  const without = await measure('without idempotency (pass-through store)', withoutBacklog, false);
+  const withLayer = await measure('with idempotency (DynamoDB persistence)', withBacklog, true);
+  const replay = await measure(
+    'with idempotency, same backlog again (all duplicates)',
+    withBacklog.slice(0, withLayer.batches),
+    true,
+  );
+  return writeResult(
+    'idempotency-cost',
+    ctx.quick ? 'quick' : 'full',
+    started,
+    machine,
+    {
+      consumer: 'analytics (createAnalyticsHandler)',
+      orders,
+      eventsPerOrder: 2,
+      batchSize: spec.batchSize,
+      backlogs:
+        'same seed and cart shapes; fresh order and event ids per backlog so neither run sees the other',
+      timeBoxSecondsPerRun: timeBoxMs / 1000,
+      execution:
+        'in the bench process, one handler instance, batches sequential, DynamoDB Local of the bench stack',
+    },
+    {
+      runs: [without, withLayer, replay],
+      overhead: round2(without.eventsPerSecond / withLayer.eventsPerSecond),
+      extraCallsPerEvent: round2(withLayer.dynamoDbCallsPerEvent - without.dynamoDbCallsPerEvent),
+    },
+  );
+}

@@ -1,0 +1,117 @@
+/**
+ * The system under test for the benchmarks that need the real parts: a private LocalStack (its own
+ * Kafka broker, DynamoDB Local and ElasticMQ on ports and a data folder of its own, so a developer's
+ * `npm start` or a running test suite is never touched) and the whole pipeline on top of it.
+ *
+ * The local mode runs the dev stage's templates, whose API throttle is 50 requests/s (burst 100);
+ * the issue's ramp goes to 417 orders/s, the figure the prod stage is sized and throttled for
+ * (500/s, burst 1000). The benchmark therefore applies the prod throttle to the local API: the
+ * figures measure the pipeline, not the dev stage's deliberate limit.
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { STAGES } from '../../lib/config/stages';
+import { TokenBucket } from '../../local/api/token-bucket';
+import { localDynamoDbClient } from '../../local/infra/aws-clients';
+import { DEMO_CATALOGUE, seedCatalogue } from '../../local/infra/demo-catalogue';
+import { CONTROLLER_PORT_OFFSET } from '../../local/infra/kafka-cluster';
+import { LocalStack, type LocalStackInfo } from '../../local/infra/local-stack';
+import { repositoryRoot } from '../../local/infra/paths';
+import { portAnswers } from '../../local/infra/preflight';
+import { stageTemplates } from '../../local/infra/templates';
+import { type RunningPipeline, startPipeline } from '../../local/pipeline';
+
+export const BENCH_DATA_MARKER = join('.local', 'bench-stack');
+
+export interface BenchEnvironment {
+  readonly info: LocalStackInfo;
+  readonly pipeline: RunningPipeline;
+  readonly stop: () => Promise<void>;
+}
+
+/** Ports far from the harness's (19092 ...), its private stacks' (39092 ...) and the user's. */
+async function basePorts(): Promise<{ kafka: number; dynamodb: number; sqs: number }> {
+  for (let offset = 0; offset < 50; offset += 10) {
+    const ports = { kafka: 49_092 + offset, dynamodb: 48_000 + offset, sqs: 49_324 + offset };
+    const taken = await Promise.all(
+      [ports.kafka, ports.kafka + CONTROLLER_PORT_OFFSET, ports.dynamodb, ports.sqs].map((port) =>
+        portAnswers(port),
+      ),
+    );
+    if (!taken.some(Boolean)) return ports;
+  }
+  throw new Error('No free port set for the benchmark stack (49092-49142)');
+}
+
+function applyProdThrottle(): void {
+  const prod = STAGES.prod.apiThrottle;
+  const prototype = TokenBucket.prototype as unknown as {
+    tryTake(): boolean;
+    __benchPatched?: boolean;
+  };
+  if (prototype.__benchPatched) return;
+  const original = prototype.tryTake;
+  prototype.tryTake = function (this: { throttle: unknown; tokens: number; __prod?: boolean }) {
+    if (!this.__prod) {
+      this.throttle = prod;
+      this.tokens = prod.burstLimit;
+      this.__prod = true;
+    }
+    return original.call(this);
+  };
+  prototype.__benchPatched = true;
+}
+
+export async function startBenchEnvironment(log: (line: string) => void): Promise<BenchEnvironment> {
+  const root = repositoryRoot();
+  const dataDir = join(root, BENCH_DATA_MARKER);
+  rmSync(dataDir, { recursive: true, force: true });
+  const ports = await basePorts();
+  const stack = new LocalStack({
+    brokers: 1,
+    kafkaPort: ports.kafka,
+    dynamodbPort: ports.dynamodb,
+    sqsPort: ports.sqs,
+    kafkaBrokersFromEnv: false,
+    dataDir,
+    templates: stageTemplates(join(root, 'cdk.out'), 'dev'),
+    seed: 'overwrite',
+    log: () => undefined,
+  });
+  const started = Date.now();
+  const info = await stack.start();
+  log(`stack up in ${((Date.now() - started) / 1000).toFixed(1)} s (kafka ${info.kafkaBrokers.join(',')})`);
+  try {
+    await raiseStock(info);
+    applyProdThrottle();
+    const pipeline = await startPipeline({ profile: 'test', infrastructure: info });
+    log(`pipeline up in ${((Date.now() - started) / 1000).toFixed(1)} s, API ${pipeline.apiUrl}`);
+    return {
+      info,
+      pipeline,
+      stop: async () => {
+        await pipeline.stop().catch(() => undefined);
+        await stack.stop();
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await stack.stop();
+    throw error;
+  }
+}
+
+/** The ramp sells far more than the demo's 10,000 units per SKU; an out-of-stock order is not what is measured. */
+async function raiseStock(info: LocalStackInfo): Promise<void> {
+  const table = info.environment.INVENTORY_TABLE_NAME;
+  if (!table) throw new Error('No INVENTORY_TABLE_NAME in the stack environment');
+  const client = localDynamoDbClient(info.dynamodbEndpoint);
+  try {
+    await seedCatalogue(client, table, {
+      overwrite: true,
+      items: DEMO_CATALOGUE.map((item) => (item.available > 1 ? { ...item, available: 100_000_000 } : item)),
+    });
+  } finally {
+    client.destroy();
+  }
+}

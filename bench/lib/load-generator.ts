@@ -1,0 +1,129 @@
+/**
+ * Open-loop load: requests are scheduled by the clock (request i at start + i / rate) and sent
+ * whether or not earlier ones have answered, so a slow system cannot slow the arrivals down
+ * (closed-loop generators hide exactly the queueing a benchmark must show). Latency is measured
+ * from the scheduled time, which also charges any delay in sending to the system's account.
+ */
+import { Agent, request } from 'node:http';
+
+export interface ScheduledRequest {
+  readonly index: number;
+  readonly scheduledAt: number;
+}
+
+export interface RequestOutcome<T> {
+  readonly index: number;
+  readonly scheduledAt: number;
+  readonly sentAt: number;
+  readonly answeredAt: number;
+  readonly status: number;
+  /** Parsed JSON body, when there was one. */
+  readonly body: T | undefined;
+  readonly error?: string;
+}
+
+export interface OpenLoopOptions<T> {
+  readonly url: string;
+  readonly ratePerSecond: number;
+  readonly durationSeconds: number;
+  /** Method, headers and body of request i. */
+  readonly build: (index: number) => { method: string; headers: Record<string, string>; body?: string };
+  readonly onOutcome?: (outcome: RequestOutcome<T>) => void;
+  /** Give up on an answer after this long. @default 30000 */
+  readonly timeoutMs?: number;
+  readonly agent?: Agent;
+}
+
+export interface OpenLoopRun<T> {
+  readonly outcomes: readonly RequestOutcome<T>[];
+  readonly scheduled: number;
+  /** From the first scheduled send to the last scheduled send, in seconds. */
+  readonly sendWindowSeconds: number;
+  /** Largest lag of an actual send behind its schedule, ms (the generator's own health). */
+  readonly maxSendLagMs: number;
+}
+
+export function keepAliveAgent(): Agent {
+  return new Agent({ keepAlive: true, maxSockets: 1024, keepAliveMsecs: 10_000 });
+}
+
+export async function runOpenLoop<T>(options: OpenLoopOptions<T>): Promise<OpenLoopRun<T>> {
+  const agent = options.agent ?? keepAliveAgent();
+  const url = new URL(options.url);
+  const total = Math.max(1, Math.round(options.ratePerSecond * options.durationSeconds));
+  const interval = 1000 / options.ratePerSecond;
+  const start = performance.now() + 20;
+  const pending: Promise<RequestOutcome<T>>[] = [];
+  let next = 0;
+  let maxSendLagMs = 0;
+  let lastSentAt = start;
+
+  const send = (index: number, scheduledAt: number): Promise<RequestOutcome<T>> =>
+    new Promise((resolve) => {
+      const spec = options.build(index);
+      const sentAt = performance.now();
+      const done = (status: number, body: T | undefined, error?: string): void => {
+        const outcome = { index, scheduledAt, sentAt, answeredAt: performance.now(), status, body, error };
+        options.onOutcome?.(outcome);
+        resolve(outcome);
+      };
+      const req = request(
+        {
+          hostname: url.hostname,
+          port: url.port,
+          path: url.pathname + url.search,
+          method: spec.method,
+          headers: spec.body
+            ? { ...spec.headers, 'content-length': String(Buffer.byteLength(spec.body)) }
+            : spec.headers,
+          agent,
+          timeout: options.timeoutMs ?? 30_000,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => {
+            let body: T | undefined;
+            try {
+              body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as T) : undefined;
+            } catch {
+              body = undefined;
+            }
+            done(res.statusCode ?? 0, body);
+          });
+          res.on('error', (error) => done(0, undefined, error.message));
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error('client timeout')));
+      req.on('error', (error) => done(0, undefined, error.message));
+      req.end(spec.body);
+    });
+
+  await new Promise<void>((resolve) => {
+    const tick = (): void => {
+      const now = performance.now();
+      while (next < total && start + next * interval <= now) {
+        const scheduledAt = start + next * interval;
+        maxSendLagMs = Math.max(maxSendLagMs, now - scheduledAt);
+        lastSentAt = scheduledAt;
+        pending.push(send(next, scheduledAt));
+        next += 1;
+      }
+      if (next >= total) {
+        resolve();
+        return;
+      }
+      const wait = Math.max(0, start + next * interval - performance.now());
+      setTimeout(tick, Math.min(wait, 50));
+    };
+    setTimeout(tick, 20);
+  });
+  const outcomes = await Promise.all(pending);
+  if (!options.agent) agent.destroy();
+  return {
+    outcomes,
+    scheduled: total,
+    sendWindowSeconds: Math.max(interval, lastSentAt - start + interval) / 1000,
+    maxSendLagMs: Math.round(maxSendLagMs),
+  };
+}

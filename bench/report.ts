@@ -1,0 +1,641 @@
+/**
+ * Renders bench/REPORT.md from bench/results/*.json: per benchmark the settings, a table of the
+ * figures, the target and whether it was met, a PNG chart (bench/charts/), and for every target
+ * not met the bottleneck the run's CPU profile points at and what would lift it.
+ * `tsx bench/report.ts` re-renders without running anything.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ArchitectureRun } from './before-after';
+import type { BundleFigures } from './cold-start';
+import type { E2eStep } from './e2e-load';
+import type { IdempotencyRun } from './idempotency-cost';
+import type { CeilingRun } from './kafka-ceiling';
+import { type BarChart, barChartSvg, type LineChart, lineChartSvg, renderPngs } from './lib/charts';
+import type { CpuWindow } from './lib/cpu-sampler';
+import { type BenchResult, outputDirectory, QUICK_OUTPUT_DIR, readResult, useOutputDir } from './lib/results';
+
+const chartsDir = (): string => join(outputDirectory(), 'charts');
+
+interface Section {
+  readonly markdown: string;
+  readonly charts: { file: string; svg: string }[];
+  /** Rows of the summary table: target, what was measured, whether it was met. */
+  readonly summary?: readonly { benchmark: string; target: string; measured: string; met: boolean | null }[];
+}
+
+const fmt = (value: number | null | undefined, digits = 0): string =>
+  value === null || value === undefined || Number.isNaN(value) ? '-' : value.toFixed(digits);
+const yesNo = (met: boolean): string => (met ? 'met' : '**not met**');
+
+function header<T>(title: string, result: BenchResult<T>, command: string): string {
+  const m = result.machine;
+  return [
+    `## ${title}`,
+    '',
+    `\`${command}\` — **${result.mode} run**, ${result.startedAt} (${result.durationSeconds} s); ` +
+      `${m.cores} cores (${m.cpuModel}), ${m.memoryMiB} MiB; loadavg at start ${m.loadavgAtStart.join(' / ')}, ` +
+      `at end ${(m.loadavgAtEnd ?? []).join(' / ')}.`,
+    '',
+    `Settings: ${Object.entries(result.settings)
+      .map(([key, value]) => `${key} = ${typeof value === 'string' ? value : JSON.stringify(value)}`)
+      .join('; ')}.`,
+    '',
+  ].join('\n');
+}
+
+function cpuLine(cpu: CpuWindow): string {
+  const top = Object.entries(cpu.byProcess)
+    .map(([name, pct]) => `${name} ${pct.toFixed(0)} %`)
+    .join(', ');
+  const threads = Object.entries(cpu.benchThreads)
+    .slice(0, 3)
+    .map(([name, pct]) => `${name} ${pct.toFixed(0)} %`)
+    .join(', ');
+  const ours = Object.values(cpu.byProcess).reduce((sum, pct) => sum + pct, 0);
+  // Whatever else ran on the machine (other test runs) took the rest of the busy time.
+  const others = Math.max(0, cpu.machineBusyPercent - ours);
+  return `machine busy ${cpu.machineBusyPercent.toFixed(0)} % of 200 %, of which processes outside this benchmark ~${others.toFixed(0)} %; ${top || 'no sample'}${threads ? ` (bench process threads: ${threads})` : ''}`;
+}
+
+function e2eSection(result: BenchResult<{ steps: E2eStep[] }>): Section {
+  const steps = result.figures.steps;
+  const rows = steps.map((s) =>
+    s.skipped
+      ? `| ${s.targetRate} | ${s.skipped} | | | | | | | |`
+      : `| ${s.targetRate} | ${fmt(s.acceptedRate, 1)} / ${fmt(s.confirmedRate, 1)} | ${fmt(s.checkoutLatencyMs.p50)} / ${fmt(s.checkoutLatencyMs.p95)} / ${fmt(s.checkoutLatencyMs.p99)} | ` +
+        `${fmt(s.confirmLatencyMs.p50)} / ${fmt(s.confirmLatencyMs.p95)} / ${fmt(s.confirmLatencyMs.p99)} | ${s.confirmed} / ${s.expectedConfirmed} | ` +
+        `${
+          Object.entries(s.statusCounts)
+            .filter(([k]) => k !== '202')
+            .map(([k, v]) => `${k}: ${v}`)
+            .join(', ') || '0'
+        }; ${
+          Object.entries(s.failed)
+            .map(([k, v]) => `${k}: ${v}`)
+            .join(', ') || 'none failed'
+        }; unresolved ${s.unresolved} | ` +
+        `${Object.entries(s.maxLag)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(
+            ', ',
+          )} | ${s.lagZeroAfterMs === null ? '> cap' : `${(s.lagZeroAfterMs / 1000).toFixed(1)} s`} | ${s.maxGeneratorLagMs} |`,
+  );
+  const ran = steps.filter((s) => !s.skipped);
+  const top = ran.at(-1);
+  const best = ran.filter(
+    (s) =>
+      s.confirmed >= s.expectedConfirmed &&
+      s.lagZeroAfterMs !== null &&
+      s.lagZeroAfterMs <= 10_000 &&
+      (s.checkoutLatencyMs.p99 ?? Infinity) < 50 &&
+      (s.confirmLatencyMs.p99 ?? Infinity) < 1100,
+  );
+  const sustained417 = best.some((s) => s.targetRate >= 417);
+  const analysis = ran
+    .filter((s) => !best.includes(s))
+    .map(
+      (s) =>
+        `- **${s.targetRate}/s** fell short (${[
+          s.confirmed < s.expectedConfirmed
+            ? `${s.expectedConfirmed - s.confirmed} orders not confirmed`
+            : '',
+          (s.checkoutLatencyMs.p99 ?? 0) >= 50 ? `checkout p99 ${fmt(s.checkoutLatencyMs.p99)} ms` : '',
+          (s.confirmLatencyMs.p99 ?? 0) >= 1100 ? `confirm p99 ${fmt(s.confirmLatencyMs.p99)} ms` : '',
+          s.lagZeroAfterMs === null || s.lagZeroAfterMs > 10_000 ? 'lag not 0 within 10 s' : '',
+        ]
+          .filter(Boolean)
+          .join(', ')}). CPU during the step: ${cpuLine(s.cpu)}.`,
+    );
+  const markdown = [
+    header('1. End-to-end load (open loop)', result, 'npm run bench:e2e-load'),
+    '| target orders/s | accepted / confirmed per s | checkout p50 / p95 / p99 ms | order→CONFIRMED p50 / p95 / p99 ms | confirmed / expected | errors | max lag per group | lag 0 after | generator lag ms |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...rows,
+    '',
+    `Target: 417 orders/s sustained, every order confirmed, lag back to 0 within 10 s, checkout p99 < 50 ms, order→CONFIRMED p99 < 1.1 s — ${yesNo(sustained417)}` +
+      (best.length
+        ? ` (highest step meeting every target: ${best.at(-1)!.targetRate}/s).`
+        : ' (no step met every target).'),
+    '',
+    '![e2e latency](charts/e2e-load.png)',
+    '',
+    ...(analysis.length
+      ? [
+          '**Bottleneck analysis.**',
+          ...analysis,
+          '',
+          E2E_BOTTLENECK_NOTES(top),
+          ...checkoutQueueNote(ran),
+          '',
+        ]
+      : []),
+  ].join('\n');
+  const categories = ran.map((s) => `${s.targetRate}/s`);
+  const chart: BarChart = {
+    title: 'End-to-end latency per step (ms, log scale)',
+    categories,
+    series: [
+      { name: 'checkout p50', values: ran.map((s) => s.checkoutLatencyMs.p50) },
+      { name: 'checkout p99', values: ran.map((s) => s.checkoutLatencyMs.p99) },
+      { name: 'confirmed p50', values: ran.map((s) => s.confirmLatencyMs.p50) },
+      { name: 'confirmed p99', values: ran.map((s) => s.confirmLatencyMs.p99) },
+    ],
+    yLabel: 'ms',
+    logScale: true,
+    target: { value: 1100, label: 'confirm p99 target 1.1 s' },
+  };
+  const highest = best.at(-1);
+  return {
+    markdown,
+    charts: [{ file: join(chartsDir(), 'e2e-load.png'), svg: barChartSvg(chart) }],
+    summary: [
+      {
+        benchmark: `1 e2e load (${result.mode})`,
+        target: '417 orders/s, all confirmed, lag 0 in 10 s, checkout p99 < 50 ms, confirm p99 < 1.1 s',
+        measured: highest
+          ? `highest step meeting all: ${highest.targetRate}/s`
+          : `no step met all; at ${top?.targetRate ?? '-'}/s: ${fmt(top?.acceptedRate, 1)}/s accepted, checkout p99 ${fmt(top?.checkoutLatencyMs.p99)} ms, confirm p99 ${fmt(top?.confirmLatencyMs.p99)} ms`,
+        met: sustained417,
+      },
+    ],
+  };
+}
+
+/** Checkout answers near 29 s are API Gateway's integration timeout: requests queued for a checkout environment. */
+function checkoutQueueNote(steps: readonly E2eStep[]): string[] {
+  const queued = steps.filter(
+    (s) => (s.checkoutLatencyMs.p99 ?? 0) > 20_000 || Object.keys(s.statusCounts).some((k) => k === '504'),
+  );
+  if (queued.length === 0) return [];
+  return [
+    '',
+    `From ${queued[0]!.targetRate}/s on, checkout p99 approaches 29 s (API Gateway's integration timeout, which the local API ` +
+      'keeps): the requests queue for the 4 local checkout environments (local/pipeline.ts CONCURRENCY) while each checkout ' +
+      '(DynamoDB put + StartExecution on the local Step Functions endpoint) runs slowly on the starved CPU. More environments would ' +
+      'not help on 2 busy cores; fewer, cheaper calls per checkout would (see what would lift it above).',
+  ];
+}
+
+const E2E_BOTTLENECK_NOTES = (top: E2eStep | undefined): string => {
+  const byProcess = top ? Object.entries(top.cpu.byProcess) : [];
+  const leader = byProcess[0]?.[0] ?? 'unknown';
+  return [
+    `Where the time goes: at the highest step the largest CPU consumer of the system under test was **${leader}**. ` +
+      'The bench process hosts the API emulator, the event source mapping emulator (kafkajs consumer groups), the Step Functions emulator ' +
+      '(aws-local-stepfunctions) and every handler as worker threads that run the TypeScript sources through tsx; a saga is ' +
+      'about 10 handler invocations, 6 Kafka records and ~12 DynamoDB calls per order, all on 2 cores shared with the broker and DynamoDB Local ' +
+      '(and, during this run, with other processes: see "machine busy").',
+    'What would lift it: (1) run handlers from the esbuild bundles (cdk.out assets) instead of tsx-compiled sources — smaller init and less ' +
+      'per-environment memory; (2) give the saga path more execution environments only where the CPU allows — the limit is cores, not pool size; ' +
+      '(3) move the broker, DynamoDB Local and the pipeline onto separate cores/machines (in AWS they are separate services: MSK, DynamoDB, ' +
+      "Lambda, Step Functions scale independently); (4) batch the saga publisher's Kafka sends and use Express workflows for lower per-step overhead. " +
+      'On this 2-core machine the ceiling is CPU; the Kafka ceiling benchmark shows the broker alone is far from its limit.',
+  ].join('\n\n');
+};
+
+function catchUpSection(result: BenchResult<Record<string, unknown>>): Section {
+  const f = result.figures as {
+    ordersAccepted: number;
+    statusCounts?: Record<string, number>;
+    achievedOrderRate: number;
+    backlogRecords: number;
+    arrivalRecordsPerSecond: number;
+    drainSeconds: number | null;
+    drainRecordsPerSecond: number | null;
+    drainRateMultipleOfArrival: number | null;
+    cpuWhileDraining: CpuWindow;
+    pauseSeries: { t: number; lag: number }[];
+    drainSeries: { t: number; lag: number }[];
+  };
+  const met = (f.drainRateMultipleOfArrival ?? 0) >= 10;
+  const pausedEnd = f.pauseSeries.at(-1)?.t ?? 0;
+  const chart: LineChart = {
+    title: 'Analytics lag: paused, then resumed',
+    xLabel: 'seconds since pause',
+    yLabel: 'records behind',
+    series: [
+      { name: 'paused', points: f.pauseSeries.map((p) => [p.t / 1000, p.lag]) },
+      { name: 'draining', points: f.drainSeries.map((p) => [(pausedEnd + p.t) / 1000, p.lag]) },
+    ],
+  };
+  const markdown = [
+    header('2. Consumer catch-up (analytics paused, then resumed)', result, 'npm run bench:catch-up'),
+    '| orders accepted (answers) | order rate /s | backlog (records) | arrival records/s | drain time s | drain records/s | drain ÷ arrival |',
+    '|---|---|---|---|---|---|---|',
+    `| ${f.ordersAccepted} (${Object.entries(f.statusCounts ?? {})
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(
+        ', ',
+      )}) | ${fmt(f.achievedOrderRate, 1)} | ${f.backlogRecords} | ${fmt(f.arrivalRecordsPerSecond, 1)} | ${fmt(f.drainSeconds, 1)} | ${fmt(f.drainRecordsPerSecond, 0)} | ${fmt(f.drainRateMultipleOfArrival, 1)}x |`,
+    '',
+    `Target: drain rate ≥ 10x the arrival rate with idempotency on — ${yesNo(met)}.`,
+    '',
+    '![catch-up](charts/catch-up.png)',
+    '',
+    ...(met
+      ? []
+      : [
+          `**Bottleneck analysis.** CPU while draining: ${cpuLine(f.cpuWhileDraining)}. Every record costs a DynamoDB TransactWriteItems ` +
+            "(marker + counters) plus the idempotency layer's put and update (see benchmark 3), against one DynamoDB Local JVM on the same cores. " +
+            'What would lift it: aggregate a batch in memory and write one transaction per counter item per batch (the per-order marker still ' +
+            "guards duplicates), raise the analytics mapping's partitions processed concurrently, and in AWS DynamoDB on-demand absorbs the writes.",
+          '',
+        ]),
+  ].join('\n');
+  return {
+    markdown,
+    charts: [{ file: join(chartsDir(), 'catch-up.png'), svg: lineChartSvg(chart) }],
+    summary: [
+      {
+        benchmark: `2 catch-up (${result.mode})`,
+        target: 'drain ≥ 10x arrival rate',
+        measured: `backlog ${f.backlogRecords}, drained in ${fmt(f.drainSeconds, 1)} s, ${fmt(f.drainRateMultipleOfArrival, 1)}x`,
+        met,
+      },
+    ],
+  };
+}
+
+function idempotencySection(
+  result: BenchResult<{ runs: IdempotencyRun[]; overhead: number; extraCallsPerEvent: number }>,
+): Section {
+  const { runs, overhead, extraCallsPerEvent } = result.figures;
+  const met = overhead < 2;
+  const markdown = [
+    header('3. Idempotency cost (analytics handler, same backlog)', result, 'npm run bench:idempotency-cost'),
+    '| run | events | s | events/s | DynamoDB calls/event | calls by command |',
+    '|---|---|---|---|---|---|',
+    ...runs.map(
+      (r) =>
+        `| ${r.label} | ${r.events} | ${fmt(r.seconds, 1)} | ${fmt(r.eventsPerSecond, 0)} | ${fmt(r.dynamoDbCallsPerEvent, 2)} | ${Object.entries(
+          r.dynamoDbCalls,
+        )
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')} |`,
+    ),
+    '',
+    `Overhead (events/s without ÷ with): **${fmt(overhead, 2)}x**, ${fmt(extraCallsPerEvent, 2)} extra DynamoDB calls per event. Target < 2x — ${yesNo(met)}.`,
+    '',
+    '![idempotency](charts/idempotency-cost.png)',
+    '',
+    ...(met
+      ? []
+      : [
+          '**Bottleneck analysis.** The layer adds a conditional PutItem (lock) and an UpdateItem (result) per event, each a round trip to ' +
+            'DynamoDB Local, so with one handler working batches in order the cost is latency-bound: three round trips instead of one. ' +
+            'What would lift it: process the partitions of a batch concurrently (the analytics handler is order-insensitive), or drop the ' +
+            'Powertools layer for analytics and rely on the per-order marker in the same transaction, which is already idempotent.',
+          '',
+        ]),
+  ].join('\n');
+  const chart: BarChart = {
+    title: 'Analytics consumer throughput with and without the idempotency layer',
+    categories: runs.map((r) => r.label.replace(/ \(.*\)/, '')),
+    series: [
+      { name: 'events/s', values: runs.map((r) => r.eventsPerSecond) },
+      { name: 'DynamoDB calls/event x100', values: runs.map((r) => r.dynamoDbCallsPerEvent * 100) },
+    ],
+    yLabel: 'events/s',
+  };
+  return {
+    markdown,
+    charts: [{ file: join(chartsDir(), 'idempotency-cost.png'), svg: barChartSvg(chart) }],
+    summary: [
+      {
+        benchmark: `3 idempotency cost (${result.mode})`,
+        target: 'overhead < 2x',
+        measured: `${fmt(overhead, 2)}x, +${fmt(extraCallsPerEvent, 2)} DynamoDB calls/event`,
+        met,
+      },
+    ],
+  };
+}
+
+function kafkaSection(result: BenchResult<{ produce: CeilingRun[]; consume: CeilingRun }>): Section {
+  const all = [...result.figures.produce, result.figures.consume];
+  const markdown = [
+    header(
+      '4. Kafka ceiling (same broker, project producer settings)',
+      result,
+      'npm run bench:kafka-ceiling',
+    ),
+    '| run | records | s | records/s | MB/s | CPU |',
+    '|---|---|---|---|---|---|',
+    ...all.map(
+      (r) =>
+        `| ${r.label} | ${r.records} | ${fmt(r.seconds, 1)} | ${fmt(r.recordsPerSecond, 0)} | ${fmt(r.megabytesPerSecond, 2)} | ${cpuLine(r.cpu)} |`,
+    ),
+    '',
+    ...perSendLatency(result.figures.produce),
+    'No target: the yardstick for the other figures. One order puts about 6 records on Kafka (OrderPlaced, ReserveStock, StockReserved, ' +
+      'ChargeCard, PaymentCaptured, OrderConfirmed, plus fulfilment/notification events), so 417 orders/s need roughly 2,500-3,500 ' +
+      'records/s produced, mostly one record per send from many producers — compare with the first row.',
+    '',
+    '![kafka](charts/kafka-ceiling.png)',
+    '',
+  ].join('\n');
+  const chart: BarChart = {
+    title: 'Broker ceiling (records/s)',
+    categories: all.map((r) => {
+      const match = /(\d+) records? per send, (\d+) producers?/.exec(r.label);
+      return match ? `${match[1]}/send x${match[2]}` : 'consume';
+    }),
+    series: [{ name: 'records/s', values: all.map((r) => r.recordsPerSecond) }],
+    yLabel: 'records/s',
+  };
+  return {
+    markdown,
+    charts: [{ file: join(chartsDir(), 'kafka-ceiling.png'), svg: barChartSvg(chart) }],
+    summary: [
+      {
+        benchmark: `4 Kafka ceiling (${result.mode})`,
+        target: 'none (yardstick)',
+        measured: `${all.map((r) => `${fmt(r.recordsPerSecond, 0)}/s`).join(' · ')}`,
+        met: null,
+      },
+    ],
+  };
+}
+
+/** One request in flight per producer: the single-record rate gives the latency of one send. */
+function perSendLatency(runs: readonly CeilingRun[]): string[] {
+  return runs
+    .map((run) => ({ run, match: /1 record per send, (\d+) producers/.exec(run.label) }))
+    .filter((x): x is { run: CeilingRun; match: RegExpExecArray } => x.match !== null)
+    .map(
+      ({ run, match }) =>
+        `- ${match[1]} producers, 1 record per send: one send takes ~${fmt((Number(match[1]) * 1000) / run.recordsPerSecond, 1)} ms ` +
+        `(producers ÷ rate), i.e. one producer with one request in flight manages ~${fmt(run.recordsPerSecond / Number(match[1]), 0)} sends/s.`,
+    )
+    .concat(
+      runs.length
+        ? [
+            '',
+            'Every handler environment has one producer with one request in flight (idempotent, ordered), and the saga publisher sends ' +
+              'one record per task: the per-send latency above times ~4 saga records per order bounds the orders/s one environment ' +
+              'can carry, which is why the saga path gets 6 environments locally. Batching (rows with 100 per send) shows what the broker ' +
+              'itself allows.',
+            '',
+          ]
+        : [],
+    );
+}
+
+function coldStartSection(result: BenchResult<{ bundles: BundleFigures[] }>): Section {
+  const bundles = result.figures.bundles;
+  const bad = bundles.filter((b) => b.kib >= 500 || b.initMs.median >= 150);
+  const markdown = [
+    header('5. Cold start (per Lambda bundle)', result, 'npm run bench:cold-start'),
+    '| bundle | KiB (minified) | init median ms | init p95 ms | largest dependencies (KiB in bundle) |',
+    '|---|---|---|---|---|',
+    ...bundles.map(
+      (b) =>
+        `| ${b.entry} | ${fmt(b.kib, 0)} | ${fmt(b.initMs.median, 0)} | ${fmt(b.initMs.p95, 0)} | ${b.largestDependencies.map((d) => `${d.name} ${fmt(d.kib, 0)}`).join(', ')} |`,
+    ),
+    '',
+    `Targets: < 500 KB and < 150 ms each — ${yesNo(bad.length === 0)}${bad.length ? ` (${bad.length} of ${bundles.length} bundles miss one or both)` : ''}.`,
+    '',
+    '![cold start](charts/cold-start.png)',
+    '',
+    ...(bad.length ? [coldStartAnalysis(bundles), ''] : []),
+  ].join('\n');
+  const names = bundles.map((b) => b.entry.split('/').at(-1)!.replace('.ts', ''));
+  const chart: BarChart = {
+    title: 'Bundle size (KiB) and init time (ms) per Lambda',
+    categories: names,
+    series: [
+      { name: 'KiB', values: bundles.map((b) => b.kib) },
+      { name: 'init median ms', values: bundles.map((b) => b.initMs.median) },
+    ],
+    yLabel: 'KiB / ms',
+    target: { value: 500, label: '500 KB target' },
+  };
+  return {
+    markdown,
+    charts: [{ file: join(chartsDir(), 'cold-start.png'), svg: barChartSvg(chart) }],
+    summary: [
+      {
+        benchmark: `5 cold start (${result.mode})`,
+        target: '< 500 KB and < 150 ms per bundle',
+        measured: `${fmt(Math.min(...bundles.map((b) => b.kib)))}-${fmt(Math.max(...bundles.map((b) => b.kib)))} KiB, init ${fmt(Math.min(...bundles.map((b) => b.initMs.median)))}-${fmt(Math.max(...bundles.map((b) => b.initMs.median)))} ms`,
+        met: bad.length === 0,
+      },
+    ],
+  };
+}
+
+function coldStartAnalysis(bundles: readonly BundleFigures[]): string {
+  const totals = new Map<string, { kib: number; bundles: number }>();
+  for (const bundle of bundles) {
+    for (const dependency of bundle.largestDependencies) {
+      const total = totals.get(dependency.name) ?? { kib: 0, bundles: 0 };
+      totals.set(dependency.name, { kib: total.kib + dependency.kib, bundles: total.bundles + 1 });
+    }
+  }
+  const top = [...totals]
+    .sort((a, b) => b[1].kib - a[1].kib)
+    .slice(0, 6)
+    .map(
+      ([name, t]) => `${name} (in the top 5 of ${t.bundles} bundles, ~${fmt(t.kib / t.bundles, 0)} KiB each)`,
+    );
+  const slowest = [...bundles].sort((a, b) => b.initMs.median - a.initMs.median)[0];
+  return [
+    `**Bottleneck analysis.** Largest dependencies over all bundles: ${top.join(', ')}. ` +
+      `Slowest init: ${slowest?.entry} (${fmt(slowest?.initMs.median)} ms median).`,
+    '',
+    'Findings: zod (v4, full build) is the largest single part of every bundle — the event codec validates with it; ' +
+      '`lambdas/shared/aws/clients.ts` creates every AWS client (SES, Kafka, SFN, SQS, DynamoDB) in one module, so every bundle carries ' +
+      'the SES and Kafka-admin clients even when it never sends mail or looks up brokers; kafkajs (+ the MSK IAM signer) is in every bundle ' +
+      'that publishes; the X-Ray SDK comes with the Powertools tracer. Init time follows the bytes parsed and the modules evaluated.',
+    '',
+    'What would lift it: split `aws/clients.ts` into one module per client so esbuild keeps only what a handler imports; ' +
+      'use `zod/mini` (tree-shakable) or precompiled validators for the hot schemas; load kafkajs and the IAM signer lazily on first ' +
+      'publish (consumers that only read need neither); `bundleAwsSDK: false` would drop the SDK from the package in favour of the ' +
+      'runtime copy (the bundle pins the SDK on purpose today, a trade-off to decide). Init is measured on a loaded 2-core machine; ' +
+      'compare the figures between bundles rather than with Lambda.',
+  ].join('\n');
+}
+
+function synthSection(
+  result: BenchResult<{ seconds: number[]; medianSeconds: number; assetFolders?: number }>,
+): Section {
+  const { seconds, medianSeconds, assetFolders } = result.figures;
+  const met = medianSeconds < 15;
+  const markdown = [
+    header('6. Synthesis', result, 'npm run bench:synth'),
+    `Runs: ${seconds.map((s) => `${s.toFixed(1)} s`).join(', ')}; **median ${medianSeconds.toFixed(1)} s** (${assetFolders ?? '?'} asset folders written, i.e. bundling included). Target < 15 s — ${yesNo(met)}.`,
+    '',
+    '![synth](charts/synth.png)',
+    '',
+    ...(met
+      ? []
+      : [
+          '**Bottleneck analysis.** `cdk synth` bundles all ten functions with esbuild (one esbuild process per function, source maps on) and ' +
+            'runs the CDK app under ts-node/tsx; on a loaded 2-core machine the bundling dominates. What would lift it: bundle once and share ' +
+            'the asset where handlers share code, skip bundling for stacks not selected (`--exclusively`, `aws:cdk:bundling-stacks` context), ' +
+            'and synthesize on an idle machine.',
+          '',
+        ]),
+  ].join('\n');
+  const chart: BarChart = {
+    title: 'cdk synth wall time per run (s)',
+    categories: seconds.map((_, i) => `run ${i + 1}`),
+    series: [{ name: 'seconds', values: seconds }],
+    yLabel: 's',
+    target: { value: 15, label: '15 s target' },
+  };
+  return {
+    markdown,
+    charts: [{ file: join(chartsDir(), 'synth.png'), svg: barChartSvg(chart) }],
+    summary: [
+      {
+        benchmark: `6 synth (${result.mode})`,
+        target: '< 15 s (median of 5)',
+        measured: `median ${medianSeconds.toFixed(1)} s of ${seconds.length}`,
+        met,
+      },
+    ],
+  };
+}
+
+function beforeAfterSection(
+  result: BenchResult<{
+    runs: ArchitectureRun[];
+    measured: {
+      p50Reduction: number | null;
+      p99Reduction: number | null;
+      outageFailedOrders: { synchronous: number; eventDriven: number };
+      outageP99Change: number | null;
+    };
+  }>,
+): Section {
+  const { runs, measured } = result.figures;
+  const zeroImpact = measured.outageFailedOrders.eventDriven === 0;
+  const markdown = [
+    header("7. The seed's before/after, reproduced", result, 'npm run bench:before-after'),
+    '| architecture | analytics outage (middle third) | orders | checkout p50 ms | checkout p99 ms | failed orders | failed during outage |',
+    '|---|---|---|---|---|---|---|',
+    ...runs.map(
+      (r) =>
+        `| ${r.architecture} | ${r.analyticsOutage ? 'yes' : 'no'} | ${r.orders} | ${fmt(r.checkoutLatencyMs.p50)} | ${fmt(r.checkoutLatencyMs.p99)} | ${r.failedOrders} (${fmt(r.failedPercent, 2)} %) | ${r.failuresDuringOutage} |`,
+    ),
+    '',
+    '| figure | published | measured here |',
+    '|---|---|---|',
+    `| checkout p50 change | −78 % (1.8 s → 0.4 s) | ${fmt(measured.p50Reduction, 1)} % |`,
+    `| checkout p99 change | −74 % (4.2 s → 1.1 s) | ${fmt(measured.p99Reduction, 1)} % |`,
+    `| failed orders during a non-critical outage | seed: all orders blocked; after: zero checkout impact | chain: ${measured.outageFailedOrders.synchronous}, this system: ${measured.outageFailedOrders.eventDriven} |`,
+    `| checkout p99 during the outage vs without | no impact | ${fmt(measured.outageP99Change, 1)} % |`,
+    '',
+    `Zero checkout impact from the analytics outage — ${yesNo(zeroImpact)}. Note: the published figures compare checkout answers; ` +
+      'here the synchronous chain answers when all six services have, this system answers 202 once the saga has started (the order is ' +
+      'confirmed asynchronously, see benchmark 1 for order→CONFIRMED latency).',
+    '',
+    '![before/after](charts/before-after.png)',
+    '',
+  ].join('\n');
+  const chart: BarChart = {
+    title: 'Checkout latency: synchronous chain vs this system (ms)',
+    categories: runs.map(
+      (r) =>
+        `${r.architecture.startsWith('sync') ? 'chain' : 'event-driven'}${r.analyticsOutage ? ' + outage' : ''}`,
+    ),
+    series: [
+      { name: 'p50', values: runs.map((r) => r.checkoutLatencyMs.p50) },
+      { name: 'p99', values: runs.map((r) => r.checkoutLatencyMs.p99) },
+      { name: 'failed orders', values: runs.map((r) => r.failedOrders) },
+    ],
+    yLabel: 'ms / orders',
+  };
+  return {
+    markdown,
+    charts: [{ file: join(chartsDir(), 'before-after.png'), svg: barChartSvg(chart) }],
+    summary: [
+      {
+        benchmark: `7 before/after (${result.mode})`,
+        target: 'p50 −78 %, p99 −74 %, zero checkout impact from the outage',
+        measured: `p50 ${fmt(measured.p50Reduction, 0)} %, p99 ${fmt(measured.p99Reduction, 0)} %, outage failures chain ${measured.outageFailedOrders.synchronous} / this ${measured.outageFailedOrders.eventDriven}`,
+        met: zeroImpact && (measured.p50Reduction ?? 0) <= -78 && (measured.p99Reduction ?? 0) <= -74,
+      },
+    ],
+  };
+}
+
+/** What every reader of these figures must know about the machine they came from. */
+const NOTES = [
+  '**Read with care.** This machine has 2 cores and, while these runs were made, was shared with other jobs (test suites ' +
+    'with their own brokers and DynamoDB Local JVMs): every section states the load average at its start and end, and each CPU ' +
+    "profile shows how much of the machine's busy time went to processes outside the benchmark. Latency and throughput figures " +
+    'from a machine with a load average far above its 2 cores measure CPU starvation as much as the pipeline; relative figures ' +
+    '(with vs without idempotency, chain vs event-driven in the same run, bundle vs bundle) hold up better than absolute ones.',
+].join('\n');
+
+export async function renderReport(options: { log: (line: string) => void }): Promise<string> {
+  const sections: Section[] = [];
+  const missing: string[] = [];
+  const add = <T>(name: string, render: (result: BenchResult<T>) => Section): void => {
+    const result = readResult<T>(name);
+    if (result) sections.push(render(result));
+    else missing.push(name);
+  };
+  add('e2e-load', e2eSection);
+  add('catch-up', catchUpSection);
+  add('idempotency-cost', idempotencySection);
+  add('kafka-ceiling', kafkaSection);
+  add('cold-start', coldStartSection);
+  add('synth', synthSection);
+  add('before-after', beforeAfterSection);
+  const charts = sections.flatMap((section) => section.charts);
+  mkdirSync(chartsDir(), { recursive: true });
+  try {
+    await renderPngs(charts);
+  } catch (error) {
+    options.log(`charts not rendered: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const first = readResult<unknown>('e2e-load') ?? readResult<unknown>('cold-start');
+  const markdown = [
+    '# Benchmarks',
+    '',
+    'Generated by `bench/report.ts` from the `results/*.json` next to this file — do not edit by hand; run `npm run bench` (all, < 30 min), ' +
+      '`npm run bench -- --quick` (smoke, a few minutes) or `npm run bench:<name>`, or re-render with `npx tsx bench/report.ts`.',
+    'Each result records the machine, the load average at start and end, the versions and the settings. The benchmarks that need ' +
+      'the real parts start a private Kafka broker, DynamoDB Local and ElasticMQ (ports 49092/48000/49324, data in .local/bench-stack) ' +
+      "and the whole local pipeline on them; the local API gets the prod stage's throttle (500/s) instead of the dev stage's 50/s.",
+    '',
+    first
+      ? `Versions: ${Object.entries(first.versions)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}.`
+      : '',
+    '',
+    ...(missing.length ? [`Not run yet: ${missing.join(', ')}.`, ''] : []),
+    '## Summary',
+    '',
+    '| benchmark | target | measured | met |',
+    '|---|---|---|---|',
+    ...sections.flatMap((section) =>
+      (section.summary ?? []).map(
+        (row) =>
+          `| ${row.benchmark} | ${row.target} | ${row.measured} | ${row.met === null ? '-' : row.met ? 'yes' : '**no**'} |`,
+      ),
+    ),
+    '',
+    NOTES,
+    '',
+    ...sections.map((section) => section.markdown),
+  ].join('\n');
+  const file = join(outputDirectory(), 'REPORT.md');
+  writeFileSync(file, `${markdown}\n`);
+  return file;
+}
+
+if (process.argv[1]?.endsWith('report.ts')) {
+  if (process.argv.includes('--quick')) useOutputDir(QUICK_OUTPUT_DIR);
+  renderReport({ log: console.log })
+    .then((file) => console.log(`written ${file}`))
+    .catch((error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    });
+}
