@@ -47,7 +47,10 @@ describe('AppStack (prod): settings that come from the stage config', () => {
     const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
 
     // Assess
-    expect(machine.Properties.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: false });
+    expect(machine.Properties.LoggingConfiguration).toMatchObject({
+      Level: 'ALL',
+      IncludeExecutionData: false,
+    });
   });
 
   it('provisions the prod poller range on every mapping', () => {
