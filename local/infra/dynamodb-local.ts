@@ -1,15 +1,12 @@
 /** Amazon DynamoDB Local, run from its jars on Maven Central with its SQLite native libraries. */
 
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { localDynamoDbClient } from './aws-clients';
-import type { ComponentPort, LocalComponent } from './component';
 import { portFromEnv } from './component';
-import { JavaProcess, waitUntilReady } from './java-process';
-import { type ComponentArtifacts, ensureArtifacts, secondsSince } from './maven-artifacts';
+import { JavaService, type ReadinessProbe } from './java-service';
+import type { ComponentArtifacts } from './maven-artifacts';
 import { localDir } from './paths';
-import { assertPortFree, checkJava } from './preflight';
 
 export const DYNAMODB_LOCAL_VERSION = '2.6.1';
 
@@ -33,44 +30,23 @@ export interface DynamoDbLocalOptions {
   readonly log?: (line: string) => void;
 }
 
-export class DynamoDbLocal implements LocalComponent {
-  readonly name = 'DynamoDB Local';
-  readonly port: number;
-  readonly dataDir: string;
-  private readonly logDir: string;
-  private readonly readyTimeoutMs: number;
-  private readonly log: (line: string) => void;
-  private process: JavaProcess | undefined;
-
+export class DynamoDbLocal extends JavaService {
   constructor(options: DynamoDbLocalOptions = {}) {
-    this.port = options.port ?? portFromEnv('DYNAMODB_PORT', 8000);
-    this.dataDir = options.dataDir ?? join(localDir(), 'dynamodb');
-    this.logDir = options.logDir ?? join(localDir(), 'logs');
-    this.readyTimeoutMs = (options.readyTimeoutSeconds ?? 180) * 1000;
-    this.log = options.log ?? console.log;
+    super({
+      name: 'DynamoDB Local',
+      port: options.port ?? portFromEnv('DYNAMODB_PORT', 8000),
+      portEnvName: 'DYNAMODB_PORT',
+      artifacts: DYNAMODB_LOCAL_ARTIFACTS,
+      dataDir: options.dataDir ?? join(localDir(), 'dynamodb'),
+      logDir: options.logDir ?? join(localDir(), 'logs'),
+      logFileName: 'dynamodb-local.log',
+      readyTimeoutSeconds: options.readyTimeoutSeconds ?? 180,
+      log: options.log ?? console.log,
+    });
   }
 
-  /** For `AWS_ENDPOINT_URL_DYNAMODB`. */
-  get endpoint(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  ports(): readonly ComponentPort[] {
-    return [{ port: this.port, envName: 'DYNAMODB_PORT' }];
-  }
-
-  async start(): Promise<void> {
-    checkJava();
-    if (this.process?.running) {
-      return;
-    }
-    await assertPortFree(this.port, 'DYNAMODB_PORT');
-    const libDir = await ensureArtifacts(DYNAMODB_LOCAL_ARTIFACTS, this.log);
-    const started = Date.now();
-    mkdirSync(this.dataDir, { recursive: true });
-    this.process ??= new JavaProcess({
-      name: this.name,
-      libDir,
+  protected launch(libDir: string) {
+    return {
       mainClass: 'com.amazonaws.services.dynamodbv2.local.main.ServerRunner',
       // -sharedDb: one database whatever the region and credentials of the client.
       args: ['-port', String(this.port), '-dbPath', this.dataDir, '-sharedDb'],
@@ -80,35 +56,17 @@ export class DynamoDbLocal implements LocalComponent {
         // sqlite4java loads libsqlite4java-<os>-<arch>-<version>.so from here.
         `-Djava.library.path=${libDir}`,
       ],
-      logFile: join(this.logDir, 'dynamodb-local.log'),
-    });
-    this.process.start();
+    };
+  }
+
+  protected readinessProbe(): ReadinessProbe {
     const client = localDynamoDbClient(this.endpoint);
-    try {
-      await waitUntilReady(
-        this.process,
-        async () => {
-          await client.send(new ListTablesCommand({ Limit: 1 }));
-          return true;
-        },
-        this.readyTimeoutMs,
-      );
-    } finally {
-      client.destroy();
-    }
-    this.log(`${this.name} ready on ${this.endpoint} in ${secondsSince(started)} s.`);
-  }
-
-  async stop(): Promise<void> {
-    await this.process?.stop();
-  }
-
-  async kill(): Promise<void> {
-    await this.process?.kill();
-  }
-
-  async restart(): Promise<void> {
-    await this.stop();
-    await this.start();
+    return {
+      ready: async () => {
+        await client.send(new ListTablesCommand({ Limit: 1 }));
+        return true;
+      },
+      close: () => client.destroy(),
+    };
   }
 }

@@ -2,16 +2,14 @@
  * ElasticMQ, an SQS-compatible server from Maven Central: the consumers' on-failure queues, reached
  * with the real `@aws-sdk/client-sqs` through `AWS_ENDPOINT_URL_SQS`.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateQueueCommand, ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { localSqsClient } from './aws-clients';
-import type { ComponentPort, LocalComponent } from './component';
 import { portFromEnv } from './component';
-import { JavaProcess, waitUntilReady } from './java-process';
-import { type ComponentArtifacts, ensureArtifacts, secondsSince } from './maven-artifacts';
+import { JavaService, type ReadinessProbe } from './java-service';
+import type { ComponentArtifacts } from './maven-artifacts';
 import { localDir } from './paths';
-import { assertPortFree, checkJava } from './preflight';
 
 export const ELASTICMQ_VERSION = '1.7.1';
 
@@ -34,79 +32,40 @@ export interface ElasticMqOptions {
   readonly log?: (line: string) => void;
 }
 
-export class ElasticMq implements LocalComponent {
-  readonly name = 'ElasticMQ';
-  readonly port: number;
-  private readonly dataDir: string;
-  private readonly logDir: string;
-  private readonly readyTimeoutMs: number;
-  private readonly log: (line: string) => void;
-  private process: JavaProcess | undefined;
-
+export class ElasticMq extends JavaService {
   constructor(options: ElasticMqOptions = {}) {
-    this.port = options.port ?? portFromEnv('SQS_PORT', 9324);
-    this.dataDir = options.dataDir ?? join(localDir(), 'elasticmq');
-    this.logDir = options.logDir ?? join(localDir(), 'logs');
-    this.readyTimeoutMs = (options.readyTimeoutSeconds ?? 180) * 1000;
-    this.log = options.log ?? console.log;
+    super({
+      name: 'ElasticMQ',
+      port: options.port ?? portFromEnv('SQS_PORT', 9324),
+      portEnvName: 'SQS_PORT',
+      artifacts: ELASTICMQ_ARTIFACTS,
+      dataDir: options.dataDir ?? join(localDir(), 'elasticmq'),
+      logDir: options.logDir ?? join(localDir(), 'logs'),
+      logFileName: 'elasticmq.log',
+      readyTimeoutSeconds: options.readyTimeoutSeconds ?? 180,
+      log: options.log ?? console.log,
+    });
   }
 
-  /** For `AWS_ENDPOINT_URL_SQS`. */
-  get endpoint(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  ports(): readonly ComponentPort[] {
-    return [{ port: this.port, envName: 'SQS_PORT' }];
-  }
-
-  async start(): Promise<void> {
-    checkJava();
-    if (this.process?.running) {
-      return;
-    }
-    await assertPortFree(this.port, 'SQS_PORT');
-    const libDir = await ensureArtifacts(ELASTICMQ_ARTIFACTS, this.log);
-    const started = Date.now();
-    mkdirSync(this.dataDir, { recursive: true });
+  protected launch() {
     const configFile = join(this.dataDir, 'elasticmq.conf');
     writeFileSync(configFile, elasticMqConfig(this.port));
-    this.process ??= new JavaProcess({
-      name: this.name,
-      libDir,
+    return {
       mainClass: 'org.elasticmq.server.Main',
       args: [],
       jvmOptions: ['-Xmx256m', '-XX:+UseSerialGC', `-Dconfig.file=${configFile}`],
-      logFile: join(this.logDir, 'elasticmq.log'),
-    });
-    this.process.start();
+    };
+  }
+
+  protected readinessProbe(): ReadinessProbe {
     const client = localSqsClient(this.endpoint);
-    try {
-      await waitUntilReady(
-        this.process,
-        async () => {
-          await client.send(new ListQueuesCommand({}));
-          return true;
-        },
-        this.readyTimeoutMs,
-      );
-    } finally {
-      client.destroy();
-    }
-    this.log(`${this.name} ready on ${this.endpoint} in ${secondsSince(started)} s.`);
-  }
-
-  async stop(): Promise<void> {
-    await this.process?.stop();
-  }
-
-  async kill(): Promise<void> {
-    await this.process?.kill();
-  }
-
-  async restart(): Promise<void> {
-    await this.stop();
-    await this.start();
+    return {
+      ready: async () => {
+        await client.send(new ListQueuesCommand({}));
+        return true;
+      },
+      close: () => client.destroy(),
+    };
   }
 }
 
