@@ -43,20 +43,20 @@ function messageFor(event: SagaTaskEvent): TypedEnvelope {
   const ids = { orderId: order.orderId, correlationId: order.correlationId };
   const items = order.items.map(({ sku, quantity, unitPrice }) => ({ sku, quantity, unitPrice }));
   const stockLines = order.items.map(({ sku, quantity }) => ({ sku, quantity }));
+  // What every order lifecycle event says about the order.
+  const summary = {
+    customerId: order.customerId,
+    items,
+    total: order.total,
+    currency: order.currency,
+    email: order.email,
+  };
   const taskToken = event.taskToken!;
   switch (event.step) {
     case 'placeOrder':
       return createEvent('OrderPlaced', {
         ...ids,
-        data: {
-          customerId: order.customerId,
-          items,
-          total: order.total,
-          currency: order.currency,
-          email: order.email,
-          shippingAddress: order.shippingAddress,
-          channel: 'web',
-        },
+        data: { ...summary, shippingAddress: order.shippingAddress, channel: 'web' },
       });
     case 'reserveInventory':
       return createEvent('ReserveStock', { ...ids, data: { taskToken, items: stockLines } });
@@ -74,15 +74,8 @@ function messageFor(event: SagaTaskEvent): TypedEnvelope {
     case 'confirmOrder':
       return createEvent('OrderConfirmed', {
         ...ids,
-        data: {
-          customerId: order.customerId,
-          items,
-          total: order.total,
-          currency: order.currency,
-          email: order.email,
-          // Fulfilment ships to it without reading the orders table (OrderConfirmed v2).
-          shippingAddress: order.shippingAddress,
-        },
+        // Fulfilment ships to the address without reading the orders table (OrderConfirmed v2).
+        data: { ...summary, shippingAddress: order.shippingAddress },
       });
     case 'refundCharge':
       return createEvent('RefundCharge', {
@@ -94,14 +87,7 @@ function messageFor(event: SagaTaskEvent): TypedEnvelope {
     case 'failOrder':
       return createEvent('OrderFailed', {
         ...ids,
-        data: {
-          customerId: order.customerId,
-          reason: failureReasonOf(event),
-          items,
-          total: order.total,
-          currency: order.currency,
-          email: order.email,
-        },
+        data: { ...summary, reason: failureReasonOf(event) },
       });
     case 'flagNeedsAttention':
       return createEvent('OrderNeedsAttention', {
