@@ -85,7 +85,7 @@ const PLACE_ORDER_EXAMPLE = {
   },
 } satisfies z.input<typeof placeOrderRequestSchema>;
 
-function schemaOf(schema: z.ZodType, io: 'input' | 'output' = 'output'): JsonObject {
+function schemaOf(schema: z.core.$ZodType, io: 'input' | 'output' = 'output'): JsonObject {
   return z.toJSONSchema(schema, { target: 'openapi-3.0', io }) as JsonObject;
 }
 

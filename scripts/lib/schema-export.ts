@@ -14,7 +14,7 @@ export const SCHEMAS_DIR = join(__dirname, '..', '..', 'schemas');
 export const ENVELOPE_FILE = 'envelope.json';
 
 /** What `MESSAGE_SCHEMAS` looks like to this module; tests pass their own catalogue. */
-export type SchemaCatalogue = Readonly<Record<string, { readonly versions: readonly z.ZodType[] }>>;
+export type SchemaCatalogue = Readonly<Record<string, { readonly versions: readonly z.core.$ZodType[] }>>;
 
 export interface SchemaExport {
   /** Path relative to the schemas folder, `/`-separated. */
@@ -26,8 +26,11 @@ export interface SchemaExport {
   readonly text: string;
 }
 
-/** Converts a zod schema to a draft 2020-12 JSON Schema of what readers accept (input side). */
-export function toJsonSchema(schema: z.ZodType, id: string, title: string): JsonSchema {
+/**
+ * Converts a zod schema to a draft 2020-12 JSON Schema of what readers accept (input side). Takes
+ * any zod schema: the Lambda code defines its schemas with zod/mini, tests pass classic ones.
+ */
+export function toJsonSchema(schema: z.core.$ZodType, id: string, title: string): JsonSchema {
   const generated = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input' }) as JsonSchema;
   return sortKeys({ ...generated, $id: id, title }) as JsonSchema;
 }

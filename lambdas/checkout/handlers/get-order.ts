@@ -1,6 +1,6 @@
 /** GET /orders/{orderId}: the order's status and history, for its own customer only. */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { documentClient } from '../../shared/aws/clients';
+import { documentClient } from '../../shared/aws/dynamodb';
 import { requireEnv } from '../../shared/env';
 import { jsonResponse } from '../../shared/http';
 import { instrumentHandler } from '../../shared/observability';

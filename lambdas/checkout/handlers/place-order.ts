@@ -3,7 +3,8 @@
  * A thin adapter around the placeOrder use case.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { documentClient, sfnClient } from '../../shared/aws/clients';
+import { documentClient } from '../../shared/aws/dynamodb';
+import { sfnClient } from '../../shared/aws/sfn';
 import { requireEnv } from '../../shared/env';
 import { jsonResponse } from '../../shared/http';
 import { countMetric, instrumentHandler, logger } from '../../shared/observability';

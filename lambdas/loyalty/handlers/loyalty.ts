@@ -6,7 +6,7 @@
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context, MSKEvent } from 'aws-lambda';
 import { CONSUMERS } from '../../../lib/config/consumers';
-import { documentClient } from '../../shared/aws/clients';
+import { documentClient } from '../../shared/aws/dynamodb';
 import { failedRecordSinkFromEnvironment } from '../../shared/aws/sqs-failed-record-sink';
 import { requireEnv } from '../../shared/env';
 import type { TypedEnvelope } from '../../shared/events/codec';

@@ -4,13 +4,13 @@
  * Parsing is lenient about extra fields (the state may carry `error` from a Catch) and strict about
  * what each step needs.
  */
-import { z } from 'zod';
 import {
   currencySchema,
   failureReasonSchema,
   orderLineSchema,
   shippingAddressSchema,
 } from '../../shared/events/payloads';
+import * as z from '../../shared/events/zod';
 
 export const SAGA_STEPS = [
   'placeOrder',
@@ -34,22 +34,22 @@ export const CALLBACK_STEPS: ReadonlySet<SagaStep> = new Set([
 ]);
 
 /** A Catch's error output (ResultPath $.error). */
-const caughtErrorSchema = z.looseObject({ Error: z.string().optional(), Cause: z.string().optional() });
+const caughtErrorSchema = z.looseObject({ Error: z.optional(z.string()), Cause: z.optional(z.string()) });
 
 export const sagaOrderSchema = z.looseObject({
-  orderId: z.string().min(1).max(128),
-  customerId: z.string().min(1),
-  items: z.array(orderLineSchema).min(1).max(50),
-  total: z.number().int().nonnegative(),
+  orderId: z.string().check(z.minLength(1), z.maxLength(128)),
+  customerId: z.string().check(z.minLength(1)),
+  items: z.array(orderLineSchema).check(z.minLength(1), z.maxLength(50)),
+  total: z.number().check(z.int(), z.nonnegative()),
   currency: currencySchema,
   email: z.email(),
   shippingAddress: shippingAddressSchema,
-  paymentToken: z.string().min(1),
-  correlationId: z.string().min(1).max(128),
-  placedAt: z.string().min(1),
-  error: caughtErrorSchema.optional(),
+  paymentToken: z.string().check(z.minLength(1)),
+  correlationId: z.string().check(z.minLength(1), z.maxLength(128)),
+  placedAt: z.string().check(z.minLength(1)),
+  error: z.optional(caughtErrorSchema),
   /** Answers of earlier callback steps (ResultPath $.results.<step>). */
-  results: z.record(z.string(), z.unknown()).optional(),
+  results: z.optional(z.record(z.string(), z.unknown())),
 });
 export type SagaOrder = z.infer<typeof sagaOrderSchema>;
 
@@ -58,17 +58,17 @@ export const failedCompensationSchema = z.enum(['RefundCharge', 'ReleaseStock'])
 export const sagaTaskEventSchema = z.looseObject({
   step: z.enum(SAGA_STEPS),
   order: sagaOrderSchema,
-  taskToken: z.string().min(1).max(8192).optional(),
-  failure: z
-    .looseObject({
+  taskToken: z.optional(z.string().check(z.minLength(1), z.maxLength(8192))),
+  failure: z.optional(
+    z.looseObject({
       // Lenient here: an unknown reason becomes INTERNAL_ERROR rather than losing the OrderFailed event.
-      reason: z.string().optional(),
+      reason: z.optional(z.string()),
       /** Which compensation gave up (flagNeedsAttention). */
-      failedCompensation: failedCompensationSchema.optional(),
-    })
-    .optional(),
+      failedCompensation: z.optional(failedCompensationSchema),
+    }),
+  ),
   /** A Catch's error output, when the state machine passes it beside the order. */
-  error: caughtErrorSchema.optional(),
+  error: z.optional(caughtErrorSchema),
 });
 export type SagaTaskEvent = z.infer<typeof sagaTaskEventSchema>;
 

@@ -2,19 +2,17 @@
  * The event envelope every record on every topic carries (DESIGN.md, "Event envelope").
  * Trace context travels in Kafka headers, not here.
  */
-import { z } from 'zod';
+import * as z from './zod';
 
-export const envelopeSchema = z
-  .object({
-    eventId: z.uuid(),
-    eventType: z.string().min(1),
-    eventVersion: z.number().int().positive(),
-    orderId: z.string().min(1).max(128),
-    timestamp: z.iso.datetime({ offset: true }),
-    correlationId: z.string().min(1).max(128),
-    data: z.unknown(),
-  })
-  .strict();
+export const envelopeSchema = z.strictObject({
+  eventId: z.uuid(),
+  eventType: z.string().check(z.minLength(1)),
+  eventVersion: z.number().check(z.int(), z.positive()),
+  orderId: z.string().check(z.minLength(1), z.maxLength(128)),
+  timestamp: z.iso.datetime({ offset: true }),
+  correlationId: z.string().check(z.minLength(1), z.maxLength(128)),
+  data: z.unknown(),
+});
 
 export interface EventEnvelope<TType extends string = string, TData = unknown> {
   readonly eventId: string;

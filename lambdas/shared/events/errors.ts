@@ -2,7 +2,7 @@
  * Errors of records that can never be processed, however often they are retried: they go to the
  * failure path (the on-failure queue) instead of blocking their partition.
  */
-import type { z } from 'zod';
+import type * as z from './zod';
 
 export class PoisonRecordError extends Error {
   /** A short, stable reason code; it travels with the record to the on-failure queue. */

@@ -5,29 +5,44 @@
  *
  * Money is always an integer amount of minor units (cents) with an ISO-4217 currency.
  */
-import { z } from 'zod';
+import * as z from './zod';
 
-export const skuSchema = z.string().regex(/^[A-Z0-9][A-Z0-9-]{0,31}$/);
+// zod/mini: `s.check(z.minLength(1))` is classic `s.min(1)`, `z.strictObject(shape)` is
+// `z.object(shape).strict()`; the checks, their order and so the issues and JSON Schema are the same.
+
+/** A string of `min`..`max` characters (classic `z.string().min(min).max(max)`). */
+function text(min: number, max: number) {
+  return z.string().check(z.minLength(min), z.maxLength(max));
+}
+/** A non-empty string (classic `z.string().min(1)`). */
+function nonEmptyText() {
+  return z.string().check(z.minLength(1));
+}
+/** An array of `min`..`max` items (classic `z.array(item).min(min).max(max)`). */
+function listOf<T extends z.core.SomeType>(item: T, min: number, max: number) {
+  return z.array(item).check(z.minLength(min), z.maxLength(max));
+}
+
+export const skuSchema = z.string().check(z.regex(/^[A-Z0-9][A-Z0-9-]{0,31}$/));
 export const currencySchema = z.enum(['EUR', 'USD', 'GBP']);
-export const minorUnitsSchema = z.number().int().nonnegative();
+export const minorUnitsSchema = z.number().check(z.int(), z.nonnegative());
+const quantitySchema = z.number().check(z.int(), z.gte(1), z.lte(100));
 
-export const orderLineSchema = z
-  .object({ sku: skuSchema, quantity: z.number().int().min(1).max(100), unitPrice: minorUnitsSchema })
-  .strict();
-export const stockLineSchema = z
-  .object({ sku: skuSchema, quantity: z.number().int().min(1).max(100) })
-  .strict();
+export const orderLineSchema = z.strictObject({
+  sku: skuSchema,
+  quantity: quantitySchema,
+  unitPrice: minorUnitsSchema,
+});
+export const stockLineSchema = z.strictObject({ sku: skuSchema, quantity: quantitySchema });
 
-export const shippingAddressSchema = z
-  .object({
-    name: z.string().min(1).max(200),
-    line1: z.string().min(1).max(200),
-    line2: z.string().max(200).optional(),
-    city: z.string().min(1).max(100),
-    postalCode: z.string().min(1).max(20),
-    country: z.string().regex(/^[A-Z]{2}$/),
-  })
-  .strict();
+export const shippingAddressSchema = z.strictObject({
+  name: text(1, 200),
+  line1: text(1, 200),
+  line2: z.optional(z.string().check(z.maxLength(200))),
+  city: text(1, 100),
+  postalCode: text(1, 20),
+  country: z.string().check(z.regex(/^[A-Z]{2}$/)),
+});
 
 /** Why an order failed; also the `reason` in the read model's history. */
 export const failureReasonSchema = z.enum([
@@ -42,116 +57,101 @@ export const failureReasonSchema = z.enum([
 export type FailureReason = z.infer<typeof failureReasonSchema>;
 
 /** Step Functions task tokens are opaque and can be long. */
-const taskTokenSchema = z.string().min(1).max(8192);
+const taskTokenSchema = text(1, 8192);
 
-const orderPlacedV1 = z
-  .object({
-    customerId: z.string().min(1),
-    items: z.array(orderLineSchema).min(1).max(50),
-    total: minorUnitsSchema,
-    currency: currencySchema,
-    email: z.email(),
-    shippingAddress: shippingAddressSchema,
-  })
-  .strict();
+const orderPlacedV1 = z.strictObject({
+  customerId: nonEmptyText(),
+  items: listOf(orderLineSchema, 1, 50),
+  total: minorUnitsSchema,
+  currency: currencySchema,
+  email: z.email(),
+  shippingAddress: shippingAddressSchema,
+});
 
 /** v2 adds the sales channel; events written as v1 are read as channel `web`. */
-const orderPlacedV2 = orderPlacedV1.extend({ channel: z.enum(['web', 'app', 'marketplace']).default('web') });
+const orderPlacedV2 = z.extend(orderPlacedV1, {
+  channel: z._default(z.enum(['web', 'app', 'marketplace']), 'web'),
+});
 
-const orderConfirmedV1 = z
-  .object({
-    customerId: z.string().min(1),
-    items: z.array(orderLineSchema).min(1).max(50),
-    total: minorUnitsSchema,
-    currency: currencySchema,
-    email: z.email(),
-  })
-  .strict();
+const orderConfirmedV1 = z.strictObject({
+  customerId: nonEmptyText(),
+  items: listOf(orderLineSchema, 1, 50),
+  total: minorUnitsSchema,
+  currency: currencySchema,
+  email: z.email(),
+});
 
 /**
  * v2 carries the shipping address, so fulfilment needs no read of the orders table (event-carried
  * state). Optional: v1 events (still in retention) are read without it.
  */
-const orderConfirmedV2 = orderConfirmedV1.extend({ shippingAddress: shippingAddressSchema.optional() });
+const orderConfirmedV2 = z.extend(orderConfirmedV1, { shippingAddress: z.optional(shippingAddressSchema) });
 
-const orderFailedV1 = z
-  .object({
-    customerId: z.string().min(1),
-    reason: failureReasonSchema,
-    items: z.array(orderLineSchema).min(1).max(50),
-    total: minorUnitsSchema,
-    currency: currencySchema,
-    email: z.email(),
-  })
-  .strict();
+const orderFailedV1 = z.strictObject({
+  customerId: nonEmptyText(),
+  reason: failureReasonSchema,
+  items: listOf(orderLineSchema, 1, 50),
+  total: minorUnitsSchema,
+  currency: currencySchema,
+  email: z.email(),
+});
 
-const orderNeedsAttentionV1 = z
-  .object({
-    customerId: z.string().min(1),
-    failedCompensation: z.enum(['RefundCharge', 'ReleaseStock']),
-    error: z.string().max(2000),
-  })
-  .strict();
+const orderNeedsAttentionV1 = z.strictObject({
+  customerId: nonEmptyText(),
+  failedCompensation: z.enum(['RefundCharge', 'ReleaseStock']),
+  error: z.string().check(z.maxLength(2000)),
+});
 
-const reserveStockV1 = z
-  .object({ taskToken: taskTokenSchema, items: z.array(stockLineSchema).min(1).max(50) })
-  .strict();
+const reserveStockV1 = z.strictObject({ taskToken: taskTokenSchema, items: listOf(stockLineSchema, 1, 50) });
 const releaseStockV1 = reserveStockV1;
 
-const stockReservedV1 = z.object({ items: z.array(stockLineSchema).min(1).max(50) }).strict();
-const stockReservationFailedV1 = z
-  .object({ reason: z.enum(['OUT_OF_STOCK', 'UNKNOWN_SKU']), skus: z.array(skuSchema).min(1) })
-  .strict();
-const stockReleasedV1 = z.object({ items: z.array(stockLineSchema).max(50) }).strict();
+const stockReservedV1 = z.strictObject({ items: listOf(stockLineSchema, 1, 50) });
+const stockReservationFailedV1 = z.strictObject({
+  reason: z.enum(['OUT_OF_STOCK', 'UNKNOWN_SKU']),
+  skus: z.array(skuSchema).check(z.minLength(1)),
+});
+const stockReleasedV1 = z.strictObject({ items: z.array(stockLineSchema).check(z.maxLength(50)) });
 
-const chargeCardV1 = z
-  .object({
-    taskToken: taskTokenSchema,
-    customerId: z.string().min(1),
-    amount: minorUnitsSchema,
-    currency: currencySchema,
-    // An opaque token issued by the card processor; never card data.
-    paymentToken: z.string().regex(/^tok_[A-Za-z0-9_]{1,64}$/),
-  })
-  .strict();
-const refundChargeV1 = z
-  .object({ taskToken: taskTokenSchema, customerId: z.string().min(1), currency: currencySchema })
-  .strict();
+const chargeCardV1 = z.strictObject({
+  taskToken: taskTokenSchema,
+  customerId: nonEmptyText(),
+  amount: minorUnitsSchema,
+  currency: currencySchema,
+  // An opaque token issued by the card processor; never card data.
+  paymentToken: z.string().check(z.regex(/^tok_[A-Za-z0-9_]{1,64}$/)),
+});
+const refundChargeV1 = z.strictObject({
+  taskToken: taskTokenSchema,
+  customerId: nonEmptyText(),
+  currency: currencySchema,
+});
 
-const paymentCapturedV1 = z
-  .object({
-    customerId: z.string().min(1),
-    paymentId: z.string().min(1),
-    amount: minorUnitsSchema,
-    currency: currencySchema,
-  })
-  .strict();
-const paymentDeclinedV1 = z
-  .object({
-    customerId: z.string().min(1),
-    reason: z.enum(['DECLINED', 'INSUFFICIENT_FUNDS']),
-    amount: minorUnitsSchema,
-    currency: currencySchema,
-  })
-  .strict();
+const paymentCapturedV1 = z.strictObject({
+  customerId: nonEmptyText(),
+  paymentId: nonEmptyText(),
+  amount: minorUnitsSchema,
+  currency: currencySchema,
+});
+const paymentDeclinedV1 = z.strictObject({
+  customerId: nonEmptyText(),
+  reason: z.enum(['DECLINED', 'INSUFFICIENT_FUNDS']),
+  amount: minorUnitsSchema,
+  currency: currencySchema,
+});
 const paymentRefundedV1 = paymentCapturedV1;
 
-const shipmentCreatedV1 = z
-  .object({
-    shipmentId: z.string().min(1),
-    customerId: z.string().min(1),
-    items: z.array(stockLineSchema).min(1).max(50),
-    shippingAddress: shippingAddressSchema,
-  })
-  .strict();
+const shipmentCreatedV1 = z.strictObject({
+  shipmentId: nonEmptyText(),
+  customerId: nonEmptyText(),
+  items: listOf(stockLineSchema, 1, 50),
+  shippingAddress: shippingAddressSchema,
+});
 
-const sendEmailV1 = z
-  .object({
-    to: z.email(),
-    template: z.enum(['order-confirmed', 'order-failed', 'shipment-created']),
-    variables: z.record(z.string(), z.union([z.string(), z.number()])),
-  })
-  .strict();
+const sendEmailV1 = z.strictObject({
+  to: z.email(),
+  template: z.enum(['order-confirmed', 'order-failed', 'shipment-created']),
+  variables: z.record(z.string(), z.union([z.string(), z.number()])),
+});
 
 /**
  * Every message type with its schemas by version (index = version - 1) and its topic key.
@@ -177,7 +177,10 @@ export const MESSAGE_SCHEMAS = {
 } as const;
 
 export type MessageType = keyof typeof MESSAGE_SCHEMAS;
-type Latest<T extends readonly z.ZodType[]> = T extends readonly [...unknown[], infer L extends z.ZodType]
+type Latest<T extends readonly z.ZodMiniType[]> = T extends readonly [
+  ...unknown[],
+  infer L extends z.ZodMiniType,
+]
   ? L
   : never;
 /** The payload type of the version publishers write (and consumers receive, after upcasting). */

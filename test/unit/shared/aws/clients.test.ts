@@ -13,9 +13,18 @@ afterEach(() => {
   vi.resetModules();
 });
 
+/** Each client from its own module, as the Lambda code imports them, in a fresh module graph. */
 async function freshClients() {
   vi.resetModules();
-  return import('../../../../lambdas/shared/aws/clients');
+  const [dynamodb, sfn, sqs, kafka, ses, region] = await Promise.all([
+    import('../../../../lambdas/shared/aws/dynamodb'),
+    import('../../../../lambdas/shared/aws/sfn'),
+    import('../../../../lambdas/shared/aws/sqs'),
+    import('../../../../lambdas/shared/aws/kafka'),
+    import('../../../../lambdas/shared/aws/ses'),
+    import('../../../../lambdas/shared/aws/region'),
+  ]);
+  return { ...dynamodb, ...sfn, ...sqs, ...kafka, ...ses, ...region };
 }
 
 describe('AWS clients', () => {
@@ -40,6 +49,23 @@ describe('AWS clients', () => {
     expect(clients.sqsClient()).toBeInstanceOf(SQSClient);
     expect(clients.kafkaClient()).toBeInstanceOf(KafkaClient);
     expect(clients.sesClient()).toBeInstanceOf(SESv2Client);
+  });
+
+  it('re-exports the same per-container clients from the clients module', async () => {
+    // Prepare
+    const clients = await freshClients();
+
+    // Act
+    const barrel = await import('../../../../lambdas/shared/aws/clients');
+
+    // Assess
+    expect(barrel.documentClient()).toBe(clients.documentClient());
+    expect(barrel.dynamoDbClient()).toBe(clients.dynamoDbClient());
+    expect(barrel.sfnClient()).toBe(clients.sfnClient());
+    expect(barrel.sqsClient()).toBe(clients.sqsClient());
+    expect(barrel.kafkaClient()).toBe(clients.kafkaClient());
+    expect(barrel.sesClient()).toBe(clients.sesClient());
+    expect(barrel.awsRegion).toBe(clients.awsRegion);
   });
 
   it('drops undefined attributes instead of failing to marshall them', async () => {

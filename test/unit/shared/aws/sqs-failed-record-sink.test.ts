@@ -7,6 +7,13 @@ import {
 import { MissingConfigurationError } from '../../../../lambdas/shared/env';
 import type { FailedRecord } from '../../../../lambdas/shared/ports/failed-record-sink';
 
+// The container's SQS client, replaced so the default-client path sends nowhere.
+const sqsMock = vi.hoisted(() => ({ send: vi.fn(async () => ({ MessageId: 'm-0' })) }));
+vi.mock('../../../../lambdas/shared/aws/sqs', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('../../../../lambdas/shared/aws/sqs')>()),
+  sqsClient: () => sqsMock,
+}));
+
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/order-pipeline-analytics-on-failure';
 
 const failedRecord: FailedRecord = {
@@ -42,6 +49,19 @@ describe('SqsFailedRecordSink', () => {
       offset: { DataType: 'Number', StringValue: '1207' },
       reason: { DataType: 'String', StringValue: 'INVALID_ENVELOPE' },
     });
+  });
+
+  it("sends with the container's SQS client when none is given", async () => {
+    // Prepare
+    const sink = new SqsFailedRecordSink(QUEUE_URL);
+
+    // Act
+    await sink.send(failedRecord);
+
+    // Assess
+    const [command] = sqsMock.send.mock.calls[0] as unknown as [SendMessageCommand];
+    expect(command).toBeInstanceOf(SendMessageCommand);
+    expect(command.input.QueueUrl).toBe(QUEUE_URL);
   });
 
   it('lets an SQS failure surface so the record is retried', async () => {
