@@ -22,9 +22,20 @@ export interface ExecutionRecord {
   readonly output?: string;
   readonly error?: string;
   readonly cause?: string;
-  /** Times the local service re-ran this execution from the start after a restart. */
+  /** Times the local service drove this execution again after a restart. */
   readonly redriveCount: number;
   readonly redriveDate?: number;
+  /**
+   * The top-level state the execution last entered, with the input it entered with: where a
+   * restart continues it. Absent until the first state was entered (then it starts from the top).
+   */
+  readonly position?: ExecutionPosition;
+}
+
+export interface ExecutionPosition {
+  readonly stateName: string;
+  /** The state's input as JSON text. */
+  readonly input: string;
 }
 
 /** Where execution records go; the in-memory journal keeps nothing across restarts. */

@@ -42,7 +42,7 @@ export interface RunningLocalStepFunctions {
   readonly port: number;
   /** Events and counters for the dashboard, and direct access for tests. */
   readonly service: LocalStepFunctions;
-  /** Stops the endpoint; running executions stay RUNNING in the journal and re-run on the next start. */
+  /** Stops the endpoint; running executions stay RUNNING in the journal and continue on the next start. */
   close(): Promise<void>;
 }
 

@@ -55,6 +55,14 @@ export interface LocalStepFunctionsOptions {
   readonly dataDir?: string;
   /** Told about failures nobody awaits (asynchronous invocations, journal writes). @default ignored */
   readonly onWarning?: (message: string, error?: unknown) => void;
+  /**
+   * When executions that were RUNNING at the last stop are driven again: 'at-start', as soon as the
+   * service is created, or 'on-request', when `resumeRestoredExecutions()` is called. A host that
+   * starts its functions after this service uses 'on-request' once they are warm: a re-driven step
+   * that meets a cold function times out and fails an order that would have gone through.
+   * @default 'at-start'
+   */
+  readonly resumeRestored?: 'at-start' | 'on-request';
 }
 
 export interface ExecutionEndedEvent {
@@ -115,6 +123,8 @@ export interface LoadedStateMachine {
 interface MachineEntry extends LoadedStateMachine {
   readonly prepared: PreparedDefinition;
   readonly engine: StateMachine;
+  /** Engines that start at another state, to continue executions after a restart. */
+  readonly resumeEngines: Map<string, StateMachine>;
 }
 
 interface ExecutionEntry {
@@ -149,12 +159,16 @@ export class LocalStepFunctions extends EventEmitter<LocalStepFunctionsEvents> {
   readonly #invokeFunction: InvokeFunction;
   readonly #journal: ExecutionJournal;
   readonly #onWarning: (message: string, error?: unknown) => void;
+  readonly #resumeRestored: 'at-start' | 'on-request';
+  /** Restored RUNNING executions waiting for `resumeRestoredExecutions()`. */
+  readonly #awaitingResume: { machine: MachineEntry; entry: ExecutionEntry }[] = [];
   #closing = false;
 
   private constructor(options: LocalStepFunctionsOptions, timeoutError: new () => Error) {
     super();
     this.#invokeFunction = options.invokeFunction;
     this.#onWarning = options.onWarning ?? (() => undefined);
+    this.#resumeRestored = options.resumeRestored ?? 'at-start';
     this.#journal = options.dataDir
       ? new FileExecutionJournal(options.dataDir)
       : new InMemoryExecutionJournal();
@@ -171,9 +185,10 @@ export class LocalStepFunctions extends EventEmitter<LocalStepFunctionsEvents> {
   }
 
   /**
-   * Loads the state machines, restores the journal, and re-runs from the start every execution
-   * that was RUNNING when the previous process stopped (the stated limit versus AWS, which resumes
-   * at the state it was in; safe here because every saga step is idempotent per order).
+   * Loads the state machines, restores the journal, and drives again every execution that was
+   * RUNNING when the previous process stopped: from the top-level state it was in, with that
+   * state's input (the state runs again: a waiting task gets a new token and invokes again; AWS
+   * would keep waiting on the old token). See `resumeRestored` for when.
    */
   static async create(options: LocalStepFunctionsOptions): Promise<LocalStepFunctions> {
     const service = new LocalStepFunctions(options, await statesTimeoutErrorClass());
@@ -304,6 +319,14 @@ export class LocalStepFunctions extends EventEmitter<LocalStepFunctionsEvents> {
     this.tokens.heartbeat(taskToken);
   }
 
+  /** Drives the restored RUNNING executions held back by `resumeRestored: 'on-request'`. Idempotent. */
+  resumeRestoredExecutions(): void {
+    if (this.#closing) return;
+    for (const { machine, entry } of this.#awaitingResume.splice(0)) {
+      if (entry.record.status === 'RUNNING') this.#run(machine, entry);
+    }
+  }
+
   describeStateMachine(stateMachineArn: unknown): LoadedStateMachine {
     const { prepared: _p, engine: _e, ...machine } = this.#machine(stateMachineArn);
     return machine;
@@ -311,7 +334,7 @@ export class LocalStepFunctions extends EventEmitter<LocalStepFunctionsEvents> {
 
   /**
    * Stops running executions without recording them as stopped: they stay RUNNING in the journal,
-   * so the next start re-runs them, as a crash would.
+   * so the next start continues them, as after a crash.
    */
   async close(): Promise<void> {
     this.#closing = true;
@@ -328,6 +351,7 @@ export class LocalStepFunctions extends EventEmitter<LocalStepFunctionsEvents> {
     const engine = engineFor(source.stateMachineArn, prepared);
     const [partition, , , region, accountId] = source.stateMachineArn.split(':');
     this.#machines.set(source.stateMachineArn, {
+      resumeEngines: new Map(),
       stateMachineArn: source.stateMachineArn,
       name,
       roleArn: source.roleArn ?? `arn:${partition}:iam::${accountId}:role/local-${name}-${region}`,
@@ -363,7 +387,8 @@ export class LocalStepFunctions extends EventEmitter<LocalStepFunctionsEvents> {
       const entry = this.#track(record);
       entry.persisted = this.#journal.append(record);
       await entry.persisted;
-      this.#run(machine, entry);
+      if (this.#resumeRestored === 'at-start') this.#run(machine, entry);
+      else this.#awaitingResume.push({ machine, entry });
     }
   }
 
@@ -380,6 +405,7 @@ export class LocalStepFunctions extends EventEmitter<LocalStepFunctionsEvents> {
 
   #run(machine: MachineEntry, entry: ExecutionEntry): void {
     const { record } = entry;
+    const { engine, input } = this.#startingPoint(machine, record);
     const history = new ExecutionHistory();
     entry.history = history;
     const handlers = createTaskHandlers(machine.prepared, {
@@ -392,7 +418,7 @@ export class LocalStepFunctions extends EventEmitter<LocalStepFunctionsEvents> {
           error,
         ),
     });
-    const run = machine.engine.run(JSON.parse(record.input), {
+    const run = engine.run(input, {
       overrides: { taskResourceLocalHandlers: handlers as EngineHandlers },
       context: {
         Execution: {
@@ -407,12 +433,57 @@ export class LocalStepFunctions extends EventEmitter<LocalStepFunctionsEvents> {
     });
     entry.abort = run.abort;
     void (async () => {
-      for await (const event of run.eventLogs) history.add(event as EngineEvent, machine.roleArn);
+      for await (const event of run.eventLogs) {
+        history.add(event as EngineEvent, machine.roleArn);
+        this.#notePosition(entry, event as EngineEvent);
+      }
     })().catch((error: unknown) => this.#onWarning(`History of ${record.executionArn} is incomplete`, error));
     run.result.then(
       (output) => this.#finish(entry, { status: 'SUCCEEDED', output: JSON.stringify(output ?? null) }),
       (error: unknown) => this.#finishWithError(entry, error),
     );
+  }
+
+  /** Where a run begins: the top of the machine, or the state a restored execution was in. */
+  #startingPoint(
+    machine: MachineEntry,
+    record: ExecutionRecord,
+  ): { engine: StateMachine; input: Parameters<StateMachine['run']>[0] } {
+    const position = record.position;
+    const states = machine.prepared.definition.States as Record<string, unknown> | undefined;
+    if (position === undefined || states?.[position.stateName] === undefined) {
+      return { engine: machine.engine, input: JSON.parse(record.input) };
+    }
+    let engine = machine.resumeEngines.get(position.stateName);
+    if (!engine) {
+      // The same definition, validated when it was loaded; only StartAt moves, which leaves the
+      // states before it unreachable, so the engine is told not to validate again.
+      engine = new StateMachine(
+        { ...machine.prepared.definition, StartAt: position.stateName } as unknown as StateMachineDefinition,
+        { validationOptions: { noValidate: true } },
+      );
+      machine.resumeEngines.set(position.stateName, engine);
+    }
+    return { engine, input: JSON.parse(position.input) };
+  }
+
+  /**
+   * Journals each top-level state the execution enters, so a restart continues there. States
+   * inside Parallel / Map branches are not positions: a restart re-enters their parent state.
+   */
+  #notePosition(entry: ExecutionEntry, event: EngineEvent): void {
+    if (event.type !== 'StateEntered' || event.state === undefined || event.parentState !== undefined) return;
+    // The event log trails the run: never let a late position overwrite the final record.
+    if (this.#closing || entry.record.status !== 'RUNNING') return;
+    entry.record = {
+      ...entry.record,
+      position: { stateName: event.state.name, input: JSON.stringify(event.state.input ?? null) },
+    };
+    this.#journal
+      .append(entry.record)
+      .catch((error: unknown) =>
+        this.#onWarning(`Could not record the position of ${entry.record.executionArn}`, error),
+      );
   }
 
   #finishWithError(entry: ExecutionEntry, error: unknown): void {

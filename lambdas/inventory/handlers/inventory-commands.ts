@@ -4,7 +4,8 @@
  */
 import type { Context, MSKEvent } from 'aws-lambda';
 import { SfnSagaCallback } from '../../saga/adapters/sfn-saga-callback';
-import { documentClient, sfnClient } from '../../shared/aws/clients';
+import { documentClient } from '../../shared/aws/dynamodb';
+import { sfnClient } from '../../shared/aws/sfn';
 import { failedRecordSinkFromEnvironment } from '../../shared/aws/sqs-failed-record-sink';
 import { requireEnv } from '../../shared/env';
 import { HEADERS } from '../../shared/events/envelope';
@@ -26,6 +27,7 @@ const OUTCOME_METRICS: Readonly<Record<string, string>> = {
   UNKNOWN_SKU: 'StockReservationsFailed',
   RELEASED: 'StockReleases',
   TRANSIENT_FAILURE: 'StockTransientFailures',
+  STALE_TOKEN: 'StaleCommandsSkipped',
 };
 
 export interface InventoryHandlerDependencies extends InventoryDependencies {
@@ -55,8 +57,13 @@ async function handleCommand(record: DecodedKafkaRecord, deps: InventoryDependen
         : await releaseStock(command, withTrace);
     logger.info('Inventory command handled', { orderId, command: record.type, outcome: result.outcome });
     countMetric(OUTCOME_METRICS[result.outcome] ?? 'StockCommandsHandled');
-    if (result.callback === 'STALE') {
-      // The saga timed out and moved on; its compensation releases whatever was reserved.
+    if (result.outcome === 'STALE_TOKEN') {
+      logger.warn('Task token no longer valid; the command was not acted on', {
+        orderId,
+        command: record.type,
+      });
+    } else if (result.callback === 'STALE') {
+      // The saga timed out while this ran; its compensation releases whatever was reserved.
       logger.warn('Task token no longer valid; the saga already moved on', { orderId, command: record.type });
     }
     return;

@@ -18,6 +18,9 @@ export async function releaseStock(
   deps: InventoryDependencies,
 ): Promise<ReleaseStockResult> {
   const { orderId, correlationId, taskToken } = command;
+  // Restarts the step's heartbeat window. A stale token does not skip the release: it is
+  // idempotent, and the retried ReleaseStock behind this one then finds the work done.
+  await deps.callback.heartbeat(taskToken);
   let result: ReleaseOutcome;
   try {
     result = await deps.stock.release(orderId);

@@ -1,7 +1,9 @@
 /**
  * reserveStock: the inventory side of the saga's ReserveInventory step. Reserves every line of the
  * order at once, publishes the outcome on inventory.events and answers the waiting step.
- * A repeated command is a no-op that answers success again.
+ * A repeated command is a no-op that answers success again. The command is picked up with a
+ * heartbeat: a token the saga no longer waits on (timed out, or re-run after a restart) reserves
+ * nothing, since no compensation would ever release it.
  */
 
 import { type CallbackOutcome, type SagaCallback, TASK_ERRORS } from '../../saga/ports/saga-callback';
@@ -31,6 +33,7 @@ export type ReserveStockResult = {
     | 'ALREADY_RELEASED'
     | 'OUT_OF_STOCK'
     | 'UNKNOWN_SKU'
+    | 'STALE_TOKEN'
     | 'TRANSIENT_FAILURE';
   readonly callback: CallbackOutcome;
 };
@@ -41,6 +44,8 @@ export async function reserveStock(
 ): Promise<ReserveStockResult> {
   const { orderId, correlationId, taskToken } = command;
   const items = mergeStockLines(command.items);
+  if ((await deps.callback.heartbeat(taskToken)) === 'STALE')
+    return { outcome: 'STALE_TOKEN', callback: 'STALE' };
   let result: Awaited<ReturnType<StockRepository['reserve']>>;
   try {
     result = await deps.stock.reserve(orderId, items);

@@ -1,5 +1,5 @@
 /** Picks the EmailSender from EMAIL_TRANSPORT: `ses` (AWS, the default) or `mailbox` (local mode). */
-import { sesClient } from '../../shared/aws/clients';
+import { sesClient } from '../../shared/aws/ses';
 import { MissingConfigurationError, requireEnv } from '../../shared/env';
 import type { EmailSender } from '../ports/email-sender';
 import { MailboxEmailSender } from './mailbox-email-sender';

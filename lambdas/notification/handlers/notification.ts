@@ -6,7 +6,9 @@
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context, MSKEvent } from 'aws-lambda';
 import { CONSUMERS } from '../../../lib/config/consumers';
+import { documentClient } from '../../shared/aws/clients';
 import { failedRecordSinkFromEnvironment } from '../../shared/aws/sqs-failed-record-sink';
+import { requireEnv } from '../../shared/env';
 import { makeEventProcessorIdempotent } from '../../shared/idempotency';
 import {
   type DecodedKafkaRecord,
@@ -15,15 +17,19 @@ import {
 } from '../../shared/kafka/batch';
 import { countMetric, instrumentHandler, logger, SHARED_METRICS } from '../../shared/observability';
 import type { FailedRecordSink } from '../../shared/ports/failed-record-sink';
+import { DynamoDbSentEmails } from '../adapters/dynamodb-sent-emails';
 import { emailSenderFromEnvironment } from '../adapters/email-sender-factory';
 import { isNotifiedType, type NotifiedMessage } from '../domain/customer-emails';
 import type { EmailSender } from '../ports/email-sender';
+import type { SentEmails } from '../ports/sent-emails';
 import { notifyCustomer } from '../use-cases/notify-customer';
 
 const spec = CONSUMERS.find((consumer) => consumer.name === 'notification');
 
 export interface NotificationDependencies {
   readonly emailSender: EmailSender;
+  /** Each kind of e-mail at most once per order, whatever the event id. */
+  readonly sentEmails: SentEmails;
   readonly failedRecordSink: FailedRecordSink;
   /** @default DynamoDB on IDEMPOTENCY_TABLE_NAME */
   readonly idempotencyStore?: BasePersistenceLayer;
@@ -33,14 +39,19 @@ export function createNotificationHandler(deps: NotificationDependencies) {
   const sendOnce = makeEventProcessorIdempotent(
     spec?.idempotencyKeyPrefix ?? '',
     async (record: DecodedKafkaRecord & { readonly envelope: NotifiedMessage }) => {
-      const email = await notifyCustomer(deps.emailSender, record.envelope);
+      const { email, sent } = await notifyCustomer(
+        { sender: deps.emailSender, sentEmails: deps.sentEmails },
+        record.envelope,
+      );
+      const details = { orderId: email.orderId, template: email.template, messageId: email.messageId };
+      if (!sent) {
+        countMetric('EmailsAlreadySent');
+        logger.info('E-mail not sent again: the order already got this one', details);
+        return { template: email.template, sent };
+      }
       countMetric('EmailsSent');
-      logger.info('E-mail sent', {
-        orderId: email.orderId,
-        template: email.template,
-        messageId: email.messageId,
-      });
-      return { template: email.template };
+      logger.info('E-mail sent', details);
+      return { template: email.template, sent };
     },
     { persistenceStore: deps.idempotencyStore },
   );
@@ -68,6 +79,7 @@ export const handler = instrumentHandler(
   (event: MSKEvent, context: Context) => {
     configured ??= createNotificationHandler({
       emailSender: emailSenderFromEnvironment(),
+      sentEmails: new DynamoDbSentEmails(requireEnv('IDEMPOTENCY_TABLE_NAME'), documentClient()),
       failedRecordSink: failedRecordSinkFromEnvironment(),
     });
     return configured(event, context);

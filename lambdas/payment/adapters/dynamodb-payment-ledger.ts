@@ -1,10 +1,18 @@
 /**
  * PaymentLedger on the payments table (orderId + entry). Every entry is written with
  * attribute_not_exists, so each exists at most once per order: that is the exactly-once charge.
+ * CHARGE and VOID are written in transactions that check the other one is absent, so an order is
+ * either charged or voided, never both, whatever the order in which concurrent commands run.
  */
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { ChargeEntry, RefundEntry } from '../domain/ledger';
-import type { PaymentLedger } from '../ports/payment-ledger';
+import type { PaymentLedger, RecordChargeResult, VoidOutcome } from '../ports/payment-ledger';
 
 const CHARGE = 'CHARGE';
 const REFUND = 'REFUND';
@@ -12,6 +20,13 @@ const VOID = 'VOID';
 const ATTEMPT_PREFIX = 'ATTEMPT#';
 /** Concurrent attempts of one order race for the same ATTEMPT#n; the loser counts again. */
 const MAX_ATTEMPT_RACES = 5;
+/** Attempts when a CHARGE/VOID transaction collides with another one on the same order. */
+const MAX_TRANSACTION_ATTEMPTS = 5;
+const CONDITION_FAILED = 'ConditionalCheckFailed';
+
+interface CancellationReason {
+  readonly Code?: string;
+}
 
 export class DynamoDbPaymentLedger implements PaymentLedger {
   public constructor(
@@ -23,9 +38,11 @@ export class DynamoDbPaymentLedger implements PaymentLedger {
     return this.entry<ChargeEntry>(orderId, CHARGE);
   }
 
-  public async recordCharge(entry: ChargeEntry) {
-    if (await this.putOnce(entry.orderId, CHARGE, { ...entry })) return { recorded: true } as const;
-    return { recorded: false, existing: (await this.getCharge(entry.orderId))! } as const;
+  public async recordCharge(entry: ChargeEntry): Promise<RecordChargeResult> {
+    const [chargeTaken, voided] = await this.putUnlessOther(entry.orderId, CHARGE, { ...entry }, VOID);
+    if (chargeTaken) return { recorded: false, existing: (await this.getCharge(entry.orderId))! };
+    if (voided) return { recorded: false, voided: true };
+    return { recorded: true };
   }
 
   public async getRefund(orderId: string): Promise<RefundEntry | undefined> {
@@ -56,8 +73,10 @@ export class DynamoDbPaymentLedger implements PaymentLedger {
     }
   }
 
-  public async recordVoid(orderId: string, at: string): Promise<void> {
-    await this.putOnce(orderId, VOID, { orderId, voidedAt: at });
+  public async recordVoid(orderId: string, at: string): Promise<VoidOutcome> {
+    const [, charged] = await this.putUnlessOther(orderId, VOID, { orderId, voidedAt: at }, CHARGE);
+    // Already voided is voided: CHARGE can never have been written beside it.
+    return charged ? 'CHARGED' : 'VOIDED';
   }
 
   public async isVoided(orderId: string): Promise<boolean> {
@@ -69,6 +88,52 @@ export class DynamoDbPaymentLedger implements PaymentLedger {
       new GetCommand({ TableName: this.tableName, Key: { orderId, entry }, ConsistentRead: true }),
     );
     return output.Item as T | undefined;
+  }
+
+  /**
+   * Writes `entry` if neither it nor `other` exists, in one transaction. Answers which condition
+   * failed: [entry already there, other there]; both false means written now.
+   */
+  private async putUnlessOther(
+    orderId: string,
+    entry: string,
+    attributes: Record<string, unknown>,
+    other: string,
+  ): Promise<readonly [boolean, boolean]> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: { ...attributes, orderId, entry },
+                  ConditionExpression: 'attribute_not_exists(orderId)',
+                },
+              },
+              {
+                ConditionCheck: {
+                  TableName: this.tableName,
+                  Key: { orderId, entry: other },
+                  ConditionExpression: 'attribute_not_exists(orderId)',
+                },
+              },
+            ],
+          }),
+        );
+        return [false, false];
+      } catch (error) {
+        const reasons = cancellationReasons(error);
+        if (reasons === undefined) throw error;
+        const exists = reasons[0]?.Code === CONDITION_FAILED;
+        const otherExists = reasons[1]?.Code === CONDITION_FAILED;
+        if (exists || otherExists) return [exists, otherExists];
+        // A concurrent transaction on the same items (TransactionConflict): try again.
+        if (attempt >= MAX_TRANSACTION_ATTEMPTS) throw error;
+        await new Promise<void>((resolve) => setTimeout(resolve, Math.random() * 25));
+      }
+    }
   }
 
   /** True if written now, false if the entry already existed. */
@@ -91,4 +156,9 @@ export class DynamoDbPaymentLedger implements PaymentLedger {
       throw error;
     }
   }
+}
+
+function cancellationReasons(error: unknown): readonly CancellationReason[] | undefined {
+  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return undefined;
+  return (error as Error & { CancellationReasons?: CancellationReason[] }).CancellationReasons ?? [];
 }

@@ -5,7 +5,8 @@
  */
 import type { Context, MSKEvent } from 'aws-lambda';
 import { SfnSagaCallback } from '../../saga/adapters/sfn-saga-callback';
-import { documentClient, sfnClient } from '../../shared/aws/clients';
+import { documentClient } from '../../shared/aws/dynamodb';
+import { sfnClient } from '../../shared/aws/sfn';
 import { failedRecordSinkFromEnvironment } from '../../shared/aws/sqs-failed-record-sink';
 import { requireEnv } from '../../shared/env';
 import { HEADERS } from '../../shared/events/envelope';
@@ -32,6 +33,8 @@ const OUTCOME_METRICS: Readonly<Record<string, string>> = {
   NO_ANSWER: 'PaymentsUnanswered',
   TRANSIENT_FAILURE: 'PaymentTransientFailures',
   REFUNDED: 'PaymentsRefunded',
+  REFUNDED_AFTER_VOID: 'PaymentsRefundedAfterVoid',
+  STALE_TOKEN: 'StaleCommandsSkipped',
 };
 
 export function createPaymentCommandsHandler(dependencies: () => PaymentHandlerDependencies) {
@@ -72,8 +75,13 @@ async function handleCommand(record: DecodedKafkaRecord, deps: PaymentDependenci
   }
   const metric = OUTCOME_METRICS[outcome];
   if (metric !== undefined) countMetric(metric);
-  if (callback === 'STALE') {
-    // The saga timed out and moved on; its compensation refunds whatever was charged.
+  if (outcome === 'STALE_TOKEN') {
+    logger.warn('Task token no longer valid; the command was not acted on', {
+      orderId,
+      command: record.type,
+    });
+  } else if (callback === 'STALE') {
+    // The saga timed out while this ran; its compensation refunds whatever was charged.
     logger.warn('Task token no longer valid; the saga already moved on', { orderId, command: record.type });
   }
 }

@@ -8,6 +8,10 @@
  * no extra Kafka round trip, well inside the 10 s step timeout); if they persist the step is
  * answered TransientFailure and the state machine's Retry takes over. Either way the partition
  * keeps moving: the handler never waits longer than the short backoff.
+ *
+ * No money for a saga that moved on: the command is picked up with a heartbeat, and a stale token
+ * (the step timed out, or the execution was re-run after a restart) charges nothing. A charge that
+ * loses the race against the compensation's VOID marker is refunded at once.
  */
 
 import type { Currency } from '../../checkout/domain/order';
@@ -43,7 +47,18 @@ export interface ChargeCardCommand {
 }
 
 export type ChargeCardResult = {
-  readonly outcome: 'CHARGED' | 'ALREADY_CHARGED' | 'DECLINED' | 'VOIDED' | 'NO_ANSWER' | 'TRANSIENT_FAILURE';
+  readonly outcome:
+    | 'CHARGED'
+    | 'ALREADY_CHARGED'
+    | 'DECLINED'
+    /** The order was compensated before it was charged: nothing charged. */
+    | 'VOIDED'
+    /** The processor charged, but the compensation voided the order meanwhile: refunded at once. */
+    | 'REFUNDED_AFTER_VOID'
+    /** The saga no longer waits on the token: the command was not acted on. */
+    | 'STALE_TOKEN'
+    | 'NO_ANSWER'
+    | 'TRANSIENT_FAILURE';
   /** Undefined when the processor never answered, so neither did the service. */
   readonly callback?: CallbackOutcome;
   readonly attempts: number;
@@ -54,6 +69,22 @@ export class PaymentInfrastructureError extends Error {
   public constructor(message: string, options: { cause?: unknown } = {}) {
     super(message, { cause: options.cause });
     this.name = 'PaymentInfrastructureError';
+  }
+}
+
+/**
+ * The processor took the money but the order was compensated meanwhile, and refunding it failed
+ * on every attempt. Thrown (not answered) so the record is retried and lands on the on-failure
+ * queue with the payment id if it keeps failing: somebody must refund it.
+ */
+export class UnrefundedChargeError extends Error {
+  public constructor(
+    message: string,
+    public readonly paymentId: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = 'UnrefundedChargeError';
   }
 }
 
@@ -73,12 +104,27 @@ export async function chargeCard(
 async function charge(command: ChargeCardCommand, deps: PaymentDependencies): Promise<ChargeCardResult> {
   const { orderId, taskToken } = command;
   const now = () => (deps.now?.() ?? new Date()).toISOString();
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const sleep = deps.sleep ?? defaultSleep;
   const maxAttempts = deps.maxAttempts ?? 3;
   const backoffMs = deps.backoffMs ?? 50;
 
+  // Picked up: restarts the step's heartbeat window and tells whether anyone still waits.
+  if ((await deps.callback.heartbeat(taskToken)) === 'STALE') {
+    return { outcome: 'STALE_TOKEN', callback: 'STALE', attempts: 0 };
+  }
+
   const existing = await infra('read the charge', () => deps.ledger.getCharge(orderId));
   if (existing !== undefined) {
+    if ((await infra('read the refund', () => deps.ledger.getRefund(orderId))) !== undefined) {
+      // Charged and refunded by an earlier run of the saga: answering success would confirm an
+      // order whose money was given back.
+      const callback = await deps.callback.fail(
+        taskToken,
+        TASK_ERRORS.paymentDeclined,
+        `Order ${orderId} was already compensated (its charge was refunded); it is not charged again`,
+      );
+      return { outcome: 'VOIDED', callback, attempts: 0 };
+    }
     // Published again: the first attempt may have failed between the ledger write and the publish.
     await publishCaptured(command, existing.paymentId, existing.amount, deps);
     const callback = await deps.callback.succeed(taskToken, {
@@ -89,12 +135,7 @@ async function charge(command: ChargeCardCommand, deps: PaymentDependencies): Pr
   }
   if (await infra('read the void marker', () => deps.ledger.isVoided(orderId))) {
     // The saga already compensated this order; charging now would take money nobody refunds.
-    const callback = await deps.callback.fail(
-      taskToken,
-      TASK_ERRORS.paymentDeclined,
-      `Order ${orderId} was already compensated; it is not charged`,
-    );
-    return { outcome: 'VOIDED', callback, attempts: 0 };
+    return answerVoided(command, deps, 0);
   }
 
   for (let attempt = 1; ; attempt += 1) {
@@ -119,6 +160,12 @@ async function charge(command: ChargeCardCommand, deps: PaymentDependencies): Pr
           chargedAt: now(),
         };
         const recorded = await infra('record the charge', () => deps.ledger.recordCharge(entry));
+        if ('voided' in recorded) {
+          // The compensation voided the order while the processor charged it: give the money back.
+          await refundVoidedCharge(command, outcome.paymentId, deps);
+          const answered = await answerVoided(command, deps, attempt);
+          return { ...answered, outcome: 'REFUNDED_AFTER_VOID' };
+        }
         const charged = recorded.recorded ? entry : recorded.existing;
         await publishCaptured(command, charged.paymentId, charged.amount, deps);
         const callback = await deps.callback.succeed(taskToken, {
@@ -161,6 +208,66 @@ async function charge(command: ChargeCardCommand, deps: PaymentDependencies): Pr
         await sleep(backoffMs * 2 ** (attempt - 1));
     }
   }
+}
+
+async function answerVoided(
+  command: ChargeCardCommand,
+  deps: PaymentDependencies,
+  attempts: number,
+): Promise<ChargeCardResult> {
+  const callback = await deps.callback.fail(
+    command.taskToken,
+    TASK_ERRORS.paymentDeclined,
+    `Order ${command.orderId} was already compensated; it is not charged`,
+  );
+  return { outcome: 'VOIDED', callback, attempts };
+}
+
+/**
+ * Refunds a processor charge that never made it into the books (the order was voided first) and
+ * records the REFUND entry. Retried here with backoff; if it keeps failing, UnrefundedChargeError.
+ */
+async function refundVoidedCharge(
+  command: ChargeCardCommand,
+  paymentId: string,
+  deps: PaymentDependencies,
+): Promise<void> {
+  const { orderId, amount, currency } = command;
+  const sleep = deps.sleep ?? defaultSleep;
+  const maxAttempts = deps.maxAttempts ?? 3;
+  const backoffMs = deps.backoffMs ?? 50;
+  let lastProblem: unknown;
+  for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
+    try {
+      const outcome = await deps.provider.refund({ orderId, paymentId, amount, currency });
+      if (outcome.kind === 'REFUNDED') {
+        await deps.ledger.recordRefund({
+          orderId,
+          customerId: command.customerId,
+          paymentId,
+          refundId: outcome.refundId,
+          amount,
+          currency,
+          refundedAt: (deps.now?.() ?? new Date()).toISOString(),
+        });
+        return;
+      }
+      lastProblem = outcome.message;
+    } catch (error) {
+      lastProblem = error;
+    }
+    if (attempt < maxAttempts) await sleep(backoffMs * 2 ** (attempt - 1));
+  }
+  const detail = lastProblem instanceof Error ? lastProblem.message : String(lastProblem);
+  throw new UnrefundedChargeError(
+    `Payment ${paymentId} of compensated order ${orderId} could not be refunded: ${detail}`,
+    paymentId,
+    { cause: lastProblem },
+  );
+}
+
+function defaultSleep(ms: number): Promise<void> {
+  return new Promise<void>((resolve) => setTimeout(resolve, ms));
 }
 
 async function publishCaptured(

@@ -1,7 +1,8 @@
 /**
  * refundCharge: the compensation of a charge. Refunds once (REFUND entry, conditional put);
  * an order that was never charged is a no-op success that leaves a VOID marker, so a ChargeCard
- * arriving after the compensation charges nothing.
+ * arriving after the compensation charges nothing. VOID and CHARGE exclude each other in the
+ * ledger: when a charge slips in before the marker, it is refunded instead.
  */
 
 import type { Currency } from '../../checkout/domain/order';
@@ -40,9 +41,12 @@ async function refund(command: RefundChargeCommand, deps: PaymentDependencies): 
   const { orderId, taskToken } = command;
   const now = () => (deps.now?.() ?? new Date()).toISOString();
 
-  const charge = await infra('read the charge', () => deps.ledger.getCharge(orderId));
+  // Restarts the step's heartbeat window. A stale token is no reason to skip a compensation: it
+  // is idempotent, and the retried RefundCharge behind this one then finds the work done.
+  await deps.callback.heartbeat(taskToken);
+
+  const charge = await chargeOrVoid(orderId, now(), deps);
   if (charge === undefined) {
-    await infra('record the void marker', () => deps.ledger.recordVoid(orderId, now()));
     const callback = await deps.callback.succeed(taskToken, { status: 'NOT_CHARGED' });
     return { outcome: 'NOT_CHARGED', callback };
   }
@@ -82,6 +86,24 @@ async function refund(command: RefundChargeCommand, deps: PaymentDependencies): 
   const refundId = recorded.recorded ? outcome.refundId : recorded.existing.refundId;
   const callback = await deps.callback.succeed(taskToken, { status: 'REFUNDED', refundId });
   return { outcome: recorded.recorded ? 'REFUNDED' : 'ALREADY_REFUNDED', callback };
+}
+
+/** The order's charge; or, when it has none, undefined once the VOID marker is in place. */
+async function chargeOrVoid(
+  orderId: string,
+  at: string,
+  deps: PaymentDependencies,
+): Promise<ChargeEntry | undefined> {
+  const charge = await infra('read the charge', () => deps.ledger.getCharge(orderId));
+  if (charge !== undefined) return charge;
+  const voided = await infra('record the void marker', () => deps.ledger.recordVoid(orderId, at));
+  if (voided === 'VOIDED') return undefined;
+  // A charge was recorded between the read and the void: it is refunded instead.
+  const late = await infra('read the charge', () => deps.ledger.getCharge(orderId));
+  if (late === undefined) {
+    throw new PaymentInfrastructureError(`The charge of order ${orderId} vanished while voiding it`);
+  }
+  return late;
 }
 
 async function publishRefunded(command: RefundChargeCommand, charge: ChargeEntry, deps: PaymentDependencies) {

@@ -1,9 +1,14 @@
 /**
- * SagaCallback on Step Functions (SendTaskSuccess / SendTaskFailure). A token the saga no longer
+ * SagaCallback on Step Functions (SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat). A token the saga no longer
  * waits on (timed out, execution over, malformed) is reported as STALE instead of thrown: retrying
  * could never deliver it, and the saga's compensation already covers that order.
  */
-import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import {
+  SendTaskFailureCommand,
+  SendTaskHeartbeatCommand,
+  SendTaskSuccessCommand,
+  type SFNClient,
+} from '@aws-sdk/client-sfn';
 import type { CallbackOutcome, SagaCallback } from '../ports/saga-callback';
 
 /** Step Functions limits: error 256 characters, cause 32768. */
@@ -38,6 +43,10 @@ export class SfnSagaCallback implements SagaCallback {
         }),
       ),
     );
+  }
+
+  public async heartbeat(taskToken: string): Promise<CallbackOutcome> {
+    return this.deliver(() => this.client.send(new SendTaskHeartbeatCommand({ taskToken })));
   }
 
   private async deliver(send: () => Promise<unknown>): Promise<CallbackOutcome> {

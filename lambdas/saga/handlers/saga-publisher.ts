@@ -3,7 +3,7 @@
  * invokes it with { step, order, taskToken?, failure? }; it publishes that step's command or event.
  */
 import type { Context } from 'aws-lambda';
-import { sfnClient } from '../../shared/aws/clients';
+import { sfnClient } from '../../shared/aws/sfn';
 import { connectKafkaProducerEarly, eventPublisherFromEnvironment } from '../../shared/kafka/producer';
 import { countMetric, instrumentHandler, logger } from '../../shared/observability';
 import { SfnSagaCallback } from '../adapters/sfn-saga-callback';

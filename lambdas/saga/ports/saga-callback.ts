@@ -14,6 +14,12 @@ export interface SagaCallback {
   succeed(taskToken: string, output: Readonly<Record<string, unknown>>): Promise<CallbackOutcome>;
   /** `error` is the name the state machine catches (OutOfStock, PaymentDeclined, TransientFailure...). */
   fail(taskToken: string, error: string, cause: string): Promise<CallbackOutcome>;
+  /**
+   * Tells the waiting step the command was picked up (SendTaskHeartbeat), which restarts its
+   * HeartbeatSeconds window. The answer doubles as a liveness check: STALE means the saga no longer
+   * waits on this token (timed out, or re-run after a restart), so the command must not be acted on.
+   */
+  heartbeat(taskToken: string): Promise<CallbackOutcome>;
 }
 
 /** Error names the state machine's Retry and Catch clauses know (CONTRACTS.md, "Service answers"). */

@@ -4,7 +4,7 @@
  * own token once the broker acknowledged OrderConfirmed. The payment token only ever travels in
  * ChargeCard, never in an event.
  */
-import { createEvent, type TypedEnvelope } from '../../shared/events/codec';
+import { createEvent, lifecycleEventId, type TypedEnvelope } from '../../shared/events/codec';
 import type { EventPublisher, PublishContext } from '../../shared/ports/event-publisher';
 import {
   failedCompensationSchema,
@@ -41,6 +41,11 @@ export async function runSagaStep(event: SagaTaskEvent, deps: SagaStepDependenci
 function messageFor(event: SagaTaskEvent): TypedEnvelope {
   const { order } = event;
   const ids = { orderId: order.orderId, correlationId: order.correlationId };
+  // Lifecycle events happen once per order: a retried step republishes the same eventId.
+  const once = (type: 'OrderPlaced' | 'OrderConfirmed' | 'OrderFailed' | 'OrderNeedsAttention') => ({
+    ...ids,
+    eventId: lifecycleEventId(order.orderId, type),
+  });
   const items = order.items.map(({ sku, quantity, unitPrice }) => ({ sku, quantity, unitPrice }));
   const stockLines = order.items.map(({ sku, quantity }) => ({ sku, quantity }));
   // What every order lifecycle event says about the order.
@@ -55,7 +60,7 @@ function messageFor(event: SagaTaskEvent): TypedEnvelope {
   switch (event.step) {
     case 'placeOrder':
       return createEvent('OrderPlaced', {
-        ...ids,
+        ...once('OrderPlaced'),
         data: { ...summary, shippingAddress: order.shippingAddress, channel: 'web' },
       });
     case 'reserveInventory':
@@ -73,7 +78,7 @@ function messageFor(event: SagaTaskEvent): TypedEnvelope {
       });
     case 'confirmOrder':
       return createEvent('OrderConfirmed', {
-        ...ids,
+        ...once('OrderConfirmed'),
         // Fulfilment ships to the address without reading the orders table (OrderConfirmed v2).
         data: { ...summary, shippingAddress: order.shippingAddress },
       });
@@ -86,12 +91,12 @@ function messageFor(event: SagaTaskEvent): TypedEnvelope {
       return createEvent('ReleaseStock', { ...ids, data: { taskToken, items: stockLines } });
     case 'failOrder':
       return createEvent('OrderFailed', {
-        ...ids,
+        ...once('OrderFailed'),
         data: { ...summary, reason: failureReasonOf(event) },
       });
     case 'flagNeedsAttention':
       return createEvent('OrderNeedsAttention', {
-        ...ids,
+        ...once('OrderNeedsAttention'),
         data: {
           customerId: order.customerId,
           failedCompensation: failedCompensationOf(event, order),

@@ -3,8 +3,7 @@
  * type; readers accept every version still inside the topics' retention and upcast it, so a replay
  * of old events works (DESIGN.md, "Event envelope").
  */
-import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import { createHash, randomUUID } from 'node:crypto';
 import { TOPICS, type TopicName } from '../../../lib/config/topics';
 import { type EventEnvelope, envelopeSchema } from './envelope';
 import {
@@ -14,6 +13,7 @@ import {
   UnsupportedMessageVersionError,
 } from './errors';
 import { latestVersion, MESSAGE_SCHEMAS, type MessageType, type Payload } from './payloads';
+import * as z from './zod';
 
 export {
   InvalidEnvelopeError,
@@ -41,6 +41,25 @@ export interface CreateEventInput<T extends MessageType> {
   readonly orderId: string;
   readonly correlationId: string;
   readonly data: Payload<T>;
+  /** A caller-chosen id (see lifecycleEventId); a random UUID otherwise. */
+  readonly eventId?: string;
+}
+
+/** Namespace of the pipeline's name-based event ids (a random UUID, fixed forever). */
+const EVENT_ID_NAMESPACE = Buffer.from('6f1c2a4e8b3d4f0a9e7c5b2d1a0f3e8c', 'hex');
+
+/**
+ * The id of an event that happens at most once per order (OrderPlaced, OrderConfirmed, ...): a
+ * name-based UUID (RFC 9562 version 5) of the order id and the event type. A step retried after it
+ * published (a timeout, a restart) publishes the same id again, so every consumer's idempotency,
+ * keyed on the eventId, treats the second copy as the duplicate it is.
+ */
+export function lifecycleEventId(orderId: string, type: MessageType): string {
+  const hash = createHash('sha1').update(EVENT_ID_NAMESPACE).update(`${orderId}#${type}`).digest();
+  hash[6] = (hash[6]! & 0x0f) | 0x50;
+  hash[8] = (hash[8]! & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 export function isMessageType(value: string): value is MessageType {
@@ -70,7 +89,7 @@ export function createEvent<T extends MessageType>(type: T, input: CreateEventIn
     );
   }
   const envelope: TypedEnvelope<T> = {
-    eventId: randomUUID(),
+    eventId: input.eventId ?? randomUUID(),
     eventType: type,
     eventVersion: version,
     orderId: input.orderId,
@@ -149,6 +168,6 @@ export function decodeJson(value: string | Uint8Array): DecodedMessage {
   return decodeMessage(json);
 }
 
-function schemaOf(type: MessageType, version: number): z.ZodType {
-  return MESSAGE_SCHEMAS[type].versions[version - 1] as z.ZodType;
+function schemaOf(type: MessageType, version: number): z.ZodMiniType {
+  return MESSAGE_SCHEMAS[type].versions[version - 1] as z.ZodMiniType;
 }

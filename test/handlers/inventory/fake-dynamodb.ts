@@ -28,6 +28,8 @@ const CONDITIONS: Record<
 > = {
   'attribute_not_exists(orderId)': (item) => item === undefined,
   'attribute_not_exists(pk)': (item) => item === undefined,
+  'attribute_not_exists(id) OR messageId = :messageId': (item, v) =>
+    item === undefined || item.messageId === v[':messageId'],
   'attribute_exists(pk) AND available >= :quantity': (item, v) =>
     item !== undefined && Number(item.available) >= Number(v[':quantity']),
   '#status = :reserved': (item, v, n) => item?.[n['#status']!] === v[':reserved'],
@@ -73,9 +75,18 @@ export class FakeDynamoDb {
     this.commands.push(command);
     if (this.failWith) throw this.failWith;
     if (command instanceof PutCommand) {
-      const { TableName, Item: item, ConditionExpression } = command.input;
+      const {
+        TableName,
+        Item: item,
+        ConditionExpression,
+        ExpressionAttributeValues = {},
+        ExpressionAttributeNames = {},
+      } = command.input;
       const existing = this.item(TableName!, item!);
-      if (ConditionExpression && !this.check(ConditionExpression, existing, {}, {})) {
+      if (
+        ConditionExpression &&
+        !this.check(ConditionExpression, existing, ExpressionAttributeValues, ExpressionAttributeNames)
+      ) {
         throw awsError('ConditionalCheckFailedException', 'The conditional request failed');
       }
       this.table(TableName!).set(this.keyOf(TableName!, item!), structuredClone(item!));
@@ -132,6 +143,11 @@ export class FakeDynamoDb {
         const ok =
           !ConditionExpression ||
           this.check(ConditionExpression, existing, ExpressionAttributeValues, ExpressionAttributeNames);
+        return { Code: ok ? 'None' : 'ConditionalCheckFailed' };
+      }
+      if (action.ConditionCheck) {
+        const { TableName, Key, ConditionExpression } = action.ConditionCheck;
+        const ok = this.check(ConditionExpression!, this.item(TableName!, Key!), {}, {});
         return { Code: ok ? 'None' : 'ConditionalCheckFailed' };
       }
       throw new Error('FakeDynamoDb: unsupported transaction action');

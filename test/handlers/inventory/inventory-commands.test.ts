@@ -145,19 +145,36 @@ describe('inventory commands handler', () => {
   });
 
   it.each(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken'])(
-    'treats %s on the answer as handled, without retrying the record',
+    'reserves nothing when the heartbeat answers %s, and does not retry the record',
     async (name) => {
-      // Prepare
+      // Prepare: the saga no longer waits on this token (timed out, or re-run after a restart).
       sfn.staleTokens.set('t1', name);
 
       // Act
       const response = await handler(mskEventOf([reserve('t1')]), lambdaContext);
 
-      // Assess
+      // Assess: nobody would ever release a reservation made now.
       expect(response.batchItemFailures).toEqual([]);
-      expect(available('SKU-1')).toBe(3);
+      expect(available('SKU-1')).toBe(5);
+      expect(dynamo.item(TABLE, { pk: `RESERVATION#${ORDER_ID}` })).toBeUndefined();
+      expect(publisher.published).toHaveLength(0);
     },
   );
+
+  it('sends a heartbeat for every command it picks up, and still releases on a stale token', async () => {
+    // Prepare: reserved under t1; the ReleaseStock r1 timed out and was retried as r2.
+    await handler(mskEventOf([reserve('t1')]), lambdaContext);
+    sfn.staleTokens.set('r1', 'TaskTimedOut');
+
+    // Act
+    const response = await handler(mskEventOf([release('r1'), release('r2')]), lambdaContext);
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(sfn.heartbeats).toEqual(['t1', 'r2']);
+    expect(available('SKU-1')).toBe(5);
+    expect(sfn.answers.slice(1)).toEqual([{ taskToken: 'r2', output: { status: 'RELEASED' } }]);
+  });
 
   it('answers TransientFailure when the table is unavailable', async () => {
     // Prepare

@@ -2,6 +2,10 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import {
+  DynamoDbSentEmails,
+  sentEmailKey,
+} from '../../../lambdas/notification/adapters/dynamodb-sent-emails';
 import type { CustomerEmail } from '../../../lambdas/notification/domain/customer-emails';
 import { createNotificationHandler, handler } from '../../../lambdas/notification/handlers/notification';
 import type { EmailSender } from '../../../lambdas/notification/ports/email-sender';
@@ -11,6 +15,7 @@ import { orderEvents as e, envelope } from '../../fixtures/consumers/order-event
 import { InMemoryFailedRecordSink } from '../../fixtures/in-memory-event-publisher';
 import { InMemoryPersistenceLayer } from '../../fixtures/in-memory-persistence-layer';
 import { mskEvent, mskEventOf } from '../../fixtures/msk';
+import { awsError, FakeDynamoDb } from '../inventory/fake-dynamodb';
 
 class RecordingEmailSender implements EmailSender {
   public readonly sent: CustomerEmail[] = [];
@@ -26,8 +31,17 @@ function setup() {
   const emailSender = new RecordingEmailSender();
   const failedRecordSink = new InMemoryFailedRecordSink();
   const idempotencyStore = new InMemoryPersistenceLayer();
-  const notification = createNotificationHandler({ emailSender, failedRecordSink, idempotencyStore });
-  return { emailSender, failedRecordSink, idempotencyStore, notification };
+  const dynamo = new FakeDynamoDb({ idempotency: ['id'] });
+  const sentEmails = new DynamoDbSentEmails('idempotency', dynamo, {
+    now: () => new Date('2026-11-24T10:00:00.000Z'),
+  });
+  const notification = createNotificationHandler({
+    emailSender,
+    sentEmails,
+    failedRecordSink,
+    idempotencyStore,
+  });
+  return { emailSender, failedRecordSink, idempotencyStore, dynamo, notification };
 }
 
 const context = lambdaContext('notification');
@@ -76,6 +90,62 @@ describe('notification handler', () => {
     // Assess
     expect(response.batchItemFailures).toEqual([]);
     expect(emailSender.sent).toHaveLength(1);
+  });
+
+  it('sends one confirmation when OrderConfirmed is republished under a new event id', async () => {
+    // Prepare: a ConfirmOrder retry published OrderConfirmed again (new eventId, same order).
+    const { emailSender, dynamo, notification } = setup();
+    const first = e.orderConfirmed('2026-11-24T10:00:01.000Z');
+    const republished = e.orderConfirmed('2026-11-24T10:00:04.000Z');
+
+    // Act
+    const responses = [
+      await notification(mskEventOf([first]), context),
+      await notification(mskEventOf([republished]), context),
+    ];
+
+    // Assess
+    expect(responses.map((response) => response.batchItemFailures)).toEqual([[], []]);
+    expect(emailSender.sent.map((email) => email.messageId)).toEqual([first.eventId]);
+    expect(dynamo.items('idempotency')).toEqual([
+      {
+        id: sentEmailKey(first.orderId, 'order-confirmed'),
+        orderId: first.orderId,
+        template: 'order-confirmed',
+        messageId: first.eventId,
+        claimedAt: '2026-11-24T10:00:00.000Z',
+        expiration: Math.floor(Date.parse('2026-11-24T10:00:00.000Z') / 1000) + 30 * 24 * 60 * 60,
+      },
+    ]);
+  });
+
+  it('sends the e-mail on the retry of a message whose first send failed', async () => {
+    // Prepare: the claim is made, then SES fails.
+    const { emailSender, notification } = setup();
+    const confirmed = e.orderConfirmed('2026-11-24T10:00:01.000Z');
+    emailSender.failWith = new Error('SES throttled');
+    await notification(mskEventOf([confirmed]), context);
+    emailSender.failWith = undefined;
+
+    // Act
+    const response = await notification(mskEventOf([confirmed]), context);
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(emailSender.sent).toHaveLength(1);
+  });
+
+  it('reports the record for retry when the sent-e-mail marker cannot be written', async () => {
+    // Prepare
+    const { emailSender, dynamo, notification } = setup();
+    dynamo.failWith = awsError('ProvisionedThroughputExceededException');
+
+    // Act
+    const response = await notification(mskEventOf([e.orderConfirmed('2026-11-24T10:00:01.000Z')]), context);
+
+    // Assess
+    expect(response.batchItemFailures).toHaveLength(1);
+    expect(emailSender.sent).toHaveLength(0);
   });
 
   it('reports a failed send and the later records of its partition for retry', async () => {

@@ -79,6 +79,58 @@ describe('DynamoDbPaymentLedger', () => {
     expect(await ledger.isVoided('other')).toBe(false);
   });
 
+  it('makes CHARGE and VOID exclude each other, whichever comes first', async () => {
+    // Prepare
+    const dynamo = new FakeDynamoDb({ payments: ['orderId', 'entry'] });
+    const ledger = new DynamoDbPaymentLedger('payments', dynamo);
+
+    // Act: voided first, then a late charge; charged first, then a late void.
+    const voided = await ledger.recordVoid(ORDER_ID, 't');
+    const lateCharge = await ledger.recordCharge(charge);
+    const charged = await ledger.recordCharge({ ...charge, orderId: 'other' });
+    const lateVoid = await ledger.recordVoid('other', 't');
+
+    // Assess
+    expect([voided, lateCharge, charged, lateVoid]).toEqual([
+      'VOIDED',
+      { recorded: false, voided: true },
+      { recorded: true },
+      'CHARGED',
+    ]);
+    expect(await ledger.getCharge(ORDER_ID)).toBeUndefined();
+    expect(await ledger.isVoided('other')).toBe(false);
+  });
+
+  it('retries a transaction that collided with another one, then gives up', async () => {
+    // Prepare
+    const dynamo = new FakeDynamoDb({ payments: ['orderId', 'entry'] });
+    const ledger = new DynamoDbPaymentLedger('payments', dynamo);
+    const send = dynamo.send;
+    let conflicts = 1;
+    const conflict = () =>
+      awsError('TransactionCanceledException', 'Transaction cancelled', {
+        CancellationReasons: [{ Code: 'TransactionConflict' }, { Code: 'None' }],
+      });
+    Object.assign(dynamo, {
+      send: async (command: unknown) => {
+        if (conflicts > 0 && (command as object).constructor.name === 'TransactWriteCommand') {
+          conflicts -= 1;
+          throw conflict();
+        }
+        return send(command);
+      },
+    });
+
+    // Act
+    const first = await ledger.recordCharge(charge);
+    conflicts = 5;
+    const exhausted = ledger.recordVoid('other', 't');
+
+    // Assess
+    expect(first).toEqual({ recorded: true });
+    await expect(exhausted).rejects.toThrow('Transaction cancelled');
+  });
+
   it('rethrows errors other than a failed condition', async () => {
     // Prepare
     const dynamo = new FakeDynamoDb({ payments: ['orderId', 'entry'] });

@@ -152,16 +152,47 @@ describe('payment commands handler', () => {
     ]);
   });
 
-  it('treats a timed-out task token as handled', async () => {
-    // Prepare
-    sfn.staleTokens.set('t1', 'TaskTimedOut');
+  it.each(['TaskTimedOut', 'TaskDoesNotExist'])(
+    'charges nothing when the heartbeat answers %s, and does not retry the record',
+    async (name) => {
+      // Prepare: a ChargeCard of a run the saga left (timed out, or re-run after a restart).
+      sfn.staleTokens.set('t1', name);
+
+      // Act
+      const response = await handler(mskEventOf([chargeCard('t1')]), lambdaContext);
+
+      // Assess
+      expect(response.batchItemFailures).toEqual([]);
+      expect(entries()).toEqual([]);
+      expect(publisher.published).toHaveLength(0);
+    },
+  );
+
+  it('a stale ChargeCard ahead of the live one leaves exactly one charge', async () => {
+    // Prepare: after a restart the old command (t-old) is still on the partition before the new one.
+    sfn.staleTokens.set('t-old', 'TaskDoesNotExist');
 
     // Act
-    const response = await handler(mskEventOf([chargeCard('t1')]), lambdaContext);
+    await handler(mskEventOf([chargeCard('t-old'), chargeCard('t-new')]), lambdaContext);
+
+    // Assess
+    expect(entries()).toEqual(['ATTEMPT#1', 'CHARGE']);
+    expect(sfn.answers).toEqual([
+      { taskToken: 't-new', output: { status: 'CHARGED', paymentId: expect.any(String) } },
+    ]);
+  });
+
+  it('still refunds on a stale RefundCharge token: compensation is idempotent', async () => {
+    // Prepare
+    await handler(mskEventOf([chargeCard('t1')]), lambdaContext);
+    sfn.staleTokens.set('r1', 'TaskTimedOut');
+
+    // Act
+    const response = await handler(mskEventOf([refundCharge('r1')]), lambdaContext);
 
     // Assess
     expect(response.batchItemFailures).toEqual([]);
-    expect(entries()).toEqual(['ATTEMPT#1', 'CHARGE']);
+    expect(entries()).toEqual(['ATTEMPT#1', 'CHARGE', 'REFUND']);
   });
 
   it('answers TransientFailure when the ledger is unavailable', async () => {

@@ -1,11 +1,12 @@
 /**
  * A Step Functions client double: StartExecution with the real name/input rules
  * (same name + same input while running = success, otherwise ExecutionAlreadyExists),
- * DescribeExecution, and SendTaskSuccess/Failure against tokens that can be made stale.
+ * DescribeExecution, and SendTaskSuccess/Failure/Heartbeat against tokens that can be made stale.
  */
 import {
   DescribeExecutionCommand,
   SendTaskFailureCommand,
+  SendTaskHeartbeatCommand,
   SendTaskSuccessCommand,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
@@ -21,6 +22,7 @@ export interface TaskAnswer {
 export class FakeStepFunctions {
   public readonly executions = new Map<string, { input: string; status: 'RUNNING' | 'SUCCEEDED' }>();
   public readonly answers: TaskAnswer[] = [];
+  public readonly heartbeats: string[] = [];
   /** Tokens whose task is over: answering them fails with this error name. */
   public readonly staleTokens = new Map<string, string>();
   public failWith: Error | undefined;
@@ -45,6 +47,12 @@ export class FakeStepFunctions {
       const execution = this.executions.get(command.input.executionArn!);
       if (!execution) throw awsError('ExecutionDoesNotExist');
       return { executionArn: command.input.executionArn, input: execution.input, status: execution.status };
+    }
+    if (command instanceof SendTaskHeartbeatCommand) {
+      const stale = this.staleTokens.get(command.input.taskToken!);
+      if (stale) throw awsError(stale);
+      this.heartbeats.push(command.input.taskToken!);
+      return {};
     }
     if (command instanceof SendTaskSuccessCommand || command instanceof SendTaskFailureCommand) {
       const stale = this.staleTokens.get(command.input.taskToken!);

@@ -30,6 +30,20 @@ describe('SfnSagaCallback', () => {
     await expect(new SfnSagaCallback(sfn).fail('t1', 'OutOfStock', 'c')).resolves.toBe('STALE');
   });
 
+  it('sends a heartbeat and reports a stale token as STALE', async () => {
+    // Prepare
+    const sfn = new FakeStepFunctions();
+    sfn.staleTokens.set('old', 'TaskDoesNotExist');
+    const callback = new SfnSagaCallback(sfn);
+
+    // Act
+    const outcomes = [await callback.heartbeat('live'), await callback.heartbeat('old')];
+
+    // Assess
+    expect(outcomes).toEqual(['DELIVERED', 'STALE']);
+    expect(sfn.heartbeats).toEqual(['live']);
+  });
+
   it('rethrows other errors so the record is retried', async () => {
     // Prepare
     const sfn = new FakeStepFunctions();

@@ -113,4 +113,37 @@ describe('payments ledger on DynamoDB Local', () => {
     expect(late.outcome).toBe('VOIDED');
     expect(await entries(never)).toEqual(['VOID']);
   });
+
+  it('lets exactly one of CHARGE and VOID in when a charge races the compensation', async () => {
+    // Prepare: ten orders, each charged and voided at the same moment.
+    const orderIds = Array.from({ length: 10 }, (_, i) => `race-${Date.now()}-${i}`);
+    const charge = (orderId: string) => ({
+      orderId,
+      customerId: 'c-1',
+      paymentId: `pay_${orderId}`,
+      amount: 2500,
+      currency: 'EUR' as const,
+      chargedAt: 't',
+    });
+
+    // Act
+    const outcomes = await Promise.all(
+      orderIds.map((orderId) =>
+        Promise.all([ledger.recordCharge(charge(orderId)), ledger.recordVoid(orderId, 't')]),
+      ),
+    );
+
+    // Assess: per order either the charge is in the books or the void, never both.
+    for (const [index, [charged, voided]] of outcomes.entries()) {
+      const kept = await entries(orderIds[index]!);
+      if (charged.recorded) {
+        expect(voided).toBe('CHARGED');
+        expect(kept).toEqual(['CHARGE']);
+      } else {
+        expect(charged).toEqual({ recorded: false, voided: true });
+        expect(voided).toBe('VOIDED');
+        expect(kept).toEqual(['VOID']);
+      }
+    }
+  });
 });

@@ -1,10 +1,13 @@
 /**
  * Reliability scenario 8: the local mode stopped mid-run and started again. Orders are accepted,
  * then the pipeline (API, functions, the Step Functions emulator, the event source mappings) stops
- * while their sagas are in flight and a new one starts on the same Step Functions journal. The
- * emulator re-runs every execution that was RUNNING from its first state (AWS continues it where it
- * was; see local/stepfunctions/README.md); every order accepted before the stop must end correctly
- * after it, with nothing charged, reserved or credited twice. The real parts (Kafka, DynamoDB Local,
+ * while their sagas are in flight and a new one starts on the same Step Functions journal. Once the
+ * new pipeline's functions are warm, the emulator continues every execution that was RUNNING at the
+ * top-level state it was in, which runs again with a new task token (AWS would keep waiting on the
+ * old one; see local/stepfunctions/README.md). Commands of the old run still on Kafka meet a stale
+ * token on their heartbeat and are not acted on. Every order accepted before the stop must end
+ * correctly after it, with nothing charged, reserved or credited twice and no charge kept for a
+ * failed order. The real parts (Kafka, DynamoDB Local,
  * ElasticMQ) stay up here: their own restarts are scenarios 2 and 4.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -59,7 +62,7 @@ describe('scenario 8: the whole local mode restarted mid-run', () => {
         durationSeconds: Math.round((Date.now() - started) / 1000),
         notes: [
           `stop + start took ${restartSeconds} s`,
-          'RUNNING executions were re-run from their first state by the emulator (AWS would continue them in place)',
+          'RUNNING executions continued at the state they were in, re-entering it with a new task token (AWS would keep waiting on the old one)',
           'Kafka, DynamoDB Local and ElasticMQ stayed up; their restarts are scenarios 2 and 4',
         ],
         problems: inFlight === 0 ? ['no order was in flight at the stop: the restart proved nothing'] : [],

@@ -57,6 +57,22 @@ describe('inventory use cases', () => {
       ]);
     });
 
+    it('reserves nothing when the heartbeat says the saga no longer waits on the token', async () => {
+      // Prepare: a ReserveStock left from before a restart, or from a step that timed out.
+      callback.staleTokens.add('token-1');
+
+      // Act
+      const result = await reserveStock(command(), deps);
+
+      // Assess
+      expect(result).toEqual({ outcome: 'STALE_TOKEN', callback: 'STALE' });
+      expect(callback.heartbeats).toEqual(['token-1']);
+      expect(stock.reservations.size).toBe(0);
+      expect(stock.available.get('SKU-1')).toBe(5);
+      expect(publisher.published).toHaveLength(0);
+      expect(callback.calls).toHaveLength(0);
+    });
+
     it('reserves once under a duplicate command and answers success again', async () => {
       // Prepare
       await reserveStock(command(), deps);

@@ -10,6 +10,7 @@ import {
 import type { EmailSender } from '../../../lambdas/notification/ports/email-sender';
 import { notifyCustomer } from '../../../lambdas/notification/use-cases/notify-customer';
 import { orderEvents as e, envelope, ORDER_ID } from '../../fixtures/consumers/order-events';
+import { InMemorySentEmails } from './fakes';
 
 describe('customer e-mails', () => {
   it('confirms an order with its total and item count', () => {
@@ -104,11 +105,40 @@ describe('customer e-mails', () => {
     // Prepare
     const sent: CustomerEmail[] = [];
     const sender: EmailSender = { send: async (email) => void sent.push(email) };
+    const sentEmails = new InMemorySentEmails();
 
     // Act
-    const email = await notifyCustomer(sender, e.orderFailed('2026-11-24T10:00:00.000Z'));
+    const result = await notifyCustomer({ sender, sentEmails }, e.orderFailed('2026-11-24T10:00:00.000Z'));
 
     // Assess
-    expect(sent).toEqual([email]);
+    expect(result.sent).toBe(true);
+    expect(sent).toEqual([result.email]);
+  });
+
+  it('sends each kind of e-mail once per order, even when the fact is republished under a new event id', async () => {
+    // Prepare: ConfirmOrder was retried, so OrderConfirmed exists twice with two event ids.
+    const sent: CustomerEmail[] = [];
+    const deps = {
+      sender: { send: async (email: CustomerEmail) => void sent.push(email) },
+      sentEmails: new InMemorySentEmails(),
+    };
+    const first = e.orderConfirmed('2026-11-24T10:00:00.000Z');
+    const republished = e.orderConfirmed('2026-11-24T10:00:03.000Z');
+
+    // Act
+    const results = [
+      await notifyCustomer(deps, first),
+      await notifyCustomer(deps, republished),
+      await notifyCustomer(deps, first),
+      await notifyCustomer(deps, e.orderFailed('2026-11-24T10:00:05.000Z')),
+    ];
+
+    // Assess: the retry of the first message may send (its send may have failed); the copy may not.
+    expect(results.map((result) => result.sent)).toEqual([true, false, true, true]);
+    expect(sent.map((email) => [email.template, email.messageId])).toEqual([
+      ['order-confirmed', first.eventId],
+      ['order-confirmed', first.eventId],
+      ['order-failed', expect.any(String)],
+    ]);
   });
 });

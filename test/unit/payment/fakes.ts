@@ -2,7 +2,11 @@
 
 import { SimulatedCardProcessor } from '../../../lambdas/payment/adapters/simulated-card-processor';
 import type { ChargeEntry, RefundEntry } from '../../../lambdas/payment/domain/ledger';
-import type { PaymentLedger } from '../../../lambdas/payment/ports/payment-ledger';
+import type {
+  PaymentLedger,
+  RecordChargeResult,
+  VoidOutcome,
+} from '../../../lambdas/payment/ports/payment-ledger';
 import type { ChargeRequest, PaymentProvider } from '../../../lambdas/payment/ports/payment-provider';
 
 export class InMemoryPaymentLedger implements PaymentLedger {
@@ -17,11 +21,12 @@ export class InMemoryPaymentLedger implements PaymentLedger {
     return this.charges.get(orderId);
   }
 
-  public async recordCharge(entry: ChargeEntry) {
+  public async recordCharge(entry: ChargeEntry): Promise<RecordChargeResult> {
     const existing = this.charges.get(entry.orderId);
-    if (existing) return { recorded: false, existing } as const;
+    if (existing) return { recorded: false, existing };
+    if (this.voided.has(entry.orderId)) return { recorded: false, voided: true };
     this.charges.set(entry.orderId, entry);
-    return { recorded: true } as const;
+    return { recorded: true };
   }
 
   public async getRefund(orderId: string) {
@@ -41,8 +46,10 @@ export class InMemoryPaymentLedger implements PaymentLedger {
     return attempt;
   }
 
-  public async recordVoid(orderId: string): Promise<void> {
+  public async recordVoid(orderId: string): Promise<VoidOutcome> {
+    if (this.charges.has(orderId)) return 'CHARGED';
     this.voided.add(orderId);
+    return 'VOIDED';
   }
 
   public async isVoided(orderId: string): Promise<boolean> {

@@ -1,5 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { chargeCard, type PaymentDependencies } from '../../../lambdas/payment/use-cases/charge-card';
+import {
+  chargeCard,
+  type PaymentDependencies,
+  UnrefundedChargeError,
+} from '../../../lambdas/payment/use-cases/charge-card';
 import { refundCharge } from '../../../lambdas/payment/use-cases/refund-charge';
 import { InMemoryEventPublisher } from '../../fixtures/in-memory-event-publisher';
 import { RecordingSagaCallback } from '../saga/fakes';
@@ -218,7 +222,212 @@ describe('payment use cases', () => {
     });
   });
 
+  describe('chargeCard against a saga that moved on', () => {
+    it('sends a heartbeat and charges nothing when the token is stale', async () => {
+      // Prepare: the step timed out, or the execution was re-run after a restart.
+      callback.staleTokens.add('charge-1');
+
+      // Act
+      const result = await chargeCard(charge(), deps);
+
+      // Assess
+      expect(result).toEqual({ outcome: 'STALE_TOKEN', callback: 'STALE', attempts: 0 });
+      expect(callback.heartbeats).toEqual(['charge-1']);
+      expect(provider.charges).toHaveLength(0);
+      expect(ledger.charges.size).toBe(0);
+      expect(ledger.attempts.size).toBe(0);
+      expect(callback.calls).toHaveLength(0);
+      expect(publisher.published).toHaveLength(0);
+    });
+
+    it('sends the heartbeat before it reads the ledger or calls the processor', async () => {
+      // Prepare
+      const order: string[] = [];
+      const tracking = {
+        ...deps,
+        callback: Object.assign(callback, {
+          heartbeat: async (token: string) => {
+            order.push(`heartbeat ${token}`);
+            return 'DELIVERED' as const;
+          },
+        }),
+        ledger: Object.assign(ledger, {
+          getCharge: async () => {
+            order.push('getCharge');
+            return undefined;
+          },
+        }),
+      };
+
+      // Act
+      await chargeCard(charge(), tracking);
+
+      // Assess
+      expect(order.slice(0, 2)).toEqual(['heartbeat charge-1', 'getCharge']);
+    });
+
+    it('refunds at once when the VOID marker won the race against the charge', async () => {
+      // Prepare: RefundCharge voids the order while the processor is charging it.
+      const racing = {
+        ...deps,
+        provider: Object.assign(provider, {
+          charge: async (request: Parameters<typeof provider.charge>[0]) => {
+            provider.charges.push(request);
+            await refundCharge(refund(), deps);
+            return { kind: 'APPROVED' as const, paymentId: 'pay_raced' };
+          },
+        }),
+      };
+
+      // Act
+      const result = await chargeCard(charge(), racing);
+
+      // Assess: no money kept, nothing captured, the saga told the order is compensated.
+      expect(result).toEqual({ outcome: 'REFUNDED_AFTER_VOID', callback: 'DELIVERED', attempts: 1 });
+      expect(ledger.charges.size).toBe(0);
+      expect(ledger.voided.has(ORDER_ID)).toBe(true);
+      expect(provider.refunds).toBe(1);
+      expect(ledger.refunds.get(ORDER_ID)).toMatchObject({ paymentId: 'pay_raced', amount: 4498 });
+      expect(publisher.envelopes('PaymentCaptured')).toHaveLength(0);
+      expect(callback.calls.at(-1)).toMatchObject({
+        kind: 'failure',
+        taskToken: 'charge-1',
+        error: 'PaymentDeclined',
+        cause: expect.stringMatching(/already compensated/),
+      });
+    });
+
+    it('retries the refund of a voided charge and throws UnrefundedChargeError if it keeps failing', async () => {
+      // Prepare
+      ledger.voided.add(ORDER_ID);
+      const racing = {
+        ...deps,
+        ledger: Object.assign(ledger, { isVoided: async () => false }),
+        provider: Object.assign(provider, {
+          refund: async () => {
+            provider.refunds += 1;
+            return { kind: 'TRANSIENT_FAILURE' as const, message: 'processor down' };
+          },
+        }),
+      };
+
+      // Act / Assess: rejected, so the record is retried and ends on the on-failure queue.
+      const attempt = chargeCard(charge(), racing);
+      await expect(attempt).rejects.toBeInstanceOf(UnrefundedChargeError);
+      await expect(attempt).rejects.toThrow(/could not be refunded: processor down/);
+      expect(provider.refunds).toBe(3);
+      expect(sleeps).toEqual([50, 100]);
+      expect(ledger.refunds.size).toBe(0);
+    });
+
+    it('keeps retrying when the refund call itself throws, and succeeds on a later attempt', async () => {
+      // Prepare
+      ledger.voided.add(ORDER_ID);
+      let calls = 0;
+      const racing = {
+        ...deps,
+        ledger: Object.assign(ledger, { isVoided: async () => false }),
+        provider: Object.assign(provider, {
+          refund: async () => {
+            calls += 1;
+            if (calls === 1) throw new Error('socket hang up');
+            return { kind: 'REFUNDED' as const, refundId: 're_2' };
+          },
+        }),
+      };
+
+      // Act
+      const result = await chargeCard(charge(), racing);
+
+      // Assess
+      expect(result.outcome).toBe('REFUNDED_AFTER_VOID');
+      expect(ledger.refunds.get(ORDER_ID)).toMatchObject({ refundId: 're_2' });
+    });
+
+    it('does not answer success for an order whose charge was already refunded', async () => {
+      // Prepare: an earlier run of the saga charged and compensated the order.
+      await chargeCard(charge('tok_approve', 'first'), deps);
+      await refundCharge(refund(), deps);
+
+      // Act
+      const rerun = await chargeCard(charge('tok_approve', 'rerun'), deps);
+
+      // Assess
+      expect(rerun.outcome).toBe('VOIDED');
+      expect(provider.charges).toHaveLength(1);
+      expect(callback.calls.at(-1)).toMatchObject({
+        kind: 'failure',
+        taskToken: 'rerun',
+        error: 'PaymentDeclined',
+      });
+    });
+  });
+
   describe('refundCharge', () => {
+    it('refunds a charge recorded between its read and the void marker', async () => {
+      // Prepare: the charge lands right after RefundCharge read "not charged".
+      const slipping = {
+        ...deps,
+        ledger: Object.assign(ledger, {
+          getCharge: (() => {
+            let reads = 0;
+            return async (orderId: string) => {
+              reads += 1;
+              if (reads === 1) {
+                ledger.charges.set(orderId, {
+                  orderId,
+                  customerId: 'c-1',
+                  paymentId: 'pay_late',
+                  amount: 4498,
+                  currency: 'EUR',
+                  chargedAt: 'x',
+                });
+                return undefined;
+              }
+              return ledger.charges.get(orderId);
+            };
+          })(),
+        }),
+      };
+
+      // Act
+      const result = await refundCharge(refund(), slipping);
+
+      // Assess
+      expect(result.outcome).toBe('REFUNDED');
+      expect(ledger.voided.has(ORDER_ID)).toBe(false);
+      expect(ledger.refunds.get(ORDER_ID)).toMatchObject({ paymentId: 'pay_late' });
+    });
+
+    it('answers TransientFailure if the charge that blocked the void cannot be read back', async () => {
+      // Prepare: the ledger says CHARGED on void but no charge is readable.
+      const broken = {
+        ...deps,
+        ledger: Object.assign(ledger, { recordVoid: async () => 'CHARGED' as const }),
+      };
+
+      // Act
+      const result = await refundCharge(refund(), broken);
+
+      // Assess
+      expect(result.outcome).toBe('TRANSIENT_FAILURE');
+      expect(callback.calls[0]).toMatchObject({ kind: 'failure', error: 'TransientFailure' });
+    });
+
+    it('sends a heartbeat and still refunds when the token is stale', async () => {
+      // Prepare
+      await chargeCard(charge(), deps);
+      callback.staleTokens.add('refund-1');
+
+      // Act
+      const result = await refundCharge(refund(), deps);
+
+      // Assess
+      expect(result.outcome).toBe('REFUNDED');
+      expect(callback.heartbeats).toEqual(['charge-1', 'refund-1']);
+      expect(provider.refunds).toBe(1);
+    });
+
     it('refunds a charged order once and publishes PaymentRefunded', async () => {
       // Prepare
       await chargeCard(charge(), deps);

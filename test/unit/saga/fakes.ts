@@ -14,6 +14,10 @@ export class RecordingSagaCallback implements SagaCallback {
   /** What the next answers report; STALE simulates a saga that already moved on. */
   public outcome: CallbackOutcome = 'DELIVERED';
   public failWith: Error | undefined;
+  /** Tokens the heartbeat was sent for. */
+  public readonly heartbeats: string[] = [];
+  /** Tokens whose heartbeat answers STALE (the saga moved on), whatever `outcome` says. */
+  public readonly staleTokens = new Set<string>();
 
   public async succeed(
     taskToken: string,
@@ -28,5 +32,11 @@ export class RecordingSagaCallback implements SagaCallback {
     if (this.failWith) throw this.failWith;
     this.calls.push({ kind: 'failure', taskToken, error, cause });
     return this.outcome;
+  }
+
+  public async heartbeat(taskToken: string): Promise<CallbackOutcome> {
+    if (this.failWith) throw this.failWith;
+    this.heartbeats.push(taskToken);
+    return this.staleTokens.has(taskToken) ? 'STALE' : 'DELIVERED';
   }
 }

@@ -41,6 +41,28 @@ describe('runSagaStep', () => {
     expect(JSON.stringify(record)).not.toContain('tok_approve');
   });
 
+  it('a retried lifecycle step republishes the same eventId; commands get a new one per attempt', async () => {
+    // Act: every step twice, as a retry after a timeout or a restart would run it
+    for (const step of ['placeOrder', 'confirmOrder', 'failOrder', 'reserveInventory', 'releaseStock']) {
+      await run(sagaTask(step as Parameters<typeof sagaTask>[0]));
+      await run(sagaTask(step as Parameters<typeof sagaTask>[0]));
+    }
+
+    // Assess: consumers de-duplicate on eventId, so the second OrderConfirmed is absorbed
+    const ids = (type: string) =>
+      publisher.published.filter((p) => p.envelope.eventType === type).map((p) => p.envelope.eventId);
+    for (const type of ['OrderPlaced', 'OrderConfirmed', 'OrderFailed']) {
+      const [first, second] = ids(type);
+      expect(first).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(second).toBe(first);
+    }
+    expect(new Set([...ids('OrderPlaced'), ...ids('OrderConfirmed'), ...ids('OrderFailed')]).size).toBe(3);
+    for (const type of ['ReserveStock', 'ReleaseStock']) {
+      const [first, second] = ids(type);
+      expect(second).not.toBe(first);
+    }
+  });
+
   it('reserveInventory publishes ReserveStock with the task token', async () => {
     // Act
     await run(sagaTask('reserveInventory'));

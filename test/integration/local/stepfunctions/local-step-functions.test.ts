@@ -310,9 +310,10 @@ describe('local Step Functions across a restart', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('re-runs an execution that was RUNNING at the stop, and still knows the finished ones', async () => {
+  it('continues an execution that was RUNNING at the stop where it was, and still knows the finished ones', async () => {
     // Prepare: one order finishes, one waits on a reservation nobody answers when the process stops
-    const before = await start(new FakeSagaServices());
+    const beforeServices = new FakeSagaServices();
+    const before = await start(beforeServices);
     const finished = await startOrder(before, 'b0000000-0000-4000-8000-000000000001', 'tok_approve');
     await waitForEnd(before, finished.executionArn!);
     const interrupted = await startOrder(
@@ -321,6 +322,13 @@ describe('local Step Functions across a restart', () => {
       'tok_approve',
       'SKU-SILENT',
     );
+    const interruptedId = 'b0000000-0000-4000-8000-000000000002';
+    for (let waited = 0; !beforeServices.stepsOf(interruptedId).includes('reserveInventory'); waited += 20) {
+      if (waited > 10_000) throw new Error('the interrupted order never reached ReserveInventory');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    // The position is journaled from the engine's event log, a moment after the state is entered.
+    await new Promise((resolve) => setTimeout(resolve, 200));
     for (const running of opened.splice(0)) await running.close();
 
     // Act: the new process answers reservations normally
@@ -336,8 +344,8 @@ describe('local Step Functions across a restart', () => {
     expect(resumed.status).toBe('SUCCEEDED');
     expect(resumed.redriveCount).toBe(1);
     expect(resumed.startDate).toEqual(interrupted.startDate);
-    // Re-run from the start: the new process published PlaceOrder again (idempotent per order).
-    expect(afterServices.stepsOf('b0000000-0000-4000-8000-000000000002')[0]).toBe('placeOrder');
+    // Continued at the state it was in: ReserveInventory again (new token), PlaceOrder not again.
+    expect(afterServices.stepsOf(interruptedId)[0]).toBe('reserveInventory');
     expect(finishedAfter.status).toBe('SUCCEEDED');
     expect(JSON.parse(finishedAfter.output!).results.processPayment).toBeDefined();
     await expect(reused).rejects.toMatchObject({ name: 'ExecutionAlreadyExists' });

@@ -1,3 +1,6 @@
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   ExecutionAlreadyExistsError,
@@ -235,5 +238,142 @@ describe('LocalStepFunctions', () => {
     });
     expect(() => service.sendTaskSuccess(tokens[0], '{}')).toThrow(/Task Timed Out/);
     expect(service.tokens.pendingCount).toBe(0);
+  });
+
+  describe('across a restart', () => {
+    const dirs: string[] = [];
+    afterEach(() => {
+      for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    });
+
+    /** Place (plain invoke of `place`) -> Pay (callback on `pay`) -> Paid. */
+    const twoStepMachine: StateMachineSource = {
+      stateMachineArn: STATE_MACHINE_ARN,
+      definition: {
+        StartAt: 'Place',
+        States: {
+          Place: {
+            Type: 'Task',
+            Resource: 'arn:aws:lambda:us-east-1:000000000000:function:place',
+            ResultPath: '$.placed',
+            Next: 'Pay',
+          },
+          Pay: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+            Parameters: {
+              FunctionName: 'arn:aws:lambda:us-east-1:000000000000:function:pay',
+              Payload: { 'order.$': '$', 'taskToken.$': '$$.Task.Token' },
+            },
+            TimeoutSeconds: 60,
+            ResultPath: '$.paid',
+            Next: 'Paid',
+          },
+          Paid: { Type: 'Succeed' },
+        },
+      },
+    };
+
+    async function until(condition: () => boolean): Promise<void> {
+      for (let waited = 0; !condition(); waited += 10) {
+        if (waited > 5_000) throw new Error('condition not met within 5 s');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    }
+
+    it('continues a RUNNING execution at the state it was in, with that state input, when asked to', async () => {
+      // Prepare: the first process placed the order and waits on Pay when it stops.
+      const dataDir = mkdtempSync(join(tmpdir(), 'sfn-unit-'));
+      dirs.push(dataDir);
+      const before: string[] = [];
+      const first = await LocalStepFunctions.create({
+        stateMachines: [twoStepMachine],
+        dataDir,
+        invokeFunction: async (name) => {
+          before.push(name);
+          return name === 'place' ? { id: 'p-1' } : null;
+        },
+      });
+      const { executionArn } = await first.startExecution({
+        stateMachineArn: STATE_MACHINE_ARN,
+        name: 'order-1',
+        input: '{"orderId":"o-1"}',
+      });
+      await until(() => before.includes('pay'));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await first.close();
+
+      // Act: the next process holds the execution back until its functions are ready.
+      const after: { name: string; payload: unknown }[] = [];
+      let second!: LocalStepFunctions;
+      second = await LocalStepFunctions.create({
+        stateMachines: [twoStepMachine],
+        dataDir,
+        resumeRestored: 'on-request',
+        invokeFunction: async (name, payload) => {
+          after.push({ name, payload });
+          const { taskToken } = payload as { taskToken: string };
+          setTimeout(() => second.sendTaskSuccess(taskToken, '{"status":"CHARGED"}'), 5);
+          return null;
+        },
+      });
+      services.push(second);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      const heldBack = after.length;
+      second.resumeRestoredExecutions();
+      const record = await second.waitForExecution(executionArn);
+
+      // Assess: Place did not run again; Pay got the input it had before the stop.
+      expect(heldBack).toBe(0);
+      expect(after.map((call) => call.name)).toEqual(['pay']);
+      expect(after[0]!.payload).toMatchObject({ order: { orderId: 'o-1', placed: { id: 'p-1' } } });
+      expect(record).toMatchObject({ status: 'SUCCEEDED', redriveCount: 1 });
+      expect(JSON.parse(record.output!)).toEqual({
+        orderId: 'o-1',
+        placed: { id: 'p-1' },
+        paid: { status: 'CHARGED' },
+      });
+    });
+
+    it('keeps a finished execution finished, and starts from the top one that entered no state', async () => {
+      // Prepare: one execution ends; a journal line of one that never got going is added.
+      const dataDir = mkdtempSync(join(tmpdir(), 'sfn-unit-'));
+      dirs.push(dataDir);
+      const first = await LocalStepFunctions.create({
+        stateMachines: [plainMachine()],
+        dataDir,
+        invokeFunction: async () => null,
+      });
+      const done = await first.startExecution({ stateMachineArn: STATE_MACHINE_ARN, name: 'done' });
+      await first.waitForExecution(done.executionArn);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await first.close();
+      const fresh = done.executionArn.replace(/:done$/, ':fresh');
+      appendFileSync(
+        join(dataDir, 'executions.jsonl'),
+        `${JSON.stringify({ executionArn: fresh, stateMachineArn: STATE_MACHINE_ARN, name: 'fresh', input: '{"n":1}', status: 'RUNNING', startDate: Date.now(), redriveCount: 0 })}\n`,
+      );
+
+      // Act
+      const invoked: string[] = [];
+      const restarted = await LocalStepFunctions.create({
+        stateMachines: [plainMachine()],
+        dataDir,
+        invokeFunction: async (name) => {
+          invoked.push(name);
+          return null;
+        },
+      });
+      services.push(restarted);
+      const freshRecord = await restarted.waitForExecution(fresh);
+
+      // Assess: the finished one is not run again; the other ran from its first state.
+      expect(restarted.describeExecution(done.executionArn)).toMatchObject({
+        status: 'SUCCEEDED',
+        redriveCount: 0,
+      });
+      expect(freshRecord).toMatchObject({ status: 'SUCCEEDED', redriveCount: 1 });
+      expect(invoked).toEqual(['publisher', 'publisher']);
+    });
   });
 });
