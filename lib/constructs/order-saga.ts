@@ -23,6 +23,10 @@ export const TRANSIENT_ERRORS: readonly string[] = [
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',
   'Lambda.TooManyRequestsException',
+  // The publisher ran out of time (a broker that does not answer keeps the producer retrying).
+  'Sandbox.Timedout',
+  // The broker did not acknowledge the command; the producer is idempotent, publishing again is safe.
+  'EventPublishError',
   'TransientFailure',
 ];
 
@@ -61,6 +65,32 @@ export const STEP_TIMEOUTS = {
 
 /** Timeout of a plain (fire-and-forget) publisher invocation. */
 const PLAIN_INVOKE_TIMEOUT = Duration.seconds(10);
+
+/**
+ * Steps that must happen whatever the outage: the compensations, and the plain steps that publish
+ * the order's lifecycle (OrderPlaced, OrderFailed, OrderNeedsAttention). Without them an accepted
+ * order never reaches a final status, or keeps its charge or its reservation.
+ */
+export const MUST_HAPPEN_STEPS: readonly string[] = [
+  'PlaceOrder',
+  'RefundCharge',
+  'ReleaseStock',
+  'FailOrder',
+  'FlagNeedsAttention',
+];
+
+/**
+ * Retry of the steps that must happen: also after a timeout, and for minutes. Waits of up to
+ * 2, 4, 8, 16, 32 and then 60 s (full jitter: about half of it on average), so the twelve retries
+ * span about four minutes plus one step timeout each: longer than a broker restart with its
+ * consumer groups rejoining (RELIABILITY.md, scenarios 2 and 4), before a person is asked to look.
+ */
+export const MUST_HAPPEN_RETRY = {
+  intervalSeconds: 2,
+  backoffRate: 2,
+  maxAttempts: 12,
+  maxDelaySeconds: 60,
+} as const;
 
 export interface OrderSagaProps {
   readonly config: StageConfig;
@@ -115,16 +145,17 @@ export class OrderSaga extends Construct {
       });
       return state;
     };
-    // A compensation must happen: it is retried longer, and also after a timeout (unlike the steps,
-    // where a timeout is a result). About three minutes of attempts ride out a broker or table
-    // restart (RELIABILITY.md, scenarios 2 and 4) before a person is asked to look.
-    const retryCompensation = (state: tasks.LambdaInvoke): tasks.LambdaInvoke => {
+    // A compensation or a lifecycle event must happen: retried for minutes, and also after a timeout
+    // (unlike ReserveInventory, ProcessPayment and ConfirmOrder, where a timeout is a result). While
+    // the broker is away the publisher cannot publish, and a plain step that gave up after one
+    // timeout left its order without OrderFailed (RELIABILITY.md, scenario 2).
+    const retryMustHappen = (state: tasks.LambdaInvoke): tasks.LambdaInvoke => {
       state.addRetry({
         errors: [...TRANSIENT_ERRORS, ...TIMEOUT_ERRORS],
-        interval: Duration.seconds(2),
-        backoffRate: 2,
-        maxAttempts: 8,
-        maxDelay: Duration.seconds(60),
+        interval: Duration.seconds(MUST_HAPPEN_RETRY.intervalSeconds),
+        backoffRate: MUST_HAPPEN_RETRY.backoffRate,
+        maxAttempts: MUST_HAPPEN_RETRY.maxAttempts,
+        maxDelay: Duration.seconds(MUST_HAPPEN_RETRY.maxDelaySeconds),
         jitterStrategy: sfn.JitterType.FULL,
       });
       return state;
@@ -188,20 +219,20 @@ export class OrderSaga extends Construct {
     });
 
     // Compensation chain: RefundCharge -> ReleaseStock -> FailOrder -> OrderFailed.
-    const flagNeedsAttention = retryTransient(plainStep('FlagNeedsAttention', 'flagNeedsAttention', true));
+    const flagNeedsAttention = retryMustHappen(plainStep('FlagNeedsAttention', 'flagNeedsAttention', true));
     flagNeedsAttention.next(compensationFailed);
-    const failOrder = retryTransient(plainStep('FailOrder', 'failOrder', true));
+    const failOrder = retryMustHappen(plainStep('FailOrder', 'failOrder', true));
     failOrder.addCatch(flagNeedsAttention, caught);
     failOrder.next(orderFailed);
-    const releaseStock = retryCompensation(callbackStep('ReleaseStock', 'releaseStock', '$.results.release'));
+    const releaseStock = retryMustHappen(callbackStep('ReleaseStock', 'releaseStock', '$.results.release'));
     releaseStock.addCatch(flagNeedsAttention, caught);
     releaseStock.next(failOrder);
-    const refundCharge = retryCompensation(callbackStep('RefundCharge', 'refundCharge', '$.results.refund'));
+    const refundCharge = retryMustHappen(callbackStep('RefundCharge', 'refundCharge', '$.results.refund'));
     refundCharge.addCatch(flagNeedsAttention, caught);
     refundCharge.next(releaseStock);
 
     // Forward path.
-    const placeOrder = retryTransient(plainStep('PlaceOrder', 'placeOrder', false));
+    const placeOrder = retryMustHappen(plainStep('PlaceOrder', 'placeOrder', false));
     const reserveInventory = retryTransient(
       callbackStep('ReserveInventory', 'reserveInventory', '$.results.reservation'),
     );
@@ -259,8 +290,10 @@ export class OrderSaga extends Construct {
       stateMachineType: sfn.StateMachineType.STANDARD,
       comment: 'Checkout saga: reserve stock, charge, confirm; compensate on failure',
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
-      // Bounded: every step has a timeout; the worst case is all compensations retried to the end.
-      timeout: Duration.minutes(15),
+      // Bounded: every step has a timeout. The worst case, PlaceOrder, RefundCharge, ReleaseStock,
+      // FailOrder and FlagNeedsAttention each retried to the end, is about 52 minutes; an execution
+      // that timed out would leave its order without a final status, so the bound stays above it.
+      timeout: Duration.hours(1),
       tracingEnabled: true,
       logs: {
         destination: this.logGroup,

@@ -20,6 +20,8 @@ import {
   type AslState,
   LOCAL_ACCOUNT,
   localIntrinsicResolver,
+  MUST_HAPPEN_RETRY,
+  MUST_HAPPEN_STEPS,
   renderCfnString,
   sagaDefinitionFromTemplate,
   TIMEOUT_ERRORS,
@@ -507,7 +509,7 @@ describe('AppStack: saga state machine', () => {
     }
   });
 
-  it('retries with full jitter, steps on transient errors only and never after a timeout', () => {
+  it('retries with full jitter; a timeout is retried only where the step must happen, never on the forward steps', () => {
     for (const [name, task] of Object.entries(asl.States).filter(([, s]) => s.Type === 'Task')) {
       // Prepare
       const retries = task.Retry as { ErrorEquals: string[]; JitterStrategy: string }[];
@@ -518,15 +520,43 @@ describe('AppStack: saga state machine', () => {
         expect(retry.JitterStrategy).toBe('FULL');
         expect(retry.ErrorEquals).not.toContain('States.ALL');
         expect(retry.ErrorEquals).toEqual(expect.arrayContaining([...TRANSIENT_ERRORS]));
-        const compensation = name === 'RefundCharge' || name === 'ReleaseStock';
+        const mustHappen = MUST_HAPPEN_STEPS.includes(name);
         for (const timeout of TIMEOUT_ERRORS) {
-          expect(retry.ErrorEquals.includes(timeout), `${name} retries ${timeout}`).toBe(compensation);
+          expect(retry.ErrorEquals.includes(timeout), `${name} retries ${timeout}`).toBe(mustHappen);
         }
       }
     }
+    expect(MUST_HAPPEN_STEPS).not.toEqual(
+      expect.arrayContaining(['ReserveInventory', 'ProcessPayment', 'ConfirmOrder']),
+    );
   });
 
-  it.each(['RefundCharge', 'ReleaseStock'])(
+  it('retries a publisher that timed out or whose records the broker did not acknowledge', () => {
+    // Assess
+    expect(TRANSIENT_ERRORS).toEqual(expect.arrayContaining(['Sandbox.Timedout', 'EventPublishError']));
+  });
+
+  it('bounds the execution above its longest path, every step that must happen retried to the end', () => {
+    // Prepare: an attempt may last its step's timeout
+    const attemptSeconds = (name: string) => state(name).TimeoutSeconds as number;
+    const longestWait = Array.from({ length: MUST_HAPPEN_RETRY.maxAttempts }, (_, attempt) =>
+      Math.min(
+        MUST_HAPPEN_RETRY.intervalSeconds * MUST_HAPPEN_RETRY.backoffRate ** attempt,
+        MUST_HAPPEN_RETRY.maxDelaySeconds,
+      ),
+    ).reduce((sum, wait) => sum + wait, 0);
+
+    // Act
+    const worstCase = MUST_HAPPEN_STEPS.reduce(
+      (sum, name) => sum + (MUST_HAPPEN_RETRY.maxAttempts + 1) * attemptSeconds(name) + longestWait,
+      0,
+    );
+
+    // Assess
+    expect(asl.TimeoutSeconds as number).toBeGreaterThan(worstCase);
+  });
+
+  it.each([...MUST_HAPPEN_STEPS])(
     'keeps retrying %s for minutes, long enough to outlast a broker restart',
     (name) => {
       // Prepare

@@ -8,18 +8,13 @@
  *   aws-msk-iam-sasl-signer-js with the function's role.
  * - One connected producer per container, created on first publish and reused by later invocations.
  * - No compression: records are small JSON documents and saga latency matters more than bytes.
+ * - kafkajs, the MSK IAM signer and the MSK client are loaded on first use (dynamic `import()`):
+ *   esbuild keeps them in the bundle but evaluates them only when a producer is created, so a
+ *   handler that never publishes, or publishes only on some paths, does not pay for them at init.
  */
-import { GetBootstrapBrokersCommand, type KafkaClient } from '@aws-sdk/client-kafka';
-import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
-import {
-  CompressionTypes,
-  Kafka,
-  type Message,
-  Partitioners,
-  type Producer,
-  type SASLOptions,
-} from 'kafkajs';
-import { awsRegion, kafkaClient } from '../aws/clients';
+import type { KafkaClient } from '@aws-sdk/client-kafka';
+import type { CompressionTypes, Message, Producer, SASLOptions } from 'kafkajs';
+import { awsRegion } from '../aws/region';
 import { MissingConfigurationError } from '../env';
 import { isMessageType, topicOf } from '../events/codec';
 import { type EventEnvelope, HEADERS } from '../events/envelope';
@@ -27,6 +22,9 @@ import { EventPublishError, type EventPublisher, type PublishContext } from '../
 
 // kafkajs prints a partitioner migration notice on every producer otherwise.
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
+
+/** CompressionTypes.None, typed against kafkajs but without loading it for the enum object. */
+const NO_COMPRESSION: CompressionTypes.None = 0;
 
 export interface KafkaConnection {
   readonly brokers: readonly string[];
@@ -37,7 +35,7 @@ export interface KafkaConnection {
 /** Where the brokers are: KAFKA_BROKERS wins (local mode), else the MSK cluster's IAM brokers. */
 export async function resolveKafkaConnection(
   env: NodeJS.ProcessEnv = process.env,
-  client: Pick<KafkaClient, 'send'> = kafkaClient(),
+  client?: Pick<KafkaClient, 'send'>,
 ): Promise<KafkaConnection> {
   const brokerList = env.KAFKA_BROKERS?.trim();
   if (brokerList) {
@@ -47,7 +45,13 @@ export async function resolveKafkaConnection(
   if (!clusterArn) {
     throw new MissingConfigurationError('Neither KAFKA_BROKERS nor MSK_CLUSTER_ARN is set');
   }
-  const output = await client.send(new GetBootstrapBrokersCommand({ ClusterArn: clusterArn }));
+  const [{ GetBootstrapBrokersCommand, kafkaClient }, { generateAuthToken }] = await Promise.all([
+    import('../aws/kafka'),
+    import('aws-msk-iam-sasl-signer-js'),
+  ]);
+  const output = await (client ?? kafkaClient()).send(
+    new GetBootstrapBrokersCommand({ ClusterArn: clusterArn }),
+  );
   const iamBrokers = output.BootstrapBrokerStringSaslIam;
   if (!iamBrokers) {
     throw new MissingConfigurationError(
@@ -76,12 +80,29 @@ function splitBrokers(list: string): string[] {
     .filter((broker) => broker.length > 0);
 }
 
-export function createProducer(connection: KafkaConnection, clientId = defaultClientId()): Producer {
+/**
+ * How long a publish is retried, connecting and sending (kafkajs uses the client's retry for both):
+ * about two seconds. A publish while no broker answers then fails with EventPublishError well
+ * inside the Lambda timeout and the caller's own retry (the saga's Retry, the event source
+ * mapping's) decides how long to keep trying, instead of the invocation hanging until Lambda kills
+ * it and its sandbox, or publishing a saga command after its step has timed out. kafkajs warns
+ * that limited retries may break the idempotent producer's guarantees: a failed send rolls its
+ * sequence numbers back, which is why a publisher drops a producer whose send failed (`discard`).
+ */
+export const PUBLISH_RETRY = { initialRetryTime: 300, retries: 3, maxRetryTime: 2_000 } as const;
+
+/** A producer with the pipeline's settings, not yet connected; loads kafkajs on first call. */
+export async function createProducer(
+  connection: KafkaConnection,
+  clientId = defaultClientId(),
+): Promise<Producer> {
+  const { Kafka, Partitioners } = await import('kafkajs');
   const kafka = new Kafka({
     clientId,
     brokers: [...connection.brokers],
     ssl: connection.ssl,
     ...(connection.sasl ? { sasl: connection.sasl } : {}),
+    retry: { ...PUBLISH_RETRY },
   });
   return kafka.producer({
     idempotent: true,
@@ -111,8 +132,17 @@ export function recordHeaders(
 }
 
 export class KafkaEventPublisher implements EventPublisher {
-  /** @param producer resolves to a connected producer; called on every publish. */
-  public constructor(private readonly producer: () => Promise<Producer>) {}
+  /**
+   * @param producer resolves to a connected producer; called on every publish.
+   * @param discard gets a producer whose send failed, before the error is thrown. kafkajs rolls the
+   *   sequence numbers of a failed send back: had the broker stored that batch after all, the next,
+   *   different batch would reuse them and be dropped as a duplicate. A new producer (new producer
+   *   id) cannot collide. @default keeps the producer
+   */
+  public constructor(
+    private readonly producer: () => Promise<Producer>,
+    private readonly discard: (failed: Producer) => Promise<void> = async () => undefined,
+  ) {}
 
   public async publish(events: readonly EventEnvelope[], context: PublishContext = {}): Promise<void> {
     if (events.length === 0) return;
@@ -132,14 +162,16 @@ export class KafkaEventPublisher implements EventPublisher {
       });
       byTopic.set(topic, messages);
     }
+    let producer: Producer | undefined;
     try {
-      const producer = await this.producer();
+      producer = await this.producer();
       await producer.sendBatch({
         topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
         acks: -1,
-        compression: CompressionTypes.None,
+        compression: NO_COMPRESSION,
       });
     } catch (error) {
+      if (producer) await this.discard(producer).catch(() => undefined);
       throw new EventPublishError(`Publishing ${events.length} record(s) failed`, { cause: error });
     }
   }
@@ -150,7 +182,7 @@ let sharedProducer: Promise<Producer> | undefined;
 /** The container's producer: connected once, reused by every invocation. */
 export function sharedKafkaProducer(): Promise<Producer> {
   sharedProducer ??= (async () => {
-    const producer = createProducer(await resolveKafkaConnection());
+    const producer = await createProducer(await resolveKafkaConnection());
     await producer.connect();
     return producer;
   })().catch((error: unknown) => {
@@ -181,7 +213,13 @@ export async function disconnectSharedKafkaProducer(): Promise<void> {
   }
 }
 
+/** Replaces the container's producer after a failed send (see KafkaEventPublisher's `discard`). */
+async function discardSharedKafkaProducer(failed: Producer): Promise<void> {
+  if ((await sharedProducer?.catch(() => undefined)) === failed) sharedProducer = undefined;
+  await failed.disconnect();
+}
+
 /** The EventPublisher every handler uses. */
 export function eventPublisherFromEnvironment(): EventPublisher {
-  return new KafkaEventPublisher(sharedKafkaProducer);
+  return new KafkaEventPublisher(sharedKafkaProducer, discardSharedKafkaProducer);
 }

@@ -5,25 +5,29 @@
  * the books balance.
  */
 import { describe, expect, it } from 'vitest';
-import { runInfrastructureFault, seconds } from './infrastructure-fault';
+import { INFRASTRUCTURE_FAULT_TIMEOUT_MS, runInfrastructureFault, seconds } from './infrastructure-fault';
 
 describe('scenario 4: DynamoDB Local restarted under load', () => {
-  it('lets handlers fail and retry, and ends correct', async () => {
-    // Prepare / Act
-    const result = await runInfrastructureFault({
-      id: 'scenario-4-dynamodb-restart',
-      title: '4. DynamoDB Local restarted under load',
-      fault: 'DynamoDB Local stopped and started again (same data folder) after 6 of 16 orders',
-      brokers: 1,
-      orders: 16,
-      injectAfter: 6,
-      inject: async (stack) => {
-        const started = Date.now();
-        await stack.dynamodb.restart();
-        return [`DynamoDB Local unavailable for ${seconds(started)} (stop + start)`];
-      },
-    });
-    // Assess
-    expect(result.problems).toEqual([]);
-  }, 480_000);
+  it(
+    'lets handlers fail and retry, and ends correct',
+    async () => {
+      // Prepare / Act
+      const result = await runInfrastructureFault({
+        id: 'scenario-4-dynamodb-restart',
+        title: '4. DynamoDB Local restarted under load',
+        fault: 'DynamoDB Local stopped and started again (same data folder) after 6 of 16 orders',
+        brokers: 1,
+        orders: 16,
+        injectAfter: 6,
+        inject: async (stack) => {
+          const started = Date.now();
+          await stack.dynamodb.restart();
+          return [`DynamoDB Local unavailable for ${seconds(started)} (stop + start)`];
+        },
+      });
+      // Assess
+      expect(result.problems).toEqual([]);
+    },
+    INFRASTRUCTURE_FAULT_TIMEOUT_MS,
+  );
 });

@@ -59,7 +59,10 @@ export async function runInfrastructureFault(scenario: InfrastructureFault): Pro
       },
     });
     const notes = (await injection) ?? ['the fault was never injected'];
-    await ledger.waitForTerminal(placed, ['CONFIRMED', 'FAILED', 'NEEDS_ATTENTION'], 120_000);
+    // Steps that must happen (compensations, OrderPlaced/OrderFailed) retry for minutes after an
+    // outage (MUST_HAPPEN_RETRY, waits of up to 60 s), and consumer groups take a while to rejoin a
+    // restarted broker: give the sagas that long to end instead of reading the books half-way.
+    await ledger.waitForTerminal(placed, ['CONFIRMED', 'FAILED', 'NEEDS_ATTENTION'], SAGAS_SETTLE_MS);
     const idle = await pipeline.waitForConsumersIdle().then(
       () => undefined,
       (error: Error) => error.message,
@@ -104,3 +107,9 @@ export async function runInfrastructureFault(scenario: InfrastructureFault): Pro
 }
 
 export const seconds = (since: number): string => `${((Date.now() - since) / 1000).toFixed(1)} s`;
+
+/** How long the sagas may take to end once the fault has healed. */
+const SAGAS_SETTLE_MS = 360_000;
+
+/** Test timeout of a fault scenario: start-up, warm-up, orders, the fault, the sagas settling, the books. */
+export const INFRASTRUCTURE_FAULT_TIMEOUT_MS = 900_000;

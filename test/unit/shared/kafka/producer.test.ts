@@ -25,8 +25,17 @@ const signerMock = vi.hoisted(() => ({
   generateAuthToken: vi.fn(async () => ({ token: 'signed-token', expiryTime: 0 })),
 }));
 vi.mock('aws-msk-iam-sasl-signer-js', () => signerMock);
+// The container's MSK client, replaced so the default-client path sends nowhere.
+const mskMock = vi.hoisted(() => ({
+  send: vi.fn(async () => ({ BootstrapBrokerStringSaslIam: 'b-9.msk:9098' })),
+}));
+vi.mock('../../../../lambdas/shared/aws/kafka', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('../../../../lambdas/shared/aws/kafka')>()),
+  kafkaClient: () => mskMock,
+}));
 
 const {
+  PUBLISH_RETRY,
   connectKafkaProducerEarly,
   createProducer,
   disconnectSharedKafkaProducer,
@@ -158,15 +167,16 @@ describe('KafkaEventPublisher', () => {
 });
 
 describe('createProducer', () => {
-  it('configures an idempotent producer with one request in flight and no topic auto-creation', () => {
+  it('configures an idempotent producer with one request in flight and no topic auto-creation', async () => {
     // Act
-    createProducer({ brokers: ['127.0.0.1:9092'], ssl: false }, 'checkout');
+    await createProducer({ brokers: ['127.0.0.1:9092'], ssl: false }, 'checkout');
 
     // Assess
     expect(kafkaMock.Kafka).toHaveBeenCalledWith({
       clientId: 'checkout',
       brokers: ['127.0.0.1:9092'],
       ssl: false,
+      retry: { ...PUBLISH_RETRY },
     });
     expect(kafkaMock.producerFactory).toHaveBeenCalledWith({
       idempotent: true,
@@ -220,6 +230,15 @@ describe('resolveKafkaConnection', () => {
     expect(signerMock.generateAuthToken).toHaveBeenCalledWith({ region: 'eu-central-1' });
   });
 
+  it("asks the container's MSK client when none is given", async () => {
+    // Act
+    const connection = await resolveKafkaConnection({ MSK_CLUSTER_ARN: 'arn:aws:kafka:x' });
+
+    // Assess
+    expect(mskMock.send).toHaveBeenCalledOnce();
+    expect(connection.brokers).toEqual(['b-9.msk:9098']);
+  });
+
   it('fails clearly when the cluster has no IAM brokers', async () => {
     // Prepare
     const client = { send: vi.fn(async () => ({})) };
@@ -269,6 +288,46 @@ describe('sharedKafkaProducer', () => {
     expect(failed).toBeInstanceOf(Error);
     expect(retried).toBe(kafkaMock.producer);
     expect(kafkaMock.producer.connect).toHaveBeenCalledTimes(2);
+  });
+
+  it('replaces the shared producer after a failed send, so the next publish uses a new producer id', async () => {
+    // Prepare
+    vi.stubEnv('KAFKA_BROKERS', '127.0.0.1:9092');
+    const publisher = eventPublisherFromEnvironment();
+    kafkaMock.producer.sendBatch.mockRejectedValueOnce(new Error('Connection error: ECONNREFUSED'));
+
+    // Act
+    const failed = await publisher.publish([exampleEvent('StockReserved')]).catch((e: unknown) => e);
+    await publisher.publish([exampleEvent('StockReserved')]);
+
+    // Assess
+    expect(failed).toBeInstanceOf(EventPublishError);
+    expect(kafkaMock.producer.disconnect).toHaveBeenCalledOnce();
+    expect(kafkaMock.producer.connect).toHaveBeenCalledTimes(2);
+    expect(kafkaMock.producer.sendBatch).toHaveBeenCalledTimes(2);
+  });
+
+  it('keeps a failed producer by default, and never hides the publish error behind a failed disconnect', async () => {
+    // Prepare
+    const discard = vi.fn(async () => {
+      throw new Error('already closed');
+    });
+    kafkaMock.producer.sendBatch.mockRejectedValueOnce(new Error('NOT_ENOUGH_REPLICAS'));
+    kafkaMock.producer.sendBatch.mockRejectedValueOnce(new Error('NOT_ENOUGH_REPLICAS'));
+
+    // Act
+    const kept = await new KafkaEventPublisher(connectedProducer)
+      .publish([exampleEvent('StockReserved')])
+      .catch((e: unknown) => e);
+    const discarded = await new KafkaEventPublisher(connectedProducer, discard)
+      .publish([exampleEvent('StockReserved')])
+      .catch((e: unknown) => e);
+
+    // Assess
+    expect(kept).toBeInstanceOf(EventPublishError);
+    expect(discarded).toBeInstanceOf(EventPublishError);
+    expect(discard).toHaveBeenCalledExactlyOnceWith(kafkaMock.producer);
+    expect(kafkaMock.producer.disconnect).not.toHaveBeenCalled();
   });
 
   it('disconnects the shared producer', async () => {
