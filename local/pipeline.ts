@@ -3,7 +3,9 @@
  * template's functions in isolated workers, the saga on the local Step Functions endpoint, the
  * template's event source mappings as Kafka consumer groups, the API emulator and the dashboard.
  * `npm start` runs the 'dev' profile; the e2e tests run the 'test' profile on the harness's parts.
- * Nothing half-starts: a failure while starting stops what did start and rethrows.
+ * Chosen consumers can run in a child process of their own (`consumerProcess`), which can
+ * then be killed and restarted alone. Nothing half-starts: a failure while starting stops what did
+ * start and rethrows.
  */
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,9 +31,12 @@ import {
   readTopology,
 } from './pipeline/topology';
 import type { CfnTemplate } from './runtime/cfn-template';
+import { ConsumerProcess } from './runtime/consumer-process-host';
 import { EventSourceMappings } from './runtime/event-source-mapping';
 import { FunctionPool, type LogSink } from './runtime/function-pool';
+import { combineMappings, type MappingControl } from './runtime/mapping-control';
 import { SqsOnFailureDestination } from './runtime/on-failure';
+import type { EventSourceMappingDefinition, LocalFunctionDefinition } from './runtime/template';
 import { type RunningLocalStepFunctions, startLocalStepFunctions } from './stepfunctions';
 
 export type { PipelineInfrastructure } from './pipeline/topology';
@@ -72,6 +77,11 @@ export interface RunningPipeline {
   redeliver(topic: string, orderId: string, eventType: string): Promise<number>;
   produceRaw(topic: string, partition: number, key: string, value: string): Promise<void>;
   readOrder(orderId: string): Promise<Record<string, unknown> | undefined>;
+  /**
+   * The child process running the consumers named in `StartPipelineOptions.consumerProcess`: kill it (SIGKILL by
+   * default), start it again, watch its activity. Undefined when every consumer runs in this process.
+   */
+  readonly consumerProcess: ConsumerProcess | undefined;
   stop(): Promise<void>;
 }
 
@@ -94,6 +104,25 @@ export interface StartPipelineOptions {
    * always keeps its journal in `.local/`. @default no journal for 'test'
    */
   readonly stepFunctionsDataDir?: string;
+  /**
+   * Consumers whose event source mappings and functions run in a child process of their own
+   * (local/runtime/consumer-process.ts) instead of this one, so that it can be killed and restarted
+   * without the rest of the pipeline, as a Lambda poller or sandbox fails alone (reliability
+   * scenario 1). `RunningPipeline.consumerProcess` controls it.
+   * @default none: every consumer runs in this process
+   */
+  readonly consumerProcess?: ConsumerProcessOptions;
+}
+
+export interface ConsumerProcessOptions {
+  /** Consumer catalogue names (ConsumerName), e.g. ['notification', 'loyalty']. */
+  readonly consumers: readonly string[];
+  /**
+   * Session timeout of the process's consumer group members: after a kill, the groups give the
+   * dead members' partitions to the restarted process only once this has passed.
+   * @default kafkajs's 30 s
+   */
+  readonly sessionTimeoutMs?: number;
 }
 
 /** Starting the pipeline failed; whatever had started is stopped again. */
@@ -163,6 +192,7 @@ export async function startPipeline(options: StartPipelineOptions = {}): Promise
       stops,
       stopAll,
       stepFunctionsDataDir: options.stepFunctionsDataDir,
+      consumerProcess: options.consumerProcess,
     });
   } catch (error) {
     await stopAll();
@@ -190,6 +220,7 @@ interface AssembleInput {
   readonly stops: { name: string; stop: () => Promise<unknown> }[];
   readonly stopAll: () => Promise<void>;
   readonly stepFunctionsDataDir?: string;
+  readonly consumerProcess?: ConsumerProcessOptions;
 }
 
 async function assemble(input: AssembleInput): Promise<RunningPipeline> {
@@ -231,14 +262,33 @@ async function assemble(input: AssembleInput): Promise<RunningPipeline> {
     },
   });
   const region = topology.region;
+  const split = splitConsumers(topology, input.consumerProcess?.consumers ?? []);
 
   const pool = new FunctionPool({
-    functions: topology.functions,
+    functions: split.local.functions,
     region,
     concurrency: CONCURRENCY,
     log: sink,
   });
   stops.push({ name: 'functions', stop: () => pool.close() });
+  const consumerProcess =
+    split.child.functions.length === 0
+      ? undefined
+      : new ConsumerProcess({
+          config: {
+            functions: split.child.functions,
+            mappings: split.child.mappings,
+            brokers: infrastructure.kafkaBrokers,
+            sqsEndpoint: infrastructure.sqsEndpoint,
+            region,
+            concurrency: CONCURRENCY,
+            partitionsConcurrently: PARTITIONS_CONCURRENTLY,
+            slowInvocationMs: SLOW_INVOCATION_MS,
+            sessionTimeoutMs: input.consumerProcess?.sessionTimeoutMs,
+          },
+          log: sink,
+        });
+  if (consumerProcess) stops.push({ name: 'consumer process', stop: () => consumerProcess.stop() });
   // Every invocation goes through here: slow ones are noted in the function log (saga steps time out at 2-10 s).
   const invoke = async (functionRef: string, event: unknown): Promise<unknown> => {
     const started = Date.now();
@@ -257,6 +307,8 @@ async function assemble(input: AssembleInput): Promise<RunningPipeline> {
     port: ports.sfn,
     onWarning: (message, error) =>
       sink('step-functions', 'stderr', `${message}${error ? `: ${String(error)}` : ''}`),
+    // Executions left RUNNING by the last stop continue once the functions are warm (below).
+    resumeRestored: 'on-request',
   });
   stops.push({ name: 'step functions', stop: () => sfn.close() });
   log(`Step Functions endpoint ${sfn.endpoint} runs ${topology.stateMachine.stateMachineArn}`);
@@ -264,7 +316,7 @@ async function assemble(input: AssembleInput): Promise<RunningPipeline> {
   const onFailure = new SqsOnFailureDestination(infrastructure.sqsEndpoint, region);
   stops.push({ name: 'on-failure client', stop: async () => onFailure.close() });
   const mappings = new EventSourceMappings({
-    mappings: topology.mappings,
+    mappings: split.local.mappings,
     invoke: (functionLogicalId, event) => invoke(functionLogicalId, event),
     functionArnOf: (functionLogicalId) => pool.resolve(functionLogicalId).arn,
     brokers: infrastructure.kafkaBrokers,
@@ -273,10 +325,23 @@ async function assemble(input: AssembleInput): Promise<RunningPipeline> {
     log: (line) => sink('event-source-mappings', 'stdout', line),
   });
   stops.push({ name: 'event source mappings', stop: () => mappings.stop() });
-  const warmed = warmUp(pool, topology);
+  const warmed = warmUp(pool, split.local.functions, split.local.mappings);
+  const childStarted = consumerProcess?.start();
   await mappings.start();
   await warmed;
-  log(`Event source mappings: ${topology.mappings.length} (consumer groups joined)`);
+  await childStarted;
+  // A re-driven saga step that met cold functions would time out and fail its order.
+  sfn.service.resumeRestoredExecutions();
+  log(
+    `Event source mappings: ${topology.mappings.length} (consumer groups joined)${
+      consumerProcess
+        ? `; ${split.child.mappings.length} of them in consumer process ${consumerProcess.pid}`
+        : ''
+    }`,
+  );
+  const allMappings: MappingControl = consumerProcess
+    ? combineMappings([mappings, consumerProcess])
+    : mappings;
 
   const appTemplate = input.templates.find((stack) => stack.stackName.endsWith('-App'))!
     .template as unknown as CfnTemplate;
@@ -308,10 +373,13 @@ async function assemble(input: AssembleInput): Promise<RunningPipeline> {
 
   const consumerNames = new Map<string, string>();
   for (const mapping of topology.mappings) {
-    consumerNames.set(mapping.functionLogicalId, consumerNameOf(pool.resolve(mapping.functionLogicalId)));
+    const definition = topology.functions.find(
+      (candidate) => candidate.logicalId === mapping.functionLogicalId,
+    );
+    if (definition) consumerNames.set(mapping.functionLogicalId, consumerNameOf(definition));
   }
   const sources = new PipelineDashboardSources({
-    mappings,
+    mappings: allMappings,
     consumerNames,
     stepFunctions: sfn.service,
     stateMachineArn: topology.stateMachine.stateMachineArn,
@@ -338,7 +406,7 @@ async function assemble(input: AssembleInput): Promise<RunningPipeline> {
     return ids;
   };
   const lagOf = async (logicalIds: readonly string[] | undefined): Promise<number> => {
-    const lags = await withRetries(() => mappings.getLag());
+    const lags = await withRetries(() => allMappings.getLag());
     const ids = logicalIds ? new Set(logicalIds) : undefined;
     const byMapping = new Map(topology.mappings.map((m) => [m.logicalId, m.functionLogicalId]));
     return lags
@@ -346,8 +414,9 @@ async function assemble(input: AssembleInput): Promise<RunningPipeline> {
       .reduce((sum, lag) => sum + lag.lag, 0);
   };
   const consumerIds = new Set(consumerNames.keys());
-  const busy = (): boolean =>
-    pool.stats().some((stats) => consumerIds.has(stats.logicalId) && stats.running + stats.queued > 0);
+  const busy = async (): Promise<boolean> =>
+    pool.stats().some((stats) => consumerIds.has(stats.logicalId) && stats.running + stats.queued > 0) ||
+    ((await consumerProcess?.busy()) ?? false);
 
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => {
@@ -394,7 +463,7 @@ async function assemble(input: AssembleInput): Promise<RunningPipeline> {
             `Consumers not idle after ${IDLE_TIMEOUT_MS / 1000} s (lag ${await lagOf(undefined)})`,
           );
         }
-        const idle = !busy() && (await lagOf(undefined)) === 0 && !busy();
+        const idle = !(await busy()) && (await lagOf(undefined)) === 0 && !(await busy());
         quietPolls = idle ? quietPolls + 1 : 0;
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
@@ -405,8 +474,42 @@ async function assemble(input: AssembleInput): Promise<RunningPipeline> {
       const { Item } = await db.send(new GetCommand({ TableName: tables.orders, Key: { orderId } }));
       return Item;
     },
+    consumerProcess,
     stop,
   };
+}
+
+interface ConsumerSplit {
+  readonly functions: readonly LocalFunctionDefinition[];
+  readonly mappings: readonly EventSourceMappingDefinition[];
+}
+
+/** The functions and mappings of the consumers named for the child process, and the rest. */
+function splitConsumers(
+  topology: PipelineTopology,
+  childConsumers: readonly string[],
+): { local: ConsumerSplit; child: ConsumerSplit } {
+  const consumerFunctions = topology.functions.filter((definition) =>
+    topology.mappings.some((mapping) => mapping.functionLogicalId === definition.logicalId),
+  );
+  const unknown = childConsumers.filter(
+    (name) => !consumerFunctions.some((definition) => consumerNameOf(definition) === name),
+  );
+  if (unknown.length > 0) {
+    throw new RangeError(
+      `No consumer ${unknown.map((name) => `'${name}'`).join(', ')} to run in a child process; known: ${consumerFunctions.map(consumerNameOf).join(', ')}`,
+    );
+  }
+  const inChild = new Set(
+    consumerFunctions
+      .filter((definition) => childConsumers.includes(consumerNameOf(definition)))
+      .map((definition) => definition.logicalId),
+  );
+  const part = (child: boolean): ConsumerSplit => ({
+    functions: topology.functions.filter((definition) => inChild.has(definition.logicalId) === child),
+    mappings: topology.mappings.filter((mapping) => inChild.has(mapping.functionLogicalId) === child),
+  });
+  return { local: part(false), child: part(true) };
 }
 
 /**
@@ -414,10 +517,14 @@ async function assemble(input: AssembleInput): Promise<RunningPipeline> {
  * 5 s saga step would otherwise look like a timeout. Consumers get an empty MSK event (a no-op
  * batch); the others a marker event they reject, which is fine, their module is loaded by then.
  */
-async function warmUp(pool: FunctionPool, topology: PipelineTopology): Promise<void> {
-  const consumers = new Set(topology.mappings.map((mapping) => mapping.functionLogicalId));
+async function warmUp(
+  pool: FunctionPool,
+  functions: readonly LocalFunctionDefinition[],
+  mappings: readonly EventSourceMappingDefinition[],
+): Promise<void> {
+  const consumers = new Set(mappings.map((mapping) => mapping.functionLogicalId));
   await Promise.allSettled(
-    topology.functions.flatMap((definition) => {
+    functions.flatMap((definition) => {
       const event = consumers.has(definition.logicalId)
         ? {
             eventSource: 'aws:kafka',

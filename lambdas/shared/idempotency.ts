@@ -15,7 +15,7 @@ import {
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context } from 'aws-lambda';
-import { dynamoDbClient } from './aws/clients';
+import { dynamoDbClient } from './aws/dynamodb';
 import { positiveIntegerEnv, requireEnv } from './env';
 
 /** Anything carrying an envelope: a DecodedKafkaRecord or a DecodedMessage. */
@@ -27,7 +27,8 @@ export interface IdempotentEventProcessor<TRecord extends HasEventId, TResult> {
   (record: TRecord): Promise<TResult>;
   /**
    * Call once per invocation. The in-progress lock then expires with the invocation, so a
-   * timed-out attempt does not block the retry until the record's full expiry.
+   * timed-out or crashed attempt does not block the retry until the record's full expiry, and a
+   * delivery that finds the lock held waits for it within this invocation's time.
    */
   registerLambdaContext(context: Context): void;
 }
@@ -54,6 +55,10 @@ export class EventInProgressError extends Error {
 }
 
 const DEFAULT_EXPIRY_SECONDS = 24 * 60 * 60;
+/** How often a lock held by another delivery is tried again while this invocation waits for it. */
+const LOCK_POLL_MS = 1_000;
+/** Time an invocation keeps for itself after waiting on a lock: the record's own work and the rest of the batch. */
+const LOCK_WAIT_RESERVE_MS = 10_000;
 
 /**
  * Wraps a record processor so that each eventId is processed at most once per consumer (key prefix).
@@ -82,21 +87,37 @@ export function makeEventProcessorIdempotent<TRecord extends HasEventId, TResult
       awsSdkV3Client: dynamoDbClient(),
     });
   const idempotent = makeIdempotent(process, { persistenceStore, config, keyPrefix, dataIndexArgument: 0 });
+  let invocation: Context | undefined;
 
   const processor = async (record: TRecord): Promise<TResult> => {
-    try {
-      return await idempotent(record);
-    } catch (error) {
-      // A concurrent delivery of the same event holds the lock (e.g. a retry overlapping a slow
-      // first attempt, or two mappings during a rebalance). Skipping would lose the event if that
-      // attempt then fails, so the record fails as retryable; the retry finds the completed result.
-      if (error instanceof IdempotencyAlreadyInProgressError) {
-        throw new EventInProgressError(record.envelope.eventId, { cause: error });
+    let waitUntil: number | undefined;
+    for (;;) {
+      try {
+        return await idempotent(record);
+      } catch (error) {
+        if (!(error instanceof IdempotencyAlreadyInProgressError)) throw error;
+        // Another delivery of the same event holds the lock: a live attempt (a retry overlapping a
+        // slow first one, two mappings during a rebalance) or one whose sandbox died mid-record,
+        // whose lock stays until that invocation's deadline. This invocation waits while it has
+        // time: a live attempt completes (its stored result is returned) or a dead one's lock
+        // expires (the event is processed here). Failing at once would spend the mapping's few
+        // retries within seconds and send the record to the on-failure destination, losing the
+        // event when the dead attempt had not done its work yet. Skipping would lose it too.
+        waitUntil ??= invocation
+          ? Date.now() + invocation.getRemainingTimeInMillis() - LOCK_WAIT_RESERVE_MS
+          : Date.now();
+        if (Date.now() + LOCK_POLL_MS > waitUntil) {
+          // Out of time: the record fails as retryable; a later delivery finds the lock gone.
+          throw new EventInProgressError(record.envelope.eventId, { cause: error });
+        }
+        await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
       }
-      throw error;
     }
   };
   return Object.assign(processor, {
-    registerLambdaContext: (context: Context) => config.registerLambdaContext(context),
+    registerLambdaContext: (context: Context) => {
+      invocation = context;
+      config.registerLambdaContext(context);
+    },
   });
 }

@@ -15,11 +15,13 @@ import {
   UnknownConsumerError,
 } from '../dashboard/sources';
 import type { EventSourceMappings } from '../runtime/event-source-mapping';
+import type { MappingControl } from '../runtime/mapping-control';
 import type { LocalStepFunctions } from '../stepfunctions';
 import type { PipelineKafka } from './kafka-tools';
 
 export interface PipelineDashboardSourcesOptions {
-  readonly mappings: EventSourceMappings;
+  /** The event source mappings, in this process or (also) in a consumer process. */
+  readonly mappings: MappingControl;
   /** Function logical id -> consumer name (analytics, loyalty, ...). */
   readonly consumerNames: ReadonlyMap<string, string>;
   readonly stepFunctions: LocalStepFunctions;

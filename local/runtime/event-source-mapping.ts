@@ -5,7 +5,8 @@
  * on-failure destination, and offsets committed only once every record of a batch succeeded or was
  * sent on. Mappings that share a consumer group id share one kafkajs consumer (kafkajs assigns a
  * group's partitions across all its members' topics, so one member per group keeps assignments
- * right). Also: pause/resume per mapping, lag per group/topic/partition, counters.
+ * right). Also: pause/resume per mapping, lag per group/topic/partition, counters, and an activity
+ * feed (batch invoked / finished / committed) for whoever watches the mappings from outside.
  */
 import {
   type Admin,
@@ -16,6 +17,7 @@ import {
   logLevel,
 } from 'kafkajs';
 import { runBatch } from './batch-runner';
+import type { MappingControl } from './mapping-control';
 import type { KafkaRecord } from './msk-event';
 import { buildMskEvent } from './msk-event';
 import { type OnFailureDestination, onFailureRecord } from './on-failure';
@@ -35,8 +37,55 @@ export interface EventSourceMappingsOptions {
   readonly clientId?: string;
   /** Backoff before retry n. @default 100 ms doubling, at most 2 s */
   readonly retryBackoffMs?: (retry: number) => number;
+  /**
+   * How long the broker keeps a silent member in its group. A consumer that died without leaving
+   * holds its partitions this long before the group rebalances. @default kafkajs's 30 s
+   */
+  readonly sessionTimeoutMs?: number;
   readonly log?: (line: string) => void;
+  /** Called for every invocation started and finished and every offset committed. @default nothing */
+  readonly onActivity?: (activity: MappingActivity) => void;
 }
+
+/** Where a record of a batch is: enough to find it in Kafka again. */
+export interface RecordCoordinates {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  /** The record key as UTF-8 (the order id in this pipeline); null when the record has none. */
+  readonly key: string | null;
+  /** Header values as UTF-8 (a repeated header: its last value). */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+interface ActivityOf {
+  readonly mappingLogicalId: string;
+  readonly functionLogicalId: string;
+  readonly consumerGroupId: string;
+}
+
+/**
+ * What a mapping just did, in order per partition: an invocation started with these records, it
+ * finished (ok: the function answered, even with a partial batch failure; false: a function
+ * error), the group committed up to `offset` (the next offset to read).
+ */
+export type MappingActivity =
+  | (ActivityOf & {
+      readonly type: 'invocation-started';
+      readonly invocationId: number;
+      readonly records: readonly RecordCoordinates[];
+    })
+  | (ActivityOf & {
+      readonly type: 'invocation-finished';
+      readonly invocationId: number;
+      readonly ok: boolean;
+    })
+  | (ActivityOf & {
+      readonly type: 'committed';
+      readonly topic: string;
+      readonly partition: number;
+      readonly offset: string;
+    });
 
 export interface MappingStats {
   readonly logicalId: string;
@@ -96,12 +145,13 @@ const HEARTBEAT_DURING_INVOKE_MS = 3_000;
 /** How often an idle consumer polls when the mapping has no batching window. */
 const IDLE_POLL_MS = 100;
 
-export class EventSourceMappings {
+export class EventSourceMappings implements MappingControl {
   private readonly kafka: Kafka;
   private readonly states: MappingState[];
   private readonly groups: GroupState[] = [];
   private admin: Admin | undefined;
   private running = false;
+  private nextInvocationId = 0;
 
   constructor(private readonly options: EventSourceMappingsOptions) {
     this.kafka = new Kafka({
@@ -177,43 +227,11 @@ export class EventSourceMappings {
 
   /** Committed offset vs. end offset per group, topic and partition (what AWS reports as OffsetLag). */
   async getLag(): Promise<PartitionLag[]> {
-    const admin = this.admin;
-    if (!admin) return [];
-    const lags: PartitionLag[] = [];
-    const endOffsets = new Map<string, Map<number, { high: number; low: number }>>();
-    for (const state of this.states) {
-      const { consumerGroupId, topics, startingPosition, logicalId } = state.definition;
-      const committed = await admin.fetchOffsets({ groupId: consumerGroupId, topics: [...topics] });
-      for (const topicOffsets of committed) {
-        let ends = endOffsets.get(topicOffsets.topic);
-        if (!ends) {
-          ends = new Map(
-            (await admin.fetchTopicOffsets(topicOffsets.topic)).map((partition) => [
-              partition.partition,
-              { high: Number(partition.high), low: Number(partition.low) },
-            ]),
-          );
-          endOffsets.set(topicOffsets.topic, ends);
-        }
-        for (const { partition, offset } of topicOffsets.partitions) {
-          const end = ends.get(partition) ?? { high: 0, low: 0 };
-          const committedOffset = Number(offset);
-          // Nothing committed yet: TRIM_HORIZON owes everything retained, LATEST owes nothing.
-          const from =
-            committedOffset >= 0 ? committedOffset : startingPosition === 'LATEST' ? end.high : end.low;
-          lags.push({
-            consumerGroupId,
-            mappingLogicalId: logicalId,
-            topic: topicOffsets.topic,
-            partition,
-            committedOffset,
-            endOffset: end.high,
-            lag: Math.max(0, end.high - from),
-          });
-        }
-      }
-    }
-    return lags;
+    if (!this.admin) return [];
+    return readConsumerLag(
+      this.admin,
+      this.states.map((state) => state.definition),
+    );
   }
 
   private setPaused(name: string, paused: boolean): string[] {
@@ -243,6 +261,9 @@ export class EventSourceMappings {
     // The broker holds a fetch until min.bytes are there or the window passed: the batching window.
     const consumer = this.kafka.consumer({
       groupId,
+      ...(this.options.sessionTimeoutMs === undefined
+        ? {}
+        : { sessionTimeout: this.options.sessionTimeoutMs }),
       minBytes: windowMs > 0 ? Math.min(MAX_MIN_BYTES, batchSize * APPROXIMATE_RECORD_BYTES) : 1,
       maxWaitTimeInMs: windowMs > 0 ? windowMs : IDLE_POLL_MS,
       allowAutoTopicCreation: false,
@@ -320,12 +341,21 @@ export class EventSourceMappings {
               eventSourceArn: definition.eventSourceArn,
               bootstrapServers: this.options.brokers,
             });
+            const invocationId = ++this.nextInvocationId;
+            this.report(definition, {
+              type: 'invocation-started',
+              invocationId,
+              records: batchRecords.map(coordinatesOf),
+            });
+            let ok = false;
             // A slow or queued invocation must not cost the group its membership (session timeout).
             const keepAlive = setInterval(() => {
               heartbeat().catch(() => undefined);
             }, HEARTBEAT_DURING_INVOKE_MS);
             try {
-              return await this.options.invoke(definition.functionLogicalId, event);
+              const result = await this.options.invoke(definition.functionLogicalId, event);
+              ok = true;
+              return result;
             } catch (error) {
               state.functionErrors += 1;
               this.options.log?.(
@@ -334,6 +364,7 @@ export class EventSourceMappings {
               throw error;
             } finally {
               clearInterval(keepAlive);
+              this.report(definition, { type: 'invocation-finished', invocationId, ok });
             }
           },
           sendToOnFailure: async (failed, condition, details) => {
@@ -366,13 +397,93 @@ export class EventSourceMappings {
       );
       if (outcome.aborted) return;
       const last = chunk.at(-1)!.offset;
+      const next = (BigInt(last) + 1n).toString();
       resolveOffset(last);
-      await group.consumer.commitOffsets([
-        { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
-      ]);
+      await group.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+      this.report(definition, {
+        type: 'committed',
+        topic: batch.topic,
+        partition: batch.partition,
+        offset: next,
+      });
       await heartbeat();
     }
   }
+
+  private report(
+    definition: EventSourceMappingDefinition,
+    activity: DistributiveOmit<MappingActivity, keyof ActivityOf>,
+  ): void {
+    this.options.onActivity?.({
+      ...activity,
+      mappingLogicalId: definition.logicalId,
+      functionLogicalId: definition.functionLogicalId,
+      consumerGroupId: definition.consumerGroupId,
+    } as MappingActivity);
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/**
+ * Lag of the given mappings' groups, read with any admin client: the groups' members need not run
+ * in this process (or at all: a stopped consumer's lag keeps growing, as in AWS).
+ */
+export async function readConsumerLag(
+  admin: Admin,
+  definitions: readonly EventSourceMappingDefinition[],
+): Promise<PartitionLag[]> {
+  const lags: PartitionLag[] = [];
+  const endOffsets = new Map<string, Map<number, { high: number; low: number }>>();
+  for (const definition of definitions) {
+    if (!definition.enabled) continue;
+    const { consumerGroupId, topics, startingPosition, logicalId } = definition;
+    const committed = await admin.fetchOffsets({ groupId: consumerGroupId, topics: [...topics] });
+    for (const topicOffsets of committed) {
+      let ends = endOffsets.get(topicOffsets.topic);
+      if (!ends) {
+        ends = new Map(
+          (await admin.fetchTopicOffsets(topicOffsets.topic)).map((partition) => [
+            partition.partition,
+            { high: Number(partition.high), low: Number(partition.low) },
+          ]),
+        );
+        endOffsets.set(topicOffsets.topic, ends);
+      }
+      for (const { partition, offset } of topicOffsets.partitions) {
+        const end = ends.get(partition) ?? { high: 0, low: 0 };
+        const committedOffset = Number(offset);
+        // Nothing committed yet: TRIM_HORIZON owes everything retained, LATEST owes nothing.
+        const from =
+          committedOffset >= 0 ? committedOffset : startingPosition === 'LATEST' ? end.high : end.low;
+        lags.push({
+          consumerGroupId,
+          mappingLogicalId: logicalId,
+          topic: topicOffsets.topic,
+          partition,
+          committedOffset,
+          endOffset: end.high,
+          lag: Math.max(0, end.high - from),
+        });
+      }
+    }
+  }
+  return lags;
+}
+
+function coordinatesOf(record: KafkaRecord): RecordCoordinates {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(record.headers)) {
+    const last = Array.isArray(value) ? value.at(-1) : value;
+    if (last !== undefined) headers[name] = Buffer.from(last).toString('utf8');
+  }
+  return {
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    key: record.key === null ? null : record.key.toString('utf8'),
+    headers,
+  };
 }
 
 function toRecord(topic: string, partition: number, message: KafkaMessage): KafkaRecord {

@@ -371,12 +371,17 @@ export class FunctionPool {
   }
 }
 
-/** What a Lambda sandbox has from its host: no more than a PATH and a locale. */
+/** What a Lambda sandbox has from its host: a PATH, a locale, and the X-Ray SDK's mode (below). */
 function baseEnvironment(): Record<string, string> {
   return {
     PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
     LANG: 'en_US.UTF-8',
     NODE_ENV: process.env.NODE_ENV ?? 'production',
+    // Locally tracing is off (no AWS_EXECUTION_ENV, no daemon), yet merely importing the X-Ray SDK
+    // (Powertools Tracer) in its default automatic mode enables cls-hooked's async hooks, with a
+    // destroy hook on every promise: ~15 % of a busy handler worker's CPU (bench/REPORT.md, CPU
+    // profile). Manual mode skips them; a disabled Tracer never asks the SDK for a segment.
+    AWS_XRAY_MANUAL_MODE: '1',
   };
 }
 

@@ -19,12 +19,23 @@ function lambdaContext(remainingMs: number): Context {
   return { getRemainingTimeInMillis: () => remainingMs, functionName: 'loyalty' } as unknown as Context;
 }
 
+/** The lock of another delivery, held until `inProgressExpiryTimestamp` (epoch ms). */
+function inProgress(key: string, inProgressExpiryTimestamp: number): IdempotencyRecord {
+  return new IdempotencyRecord({
+    idempotencyKey: key,
+    status: IdempotencyRecordStatus.INPROGRESS,
+    expiryTimestamp: Date.now() / 1000 + 3600,
+    inProgressExpiryTimestamp,
+  });
+}
+
 /** Powertools hashes the JMESPath selection (the JSON string of the eventId) with md5. */
 function keyOf(prefix: string, eventId: string): string {
   return `${prefix}#${createHash('md5').update(JSON.stringify(eventId)).digest('base64')}`;
 }
 
 afterEach(() => {
+  vi.useRealTimers();
   vi.unstubAllEnvs();
   vi.restoreAllMocks();
 });
@@ -120,6 +131,77 @@ describe('makeEventProcessorIdempotent', () => {
     // Assess
     expect(error).toBeInstanceOf(EventInProgressError);
     expect(error).toMatchObject({ name: 'EventInProgressError', eventId: message.envelope.eventId });
+    expect(process).not.toHaveBeenCalled();
+  });
+
+  it('waits within the invocation for a live attempt and answers with its stored result', async () => {
+    // Prepare
+    vi.useFakeTimers();
+    const store = new InMemoryPersistenceLayer();
+    const message = decoded();
+    const key = keyOf('notification', message.envelope.eventId);
+    store.records.set(key, inProgress(key, Date.now() + 60_000));
+    const process = vi.fn(async () => ({ template: 'second' }));
+    const idempotent = makeEventProcessorIdempotent('notification', process, { persistenceStore: store });
+    idempotent.registerLambdaContext(lambdaContext(30_000));
+
+    // Act: the other attempt completes while this one waits
+    const waiting = idempotent(message);
+    await vi.advanceTimersByTimeAsync(1_500);
+    store.records.set(
+      key,
+      new IdempotencyRecord({
+        idempotencyKey: key,
+        status: IdempotencyRecordStatus.COMPLETED,
+        expiryTimestamp: Date.now() / 1000 + 3600,
+        responseData: { template: 'first' },
+      }),
+    );
+    await vi.advanceTimersByTimeAsync(1_000);
+
+    // Assess
+    await expect(waiting).resolves.toEqual({ template: 'first' });
+    expect(process).not.toHaveBeenCalled();
+  });
+
+  it('processes the event once the lock of a crashed attempt expires within the invocation', async () => {
+    // Prepare: the attempt holding the lock died; its lock runs out 2.5 s from now
+    vi.useFakeTimers();
+    const store = new InMemoryPersistenceLayer();
+    const message = decoded();
+    const key = keyOf('loyalty', message.envelope.eventId);
+    store.records.set(key, inProgress(key, Date.now() + 2_500));
+    const process = vi.fn(async () => 'credited');
+    const idempotent = makeEventProcessorIdempotent('loyalty', process, { persistenceStore: store });
+    idempotent.registerLambdaContext(lambdaContext(30_000));
+
+    // Act
+    const waiting = idempotent(message);
+    await vi.advanceTimersByTimeAsync(3_000);
+
+    // Assess
+    await expect(waiting).resolves.toBe('credited');
+    expect(process).toHaveBeenCalledTimes(1);
+    expect(store.records.get(key)?.getStatus()).toBe(IdempotencyRecordStatus.COMPLETED);
+  });
+
+  it('fails the record as retryable when the lock outlasts the time the invocation has to wait', async () => {
+    // Prepare: 12 s left, 10 s of them kept for the batch: about 2 s to wait for a lock of 60 s
+    vi.useFakeTimers();
+    const store = new InMemoryPersistenceLayer();
+    const message = decoded();
+    const key = keyOf('analytics', message.envelope.eventId);
+    store.records.set(key, inProgress(key, Date.now() + 60_000));
+    const process = vi.fn(async () => 'counted');
+    const idempotent = makeEventProcessorIdempotent('analytics', process, { persistenceStore: store });
+    idempotent.registerLambdaContext(lambdaContext(12_000));
+
+    // Act
+    const waiting = idempotent(message).catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(3_000);
+
+    // Assess
+    expect(await waiting).toBeInstanceOf(EventInProgressError);
     expect(process).not.toHaveBeenCalled();
   });
 

@@ -1,0 +1,338 @@
+/**
+ * Reliability scenario 1: a consumer process killed with SIGKILL in the middle of a batch and
+ * started again. The side-effect consumers (notification, analytics, loyalty) run in a child
+ * process of the local mode (startPipeline consumerProcess). They are paused while orders go through the
+ * saga, so that on resume each of them works through a backlog in real batches; the process is
+ * killed as soon as a record's side effect is done while its batch is still with the function.
+ * That record's offset is then shown to be uncommitted in Kafka and its effect present in the
+ * tables, so the kill provably fell mid-batch. After the restart the uncommitted records come
+ * again: each side effect must still have happened exactly once (points, e-mails, analytics).
+ */
+import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { type Admin, Kafka, logLevel } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { CONSUMERS } from '../../../lib/config/consumers';
+import { type RunningPipeline, startPipeline } from '../../../local/pipeline';
+import type { ConsumerProcessExit } from '../../../local/runtime/consumer-process-host';
+import type { MappingActivity, RecordCoordinates } from '../../../local/runtime/event-source-mapping';
+import { Ledger, type PlacedOrder } from './ledger';
+import { placeOrders, planOrders, SKUS, sleep, warmUp, writeResult } from './scenario';
+
+const CHILD_CONSUMERS = ['notification', 'analytics', 'loyalty'] as const;
+const ORDERS = 40;
+/**
+ * Short, so the records come again within seconds of the restart, as after a Lambda sandbox crash
+ * (the poller retries at once); the kafkajs default of 30 s would hide what a quick retry meets.
+ */
+const SESSION_TIMEOUT_MS = 10_000;
+
+/**
+ * The function log line each consumer writes right after a record's side effect (inside its
+ * idempotent section, before the idempotency record completes), and the event types behind it.
+ */
+const EFFECT_LINES: Readonly<Record<string, { message: string; eventTypes: readonly string[] }>> = {
+  loyalty: { message: 'Loyalty ledger updated', eventTypes: ['OrderConfirmed', 'PaymentRefunded'] },
+  notification: { message: 'E-mail sent', eventTypes: ['OrderConfirmed', 'OrderFailed', 'SendEmail'] },
+};
+
+const groupOf = (consumer: string): string => {
+  const spec = CONSUMERS.find((candidate) => candidate.name === consumer);
+  if (!spec) throw new RangeError(`No consumer ${consumer}`);
+  return spec.consumerGroupId;
+};
+
+const recordId = (group: string, record: Pick<RecordCoordinates, 'topic' | 'partition' | 'offset'>): string =>
+  `${group} ${record.topic}-${record.partition}@${record.offset}`;
+
+interface InFlight {
+  readonly group: string;
+  readonly records: readonly RecordCoordinates[];
+}
+
+interface Effect {
+  readonly consumer: string;
+  readonly group: string;
+  readonly orderId: string;
+  readonly record: RecordCoordinates;
+}
+
+/**
+ * Follows the consumer process: which invocations are with a function right now, which records
+ * were delivered before the kill and came again after it, and the side effects as the functions
+ * report them. Armed, it kills the process on the first side effect of a record whose invocation
+ * has not finished.
+ */
+class BatchWatch {
+  private readonly inFlight = new Map<number, InFlight>();
+  private readonly deliveredBefore = new Set<string>();
+  readonly redelivered = new Set<string>();
+  /** Side effects of records whose invocation was still running when the process was killed. */
+  readonly effectsInFlightAtKill: Effect[] = [];
+  readonly inFlightAtKill: InFlight[] = [];
+  /** 'E-mail sent' lines per `<orderId> <template>`: calls of the e-mail transport. */
+  readonly emailSends = new Map<string, number>();
+  /** Points credits per order as the loyalty function reported them. */
+  readonly credits = new Map<string, number>();
+  trigger: Effect | undefined;
+  killed: Promise<ConsumerProcessExit> | undefined;
+  private armed = false;
+  private restarted = false;
+  private readonly effectsBeforeKill: Effect[] = [];
+
+  constructor(private readonly kill: () => Promise<ConsumerProcessExit>) {}
+
+  arm(): void {
+    this.armed = true;
+  }
+
+  /** From now on deliveries count as after the restart. */
+  markRestarted(): void {
+    this.restarted = true;
+    this.inFlight.clear();
+  }
+
+  onActivity(activity: MappingActivity): void {
+    if (activity.type === 'invocation-started') {
+      this.inFlight.set(activity.invocationId, {
+        group: activity.consumerGroupId,
+        records: activity.records,
+      });
+      for (const record of activity.records) {
+        const id = recordId(activity.consumerGroupId, record);
+        if (!this.restarted) this.deliveredBefore.add(id);
+        else if (this.deliveredBefore.has(id)) this.redelivered.add(id);
+      }
+    } else if (activity.type === 'invocation-finished') {
+      this.inFlight.delete(activity.invocationId);
+    }
+  }
+
+  onFunctionLog(functionName: string, line: string): void {
+    const entry = parseLogLine(line);
+    const effectLine = EFFECT_LINES[functionName];
+    if (!entry || !effectLine || entry.message !== effectLine.message || typeof entry.orderId !== 'string')
+      return;
+    if (functionName === 'notification') {
+      const key = `${entry.orderId} ${String(entry.template)}`;
+      this.emailSends.set(key, (this.emailSends.get(key) ?? 0) + 1);
+    }
+    if (functionName === 'loyalty' && (entry.outcome as { kind?: string } | undefined)?.kind === 'credited') {
+      this.credits.set(entry.orderId, (this.credits.get(entry.orderId) ?? 0) + 1);
+    }
+    if (this.killed) return;
+    const group = groupOf(functionName);
+    const record = [...this.inFlight.values()]
+      .filter((invocation) => invocation.group === group)
+      .flatMap((invocation) => invocation.records)
+      .find(
+        (candidate) =>
+          candidate.key === entry.orderId &&
+          effectLine.eventTypes.includes(candidate.headers['event-type'] ?? ''),
+      );
+    if (!record) return;
+    const effect = { consumer: functionName, group, orderId: entry.orderId, record };
+    this.effectsBeforeKill.push(effect);
+    if (!this.armed) return;
+    // SIGKILL at once: the function is still finishing this record's idempotency record and the
+    // rest of the batch; nothing of the batch is committed before the invocation returns.
+    this.killed = this.kill();
+    this.trigger = effect;
+    this.inFlightAtKill.push(...this.inFlight.values());
+    const inFlightIds = new Set(
+      this.inFlightAtKill.flatMap((invocation) =>
+        invocation.records.map((r) => recordId(invocation.group, r)),
+      ),
+    );
+    this.effectsInFlightAtKill.push(
+      ...this.effectsBeforeKill.filter((e) => inFlightIds.has(recordId(e.group, e.record))),
+    );
+  }
+}
+
+function parseLogLine(line: string): Record<string, unknown> | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+let pipeline: RunningPipeline;
+let ledger: Ledger;
+let admin: Admin;
+let sqs: SQSClient;
+
+beforeAll(async () => {
+  pipeline = await startPipeline({
+    profile: 'test',
+    infrastructure: inject('localStack'),
+    // A restarted process gets the killed one's partitions once its members' sessions expired.
+    consumerProcess: { consumers: CHILD_CONSUMERS, sessionTimeoutMs: SESSION_TIMEOUT_MS },
+  });
+  ledger = new Ledger(pipeline.endpoints.dynamodb, pipeline.tables);
+  admin = new Kafka({
+    clientId: 'reliability-consumer-kill',
+    brokers: [...pipeline.endpoints.kafkaBrokers],
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  sqs = new SQSClient({
+    endpoint: pipeline.endpoints.sqs,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+});
+
+afterAll(async () => {
+  sqs?.destroy();
+  await admin?.disconnect();
+  ledger?.close();
+  await pipeline?.stop();
+});
+
+/** Takes every message off the consumers' on-failure queues; returns how many records they name. */
+async function drainOnFailure(): Promise<number> {
+  let records = 0;
+  for (const consumer of CHILD_CONSUMERS) {
+    const url = pipeline.failureQueueUrl(consumer);
+    for (;;) {
+      const { Messages } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+      );
+      if (!Messages?.length) break;
+      for (const message of Messages) {
+        const body = JSON.parse(message.Body ?? '{}') as { KafkaBatchInfo?: { batchSize?: number } };
+        records += body.KafkaBatchInfo?.batchSize ?? 1;
+        await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: message.ReceiptHandle! }));
+      }
+    }
+  }
+  return records;
+}
+
+/** The group's committed offset on the record's partition (-1: nothing committed yet). */
+async function committedOffset(group: string, record: RecordCoordinates): Promise<number> {
+  const [topic] = await admin.fetchOffsets({ groupId: group, topics: [record.topic] });
+  const partition = topic?.partitions.find((p) => p.partition === record.partition);
+  return Number(partition?.offset ?? -1);
+}
+
+/** Whether the side effect of `effect` is in the tables or the mailbox. */
+async function effectVisible(effect: Effect, placed: readonly PlacedOrder[]): Promise<boolean> {
+  if (effect.consumer === 'loyalty') {
+    const customerId = placed.find((order) => order.orderId === effect.orderId)?.customerId;
+    return customerId !== undefined && ledger.hasLoyaltyCredit(customerId, effect.orderId);
+  }
+  const template = effect.record.headers['event-type'] === 'OrderFailed' ? 'order-failed' : 'order-confirmed';
+  const mails = await ledger.mailbox(pipeline.mailboxDir);
+  return mails.some((mail) => mail.orderId === effect.orderId && mail.template === template);
+}
+
+describe('scenario 1: a consumer process killed mid-batch', () => {
+  it('re-delivers the uncommitted batch after the restart and keeps every side effect once', async () => {
+    // Prepare: warm, books opened, the side-effect consumers paused so a backlog builds
+    const started = Date.now();
+    const consumerProcess = pipeline.consumerProcess!;
+    await warmUp(pipeline, ledger);
+    const initialStock = await ledger.stock(SKUS);
+    const analyticsBefore = await ledger.analyticsTotals();
+    await drainOnFailure();
+    const watch = new BatchWatch(() => consumerProcess.kill('SIGKILL'));
+    consumerProcess.onActivity((activity) => watch.onActivity(activity));
+    consumerProcess.onFunctionLog((functionName, _stream, line) => watch.onFunctionLog(functionName, line));
+    for (const consumer of CHILD_CONSUMERS) await pipeline.pause(consumer);
+    const plans = planOrders('consumer-kill', ORDERS, (i) => (i % 8 === 7 ? 'tok_decline' : 'tok_approve'));
+    const placed = await placeOrders(pipeline, plans, { parallel: 4 });
+    await ledger.waitForTerminal(placed, ['CONFIRMED', 'FAILED'], 120_000);
+    const backlog = await Promise.all(CHILD_CONSUMERS.map((consumer) => pipeline.lag(consumer)));
+
+    // Act: resume; SIGKILL on the first side effect of a batch still in flight; restart
+    watch.arm();
+    for (const consumer of CHILD_CONSUMERS) await pipeline.resume(consumer);
+    const deadline = Date.now() + 60_000;
+    while (!watch.killed && Date.now() < deadline) await sleep(50);
+    const exit = await watch.killed;
+    const killedAt = Date.now();
+    // Before anything restarts: the trigger record's offset is uncommitted and its effect is there.
+    const trigger = watch.trigger;
+    const triggerCommitted = trigger ? await committedOffset(trigger.group, trigger.record) : undefined;
+    const triggerVisible = trigger ? await effectVisible(trigger, placed) : false;
+    let uncommittedEffects = 0;
+    for (const effect of watch.effectsInFlightAtKill) {
+      if ((await committedOffset(effect.group, effect.record)) <= Number(effect.record.offset))
+        uncommittedEffects += 1;
+    }
+    await sleep(1_000);
+    watch.markRestarted();
+    const restarting = Date.now();
+    await consumerProcess.start();
+    const restartSeconds = (Date.now() - restarting) / 1000;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const idle = await pipeline.waitForConsumersIdle().then(
+        () => true,
+        () => false,
+      );
+      if (idle) break;
+    }
+
+    // Assess
+    const verdict = await ledger.verifyEventually(placed, initialStock, ['CONFIRMED', 'FAILED']);
+    const effects = await ledger.verifySideEffects(placed, analyticsBefore, pipeline.mailboxDir);
+    const deadLettered = await drainOnFailure();
+    const resentEmails = [...watch.emailSends.values()].reduce((sum, n) => sum + Math.max(0, n - 1), 0);
+    const extraCredits = [...watch.credits.values()].reduce((sum, n) => sum + Math.max(0, n - 1), 0);
+    const seen = watch.redelivered.size;
+    const extraEffects =
+      effects.extraEmails +
+      Math.max(0, verdict.points - verdict.pointsExpected) +
+      extraCredits +
+      Math.max(0, effects.analytics.ordersPlaced - effects.analyticsExpected.ordersPlaced) +
+      Math.max(0, effects.analytics.ordersConfirmed - effects.analyticsExpected.ordersConfirmed) +
+      Math.max(0, effects.analytics.ordersFailed - effects.analyticsExpected.ordersFailed);
+    const inFlightRecords = watch.inFlightAtKill.reduce(
+      (sum, invocation) => sum + invocation.records.length,
+      0,
+    );
+    const killedMidBatch =
+      trigger !== undefined &&
+      exit?.signal === 'SIGKILL' &&
+      triggerCommitted !== undefined &&
+      triggerCommitted <= Number(trigger.record.offset) &&
+      triggerVisible;
+    const result = writeResult(
+      {
+        id: 'scenario-1-consumer-kill',
+        title: '1. Consumer process SIGKILLed mid-batch, restarted',
+        fault: `${ORDERS} orders with ${CHILD_CONSUMERS.join(', ')} paused in their own process (backlog ${backlog.join(' / ')} records), then resumed; SIGKILL of that process on the first side effect of a batch still in flight, restarted 1 s later`,
+        durationSeconds: Math.round((Date.now() - started) / 1000),
+        duplicatesSeen: seen,
+        duplicatesAbsorbed: seen - extraEffects,
+        notes: [
+          trigger
+            ? `killed (${exit?.signal}) right after ${trigger.consumer} applied ${trigger.record.headers['event-type']} of order ${trigger.orderId} (${trigger.record.topic}-${trigger.record.partition} offset ${trigger.record.offset}); the group had committed ${triggerCommitted} there, the effect was in place`
+            : 'the process was never killed',
+          `in flight at the kill: ${watch.inFlightAtKill.length} invocations with ${inFlightRecords} records; ${uncommittedEffects} of their records had their side effect done and their offset uncommitted`,
+          `restart: the process was ready ${restartSeconds.toFixed(1)} s after it was started again (${((Date.now() - killedAt) / 1000).toFixed(0)} s from the kill to idle consumers)`,
+          `re-delivered after the restart: ${seen} (consumer group, record) pairs; e-mails ${effects.emails} for ${effects.emailsExpected} expected, transport calls repeated ${resentEmails}; analytics placed/confirmed/failed +${effects.analytics.ordersPlaced}/+${effects.analytics.ordersConfirmed}/+${effects.analytics.ordersFailed} (expected +${effects.analyticsExpected.ordersPlaced}/+${effects.analyticsExpected.ordersConfirmed}/+${effects.analyticsExpected.ordersFailed})`,
+          `records sent to the consumers' on-failure queues: ${deadLettered}`,
+        ],
+        problems: [
+          ...(killedMidBatch
+            ? []
+            : [
+                `the kill did not provably fall mid-batch (trigger ${trigger ? `${trigger.record.topic}-${trigger.record.partition}@${trigger.record.offset}, committed ${triggerCommitted}, effect visible ${triggerVisible}` : 'none'})`,
+              ]),
+          ...(seen === 0 ? ['no record was delivered again after the restart'] : []),
+          ...effects.problems,
+          ...(extraCredits > 0 ? [`${extraCredits} points credits applied twice`] : []),
+          ...(deadLettered > 0
+            ? [`${deadLettered} records went to an on-failure queue instead of being processed again`]
+            : []),
+        ],
+      },
+      verdict,
+    );
+    expect(result.problems).toEqual([]);
+  }, 480_000);
+});
