@@ -33,8 +33,9 @@ export default defineConfig({
         },
       },
       {
-        // Fault injection (issue 6): broker and DynamoDB kills, restarts, duplicate storms. Its own
-        // project (`npm run test:reliability`) while scenarios 2, 4 and 8 still expose open defects.
+        // Fault injection (issue 6): consumer, broker and DynamoDB kills, restarts, duplicate storms.
+        // Its own project so `npm run test:reliability` can run it and render RELIABILITY.md; the
+        // test command runs it after the integration project.
         test: {
           name: 'reliability',
           include: ['test/integration/reliability/**/*.test.ts'],

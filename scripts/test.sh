@@ -47,5 +47,9 @@ command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq 
 
 step "integration tests against a real Kafka broker, DynamoDB Local and ElasticMQ"
 npx vitest run --project integration
+
+step "reliability scenarios (faults injected into the local mode), then RELIABILITY.md rendered from their figures"
+npm run test:reliability
+
 step "benchmarks, quick smoke run: keeps the scripts working (figures in .local/bench-quick, not timed here)"
 npm run bench -- --quick

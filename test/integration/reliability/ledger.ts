@@ -3,8 +3,10 @@
  * an expected terminal status, nothing was charged twice, stock moved by exactly the confirmed
  * quantities and loyalty points match the confirmed, not-refunded totals. Reads the real tables.
  */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 
 export interface PlacedOrder {
   readonly customerId: string;
@@ -18,6 +20,28 @@ export interface LedgerTables {
   readonly inventory: string;
   readonly payments: string;
   readonly loyalty: string;
+  /** Needed by the side-effect checks (analyticsTotals, verifySideEffects). */
+  readonly analytics?: string;
+}
+
+/** The analytics counters summed over every day's TOTAL item. */
+export interface AnalyticsTotals {
+  readonly ordersPlaced: number;
+  readonly ordersConfirmed: number;
+  readonly ordersFailed: number;
+}
+
+/** E-mails in the mailbox and analytics counts against what the orders' outcomes call for. */
+export interface SideEffectVerdict {
+  readonly emails: number;
+  readonly emailsExpected: number;
+  /** E-mails beyond one per (order, template). */
+  readonly extraEmails: number;
+  readonly analytics: AnalyticsTotals;
+  readonly analyticsExpected: AnalyticsTotals;
+  /** Orders that failed at ConfirmOrder after OrderConfirmed went out: one confirmation and one failure e-mail. */
+  readonly lateFailures: number;
+  readonly problems: readonly string[];
 }
 
 export interface LedgerVerdict {
@@ -224,6 +248,141 @@ export class Ledger {
       if (verdict.problems.length === 0 || Date.now() > deadline) return verdict;
       await new Promise((resolve) => setTimeout(resolve, 1_000));
     }
+  }
+
+  /** Sums of the analytics per-day TOTAL counters; a scenario compares them before and after. */
+  async analyticsTotals(): Promise<AnalyticsTotals> {
+    const totals = { ordersPlaced: 0, ordersConfirmed: 0, ordersFailed: 0 };
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new ScanCommand({
+          TableName: this.analyticsTable(),
+          FilterExpression: 'begins_with(pk, :day) AND sk = :total',
+          ExpressionAttributeValues: { ':day': 'DAY#', ':total': 'TOTAL' },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        totals.ordersPlaced += Number(item.ordersPlaced ?? 0);
+        totals.ordersConfirmed += Number(item.ordersConfirmed ?? 0);
+        totals.ordersFailed += Number(item.ordersFailed ?? 0);
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return totals;
+  }
+
+  /** Whether the loyalty ledger holds the credit entry of the order. */
+  async hasLoyaltyCredit(customerId: string, orderId: string): Promise<boolean> {
+    const { Item } = await this.db.send(
+      new GetCommand({
+        TableName: this.tables.loyalty,
+        Key: { customerId, entryId: `ORDER#${orderId}#CREDIT` },
+        ConsistentRead: true,
+      }),
+    );
+    return Item !== undefined;
+  }
+
+  /** The e-mails of the local mailbox folder (one JSON file per message). */
+  async mailbox(mailboxDir: string): Promise<{ orderId: string; template: string; to: string }[]> {
+    const files = (await readdir(mailboxDir).catch(() => [] as string[])).filter(
+      (file) => file.endsWith('.json') && !file.startsWith('.'),
+    );
+    return Promise.all(
+      files.map(async (file) => {
+        const mail = JSON.parse(await readFile(join(mailboxDir, file), 'utf8')) as Record<string, unknown>;
+        return { orderId: String(mail.orderId), template: String(mail.template), to: String(mail.to) };
+      }),
+    );
+  }
+
+  /**
+   * The once-only side effects of `orders`: exactly one confirmation e-mail per CONFIRMED order and
+   * one failure e-mail per FAILED order (a failure at ConfirmOrder may follow one confirmation),
+   * and analytics counters that moved since `before` by exactly the orders placed, confirmed and
+   * failed. Analytics is compared in total, so no other orders may flow meanwhile.
+   */
+  async verifySideEffects(
+    orders: readonly PlacedOrder[],
+    before: AnalyticsTotals,
+    mailboxDir: string,
+  ): Promise<SideEffectVerdict> {
+    const problems: string[] = [];
+    const accepted = orders.filter((o) => o.httpStatus === 202 && o.orderId);
+    const mails = await this.mailbox(mailboxDir);
+    const mailsOf = (orderId: string, template: string): number =>
+      mails.filter((mail) => mail.orderId === orderId && mail.template === template).length;
+    let emails = 0;
+    let emailsExpected = 0;
+    let extraEmails = 0;
+    let lateFailures = 0;
+    const expected = { ordersPlaced: accepted.length, ordersConfirmed: 0, ordersFailed: 0 };
+    for (const { orderId } of accepted) {
+      const label = await this.outcome(orderId!);
+      const status = label.split(' ')[0];
+      const confirmations = mailsOf(orderId!, 'order-confirmed');
+      const failures = mailsOf(orderId!, 'order-failed');
+      emails += confirmations + failures;
+      extraEmails += Math.max(0, confirmations - 1) + Math.max(0, failures - 1);
+      // The confirmation of a late failure exists when OrderConfirmed went out before the step timed out.
+      const late =
+        label === 'FAILED (CONFIRMATION_FAILED)' &&
+        (await this.countedTypes(orderId!)).includes('OrderConfirmed');
+      if (late) lateFailures += 1;
+      const want = {
+        confirmations: status === 'CONFIRMED' || late ? 1 : 0,
+        failures: status === 'FAILED' ? 1 : 0,
+      };
+      emailsExpected += want.confirmations + want.failures;
+      expected.ordersConfirmed += want.confirmations;
+      expected.ordersFailed += want.failures;
+      if (confirmations !== want.confirmations || failures !== want.failures) {
+        problems.push(
+          `order ${orderId} (${label}) has ${confirmations} confirmation and ${failures} failure e-mails, expected ${want.confirmations} and ${want.failures}`,
+        );
+      }
+    }
+    const after = await this.analyticsTotals();
+    const analytics = {
+      ordersPlaced: after.ordersPlaced - before.ordersPlaced,
+      ordersConfirmed: after.ordersConfirmed - before.ordersConfirmed,
+      ordersFailed: after.ordersFailed - before.ordersFailed,
+    };
+    for (const counter of ['ordersPlaced', 'ordersConfirmed', 'ordersFailed'] as const) {
+      if (analytics[counter] !== expected[counter]) {
+        problems.push(`analytics counted ${analytics[counter]} ${counter}, expected ${expected[counter]}`);
+      }
+    }
+    return {
+      emails,
+      emailsExpected,
+      extraEmails,
+      analytics,
+      analyticsExpected: expected,
+      lateFailures,
+      problems,
+    };
+  }
+
+  /** Event types analytics counted for the order (its COUNTED#<type> markers). */
+  private async countedTypes(orderId: string): Promise<string[]> {
+    const { Items } = await this.db.send(
+      new QueryCommand({
+        TableName: this.analyticsTable(),
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :counted)',
+        ExpressionAttributeValues: { ':pk': `ORDER#${orderId}`, ':counted': 'COUNTED#' },
+        ConsistentRead: true,
+      }),
+    );
+    return (Items ?? []).map((item) => String(item.sk).slice('COUNTED#'.length));
+  }
+
+  private analyticsTable(): string {
+    if (!this.tables.analytics) throw new RangeError('The ledger was given no analytics table');
+    return this.tables.analytics;
   }
 
   private async paymentEntries(orderId: string): Promise<string[]> {

@@ -7,6 +7,7 @@
  * service is back the late ReleaseStock still releases the stock.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { MUST_HAPPEN_RETRY, STEP_TIMEOUTS } from '../../../lib/constructs/order-saga';
 import { type RunningPipeline, startPipeline } from '../../../local/pipeline';
 import { Ledger, type PlacedOrder } from './ledger';
 import { placeOrders, planOrders, SKUS, sleep, warmUp, writeResult } from './scenario';
@@ -26,70 +27,93 @@ afterAll(async () => {
 
 const TOKENS = ['tok_approve', 'tok_timeout', 'tok_approve', 'tok_flaky'] as const;
 
+/**
+ * Longest ReleaseStock can take before the saga gives up: every wait of MUST_HAPPEN_RETRY at its
+ * maximum (full jitter never waits longer) plus a step timeout per attempt, and a minute of slack.
+ */
+const COMPENSATION_BUDGET_MS = (() => {
+  const { intervalSeconds, backoffRate, maxAttempts, maxDelaySeconds } = MUST_HAPPEN_RETRY;
+  let seconds = (maxAttempts + 1) * STEP_TIMEOUTS.releaseStock.timeoutSeconds + 60;
+  for (let retry = 0; retry < maxAttempts; retry++) {
+    seconds += Math.min(maxDelaySeconds, intervalSeconds * backoffRate ** retry);
+  }
+  return seconds * 1000;
+})();
+
 describe('scenario 7: payment provider slow or down', () => {
-  it('ends every order CONFIRMED or FAILED with stock released, and raises NEEDS_ATTENTION when a compensation cannot run', async () => {
-    // Prepare
-    const started = Date.now();
-    await warmUp(pipeline, ledger);
-    const initialStock = await ledger.stock(SKUS);
-    const plans = planOrders('payment', 40, (i) => TOKENS[i % TOKENS.length]!);
-    const stuck = planOrders('payment-stuck', 2, () => 'tok_timeout', 2);
+  it(
+    'ends every order CONFIRMED or FAILED with stock released, and raises NEEDS_ATTENTION when a compensation cannot run',
+    async () => {
+      // Prepare
+      const started = Date.now();
+      await warmUp(pipeline, ledger);
+      const initialStock = await ledger.stock(SKUS);
+      const plans = planOrders('payment', 40, (i) => TOKENS[i % TOKENS.length]!);
+      const stuck = planOrders('payment-stuck', 2, () => 'tok_timeout', 2);
 
-    // Act: the mixed load, then two orders whose compensation meets a paused inventory service
-    const placed = await placeOrders(pipeline, plans, { parallel: 2, gapMs: 300 });
-    const statuses = await ledger.waitForTerminal(placed, ['CONFIRMED', 'FAILED'], 120_000);
-    const stuckPlaced = await placeOrders(pipeline, stuck, { parallel: 2 });
-    for (const order of stuckPlaced) {
-      await ledger.waitForTerminal([order], ['STOCK_RESERVED', 'PAID', 'CONFIRMED', 'FAILED'], 30_000);
-    }
-    await pipeline.pause('inventoryService');
-    const stuckStatuses = await ledger.waitForTerminal(stuckPlaced, ['NEEDS_ATTENTION', 'FAILED'], 150_000);
-    await pipeline.resume('inventoryService');
-    await pipeline.waitForConsumersIdle();
-    await sleep(1_000);
+      // Act: the mixed load, then two orders whose compensation meets a paused inventory service
+      const placed = await placeOrders(pipeline, plans, { parallel: 2, gapMs: 300 });
+      const statuses = await ledger.waitForTerminal(placed, ['CONFIRMED', 'FAILED'], 120_000);
+      const stuckPlaced = await placeOrders(pipeline, stuck, { parallel: 2 });
+      for (const order of stuckPlaced) {
+        await ledger.waitForTerminal([order], ['STOCK_RESERVED', 'PAID', 'CONFIRMED', 'FAILED'], 30_000);
+      }
+      await pipeline.pause('inventoryService');
+      // ReleaseStock must outlast outages: MUST_HAPPEN_RETRY spends about 4-5 minutes on average
+      // (9 at most) before the saga gives up, so the service stays paused for the whole budget.
+      const stuckStatuses = await ledger.waitForTerminal(
+        stuckPlaced,
+        ['NEEDS_ATTENTION', 'FAILED'],
+        COMPENSATION_BUDGET_MS,
+      );
+      await pipeline.resume('inventoryService');
+      await pipeline.waitForConsumersIdle();
+      await sleep(1_000);
 
-    // Assess
-    const all: PlacedOrder[] = [...placed, ...stuckPlaced];
-    const verdict = await ledger.verifyEventually(all, initialStock, [
-      'CONFIRMED',
-      'FAILED',
-      'NEEDS_ATTENTION',
-    ]);
-    const expectedByToken = placed.map((order, i) => ({
-      order,
-      expected: TOKENS[i % TOKENS.length] === 'tok_timeout' ? 'FAILED' : 'CONFIRMED',
-    }));
-    const wrongOutcome = expectedByToken.filter(
-      ({ order, expected }) => statuses[order.orderId!] !== expected,
-    );
-    // An approved card may still fail on a starved machine (a step timeout is a legitimate FAILED);
-    // a card that never answered must never end CONFIRMED.
-    const problems = [
-      ...wrongOutcome
-        .filter(({ expected }) => expected === 'FAILED')
-        .map(({ order }) => `order ${order.orderId} with tok_timeout ended ${statuses[order.orderId!]}`),
-      ...stuckPlaced
-        .filter((order) => stuckStatuses[order.orderId!] !== 'NEEDS_ATTENTION')
-        .map(
-          (order) =>
-            `order ${order.orderId} ended ${stuckStatuses[order.orderId!]}, expected NEEDS_ATTENTION`,
-        ),
-    ];
-    const result = writeResult(
-      {
-        id: 'scenario-7-payment-provider',
-        title: '7. Payment provider slow or down; a compensation that cannot run',
-        fault:
-          '40 orders: 10 tok_timeout (never answers), 10 tok_flaky (2 transient failures), 20 tok_approve; then 2 tok_timeout orders with the inventory consumer paused during ReleaseStock',
-        durationSeconds: Math.round((Date.now() - started) / 1000),
-        notes: [
-          `mixed load: ${expectedByToken.length - wrongOutcome.length}/${expectedByToken.length} ended as their card dictates (timeout -> FAILED, flaky/approve -> CONFIRMED)`,
-          `compensation failure: ${stuckPlaced.filter((o) => stuckStatuses[o.orderId!] === 'NEEDS_ATTENTION').length}/${stuckPlaced.length} orders NEEDS_ATTENTION; stock released once the inventory service came back`,
-        ],
-        problems,
-      },
-      verdict,
-    );
-    expect(result.problems).toEqual([]);
-  }, 240_000);
+      // Assess
+      const all: PlacedOrder[] = [...placed, ...stuckPlaced];
+      const verdict = await ledger.verifyEventually(all, initialStock, [
+        'CONFIRMED',
+        'FAILED',
+        'NEEDS_ATTENTION',
+      ]);
+      const expectedByToken = placed.map((order, i) => ({
+        order,
+        expected: TOKENS[i % TOKENS.length] === 'tok_timeout' ? 'FAILED' : 'CONFIRMED',
+      }));
+      const wrongOutcome = expectedByToken.filter(
+        ({ order, expected }) => statuses[order.orderId!] !== expected,
+      );
+      // An approved card may still fail on a starved machine (a step timeout is a legitimate FAILED);
+      // a card that never answered must never end CONFIRMED.
+      const problems = [
+        ...wrongOutcome
+          .filter(({ expected }) => expected === 'FAILED')
+          .map(({ order }) => `order ${order.orderId} with tok_timeout ended ${statuses[order.orderId!]}`),
+        ...stuckPlaced
+          .filter((order) => stuckStatuses[order.orderId!] !== 'NEEDS_ATTENTION')
+          .map(
+            (order) =>
+              `order ${order.orderId} ended ${stuckStatuses[order.orderId!]}, expected NEEDS_ATTENTION`,
+          ),
+      ];
+      const result = writeResult(
+        {
+          id: 'scenario-7-payment-provider',
+          title: '7. Payment provider slow or down; a compensation that cannot run',
+          fault:
+            '40 orders: 10 tok_timeout (never answers), 10 tok_flaky (2 transient failures), 20 tok_approve; then 2 tok_timeout orders with the inventory consumer paused during ReleaseStock',
+          durationSeconds: Math.round((Date.now() - started) / 1000),
+          notes: [
+            `mixed load: ${expectedByToken.length - wrongOutcome.length}/${expectedByToken.length} ended as their card dictates (timeout -> FAILED, flaky/approve -> CONFIRMED)`,
+            `compensation failure: ${stuckPlaced.filter((o) => stuckStatuses[o.orderId!] === 'NEEDS_ATTENTION').length}/${stuckPlaced.length} orders NEEDS_ATTENTION; stock released once the inventory service came back`,
+          ],
+          problems,
+        },
+        verdict,
+      );
+      expect(result.problems).toEqual([]);
+    },
+    240_000 + COMPENSATION_BUDGET_MS,
+  );
 });

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { RunningPipeline } from '../../../local/pipeline';
 import type { Ledger, LedgerVerdict, PlacedOrder } from './ledger';
@@ -36,10 +37,15 @@ export interface ScenarioResult {
   readonly notes: readonly string[];
   readonly problems: readonly string[];
   readonly finishedAt: string;
+  /** The machine's 1, 5 and 15 minute load averages when the scenario finished (2 cores). */
+  readonly loadAverage?: readonly number[];
 }
 
 export function writeResult(
-  base: Omit<ScenarioResult, keyof LedgerVerdict | 'stockDetail' | 'finishedAt' | 'passed' | 'problems'> & {
+  base: Omit<
+    ScenarioResult,
+    keyof LedgerVerdict | 'stockDetail' | 'finishedAt' | 'loadAverage' | 'passed' | 'problems'
+  > & {
     readonly problems?: readonly string[];
   },
   verdict: LedgerVerdict,
@@ -62,6 +68,7 @@ export function writeResult(
     problems,
     passed: problems.length === 0,
     finishedAt: new Date().toISOString(),
+    loadAverage: loadavg().map((load) => Math.round(load * 10) / 10),
   };
   mkdirSync(RESULTS_DIR, { recursive: true });
   writeFileSync(join(RESULTS_DIR, `${base.id}.json`), `${JSON.stringify(result, null, 2)}\n`);
