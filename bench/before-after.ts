@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { BenchContext } from './lib/context';
 import { LagReader, waitForZeroLag } from './lib/lag-monitor';
-import { keepAliveAgent, runOpenLoop } from './lib/load-generator';
+import { keepAliveAgent, MAX_IN_FLIGHT, runOpenLoop } from './lib/load-generator';
 import { OrderOutcomeWatcher } from './lib/order-outcomes';
 import { cartGenerator, customerTokens, orderBody, type PlaceOrderReply } from './lib/orders';
 import { machineInfo, type Percentiles, percentiles, round2, sleep, writeResult } from './lib/results';
@@ -145,6 +145,7 @@ async function runSync(
     ratePerSecond: rate,
     durationSeconds: seconds,
     agent,
+    maxInFlight: MAX_IN_FLIGHT,
     build: () => ({
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -183,6 +184,7 @@ async function runEventDriven(
     ratePerSecond: rate,
     durationSeconds: seconds,
     agent,
+    maxInFlight: MAX_IN_FLIGHT,
     build: (index) => {
       const [customerId, token] = customers[index % customers.length]!;
       return {

@@ -7,7 +7,7 @@
 import type { BenchContext } from './lib/context';
 import { CpuSampler } from './lib/cpu-sampler';
 import { BENCH_DATA_MARKER } from './lib/environment';
-import { keepAliveAgent, runOpenLoop } from './lib/load-generator';
+import { keepAliveAgent, MAX_IN_FLIGHT, runOpenLoop } from './lib/load-generator';
 import { cartGenerator, customerTokens, orderBody } from './lib/orders';
 import { machineInfo, round2, sleep, writeResult } from './lib/results';
 import { warmUpPipeline } from './lib/warm-up';
@@ -48,6 +48,7 @@ export async function runCatchUp(ctx: BenchContext): Promise<string> {
     ratePerSecond: rate,
     durationSeconds: seconds,
     agent,
+    maxInFlight: MAX_IN_FLIGHT,
     build: (index) => {
       const [customerId, token] = customers[index % customers.length]!;
       return {
@@ -107,6 +108,7 @@ export async function runCatchUp(ctx: BenchContext): Promise<string> {
       orderSeconds: seconds,
       plannedOrderSeconds: plannedSeconds,
       drainCapSeconds: drainCapMs / 1000,
+      generator: `open loop; at most ${MAX_IN_FLIGHT} checkouts outstanding, a send scheduled beyond that is shed`,
     },
     {
       ordersScheduled: run.scheduled,

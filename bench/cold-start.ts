@@ -114,10 +114,12 @@ export async function runColdStart(ctx: BenchContext): Promise<string> {
         [
           '--input-type=module',
           '-e',
-          `const t=performance.now();await import(${JSON.stringify(outfile)});console.log(performance.now()-t)`,
+          `const t=performance.now();await import(${JSON.stringify(outfile)});console.log(performance.now()-t);process.exit(0)`,
         ],
         { env: INIT_ENV, cwd: dir },
       );
+      // process.exit above: a handler that connects its producer at load (saga, inventory,
+      // payment, fulfilment) would otherwise keep the process alive retrying the unreachable broker.
       times.push(Number(stdout.trim().split('\n').at(-1)));
     }
     const stats = percentiles(times);

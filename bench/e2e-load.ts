@@ -8,7 +8,7 @@ import type { BenchContext } from './lib/context';
 import { CpuSampler, type CpuWindow } from './lib/cpu-sampler';
 import { BENCH_DATA_MARKER } from './lib/environment';
 import { LagMonitor, LagReader, waitForZeroLag } from './lib/lag-monitor';
-import { keepAliveAgent, runOpenLoop } from './lib/load-generator';
+import { keepAliveAgent, MAX_IN_FLIGHT, runOpenLoop } from './lib/load-generator';
 import { type OrderOutcome, OrderOutcomeWatcher } from './lib/order-outcomes';
 import { cartGenerator, customerTokens, orderBody, type PlaceOrderReply } from './lib/orders';
 import { machineInfo, type Percentiles, percentiles, round2, sleep, writeResult } from './lib/results';
@@ -104,7 +104,7 @@ export async function runE2eLoad(ctx: BenchContext): Promise<string> {
       drainCapSeconds: drainCapMs / 1000,
       cart: '1-5 lines of SKU-1..SKU-5, quantity 1-3, 98 % tok_approve, 2 % tok_decline, 20 customers',
       warmUp: '60 orders in 2 bursts before the first step, not measured',
-      generator: 'open loop, node:http keep-alive agent, latency from the scheduled send time',
+      generator: `open loop, node:http keep-alive agent, latency from the scheduled send time; at most ${MAX_IN_FLIGHT} checkouts outstanding, a send scheduled beyond that is shed (error:shed)`,
       confirmation: 'OrderConfirmed/OrderFailed seen on orders.events by a separate consumer group',
       apiThrottle: 'prod stage (500/s, burst 1000) applied to the local API',
       abortRule:
@@ -139,6 +139,7 @@ async function runStep(input: StepInput): Promise<E2eStep> {
     ratePerSecond: rate,
     durationSeconds: stepSeconds,
     agent: input.agent,
+    maxInFlight: MAX_IN_FLIGHT,
     build: (index) => {
       const [customerId, token] = input.customers[index % input.customers.length]!;
       const cart = input.nextCart();

@@ -39,7 +39,7 @@ export async function runKafkaCeiling(ctx: BenchContext): Promise<string> {
   await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: PARTITIONS, replicationFactor: 1 }] });
   await admin.disconnect();
   // A new topic's leaders settle for a moment; the first sends would measure that instead of the broker.
-  const warm = createProducer({ brokers, ssl: false }, 'bench-warm');
+  const warm = await createProducer({ brokers, ssl: false }, 'bench-warm');
   await warm.connect();
   for (let partition = 0; partition < PARTITIONS; partition++) {
     await warm.send({ topic: TOPIC, acks: -1, messages: [{ partition, key: 'warm', value }] });
@@ -47,8 +47,8 @@ export async function runKafkaCeiling(ctx: BenchContext): Promise<string> {
   await warm.disconnect();
 
   const produce = async (label: string, batch: number, concurrency: number): Promise<CeilingRun> => {
-    const producers = Array.from({ length: concurrency }, (_, i) =>
-      createProducer({ brokers, ssl: false }, `bench-${i}`),
+    const producers = await Promise.all(
+      Array.from({ length: concurrency }, (_, i) => createProducer({ brokers, ssl: false }, `bench-${i}`)),
     );
     await Promise.all(producers.map((producer) => producer.connect()));
     let records = 0;

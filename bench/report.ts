@@ -14,6 +14,7 @@ import type { CeilingRun } from './kafka-ceiling';
 import { type BarChart, barChartSvg, type LineChart, lineChartSvg, renderPngs } from './lib/charts';
 import type { CpuWindow } from './lib/cpu-sampler';
 import { type BenchResult, outputDirectory, QUICK_OUTPUT_DIR, readResult, useOutputDir } from './lib/results';
+import type { ProfileFigures } from './profile';
 
 const chartsDir = (): string => join(outputDirectory(), 'charts');
 
@@ -562,6 +563,92 @@ function beforeAfterSection(
   };
 }
 
+function profileSection(result: BenchResult<ProfileFigures>): Section {
+  const f = result.figures;
+  const load = f.load;
+  const pct = (part: number, whole: number): string => `${fmt((part / Math.max(whole, 1e-9)) * 100)} %`;
+  const threadRows = f.threads.map(
+    (t) =>
+      `| ${t.label}${t.threads > 1 ? ` (×${t.threads})` : ''} | ${fmt(t.sampledMs)} | ${fmt(t.idleMs)} | ${fmt(t.gcMs)} | ` +
+      `${fmt(t.busyMs)} | ${fmt(t.busyMsPerOrder, 1)} | ${t.topGroups
+        .filter((g) => g.name !== '(garbage collector)')
+        .slice(0, 4)
+        .map((g) => `${g.name} ${pct(g.ms, t.busyMs)}`)
+        .join(', ')} |`,
+  );
+  const selfShare = new Map(f.groups.map((g) => [g.name, g.share]));
+  const groupRows = (f.groupsByCaller ?? f.groups)
+    .slice(0, 15)
+    .map(
+      (g) =>
+        `| ${g.name} | ${g.kind} | ${fmt(selfShare.get(g.name) ?? 0, 1)} % | ${fmt(g.share, 1)} % | ${fmt(g.msPerOrder, 1)} | ${fmt(g.procCpuMsPerOrder, 1)} |`,
+    );
+  const functionRows = f.topFunctions.map(
+    (fn) =>
+      `| ${fn.functionName} | \`${fn.location}\` | ${fn.bucket} | ${fmt(fn.selfMs)} | ${fmt(fn.share, 1)} % |`,
+  );
+  const main = f.threads[0];
+  const workers = f.busyMs - (main?.busyMs ?? 0);
+  const top = (f.groupsByCaller ?? f.groups).filter((g) => g.kind !== 'node').slice(0, 3);
+  const jvms = Object.entries(load.cpu.byProcess)
+    .filter(([name]) => name.includes('JVM'))
+    .map(([name, value]) => `${name} ${fmt(value)} %`)
+    .join(', ');
+  const paragraph =
+    `Where the time goes: over the measured window (${fmt(load.windowSeconds, 1)} s, ${load.ordersPlaced} orders placed, ` +
+    `${load.accepted} accepted, ${load.confirmed} confirmed) the bench process's threads were busy ${fmt(f.busyMs)} ms — ` +
+    `**${fmt(f.cpuMsPerOrder, 1)} ms sampled busy per order** (${fmt(f.busyMs / Math.max(load.windowSeconds, 1e-9) / 10)} % of one core on average; ` +
+    `/proc counted **${fmt(f.procCpuMsPerOrder, 1)} ms of CPU per order** — the difference is time a runnable thread waited for a core), ` +
+    `${pct(main?.busyMs ?? 0, f.busyMs)} on the main thread (${main?.label ?? '-'}) and ${pct(workers, f.busyMs)} in the handler workers; ` +
+    `garbage collection ${pct(f.gcMs, f.busyMs)}. The largest groups, with the Node and V8 time they caused: ${top
+      .map((g) => `${g.name} ${fmt(g.share)} % (≈ ${fmt(g.procCpuMsPerOrder, 1)} CPU ms/order)`)
+      .join(', ')}. ` +
+    `The costliest function is ${f.topFunctions[0] ? `\`${f.topFunctions[0].functionName}\` (${f.topFunctions[0].location}, ${fmt(f.topFunctions[0].share, 1)} %)` : '-'}. ` +
+    `Meanwhile (/proc): bench process ${fmt(Object.entries(load.cpu.byProcess).find(([name]) => name.startsWith('bench-node'))?.[1])} % of one core${jvms ? `, ${jvms}` : ''}; ` +
+    `machine busy ${fmt(load.cpu.machineBusyPercent)} % of 200 %. Before the window (stack start, pipeline start, warm-up) the process spent ${fmt(f.beforeWindow.busyMs)} ms busy, led by ${f.beforeWindow.groups
+      .slice(0, 3)
+      .map((g) => `${g.name} ${fmt(g.ms)} ms`)
+      .join(', ')}.`;
+  const markdown = [
+    header(
+      '8. CPU profile under load (where the bench process spends its CPU)',
+      result,
+      'npm run bench:profile',
+    ),
+    `Load: ${result.settings.rate} orders/s for ${result.settings.durationSeconds} s; checkout p50 / p99 ${fmt(load.checkoutLatencyMs.p50)} / ${fmt(load.checkoutLatencyMs.p99)} ms, ` +
+      `order→CONFIRMED p50 / p99 ${fmt(load.confirmLatencyMs.p50)} / ${fmt(load.confirmLatencyMs.p99)} ms, consumers idle at the end: ${load.consumersIdle ? 'yes' : 'no'}; ` +
+      `loadavg in the window ${load.loadavgAtWindowStart.join(' / ')} → ${load.loadavgAtWindowEnd.join(' / ')}. ` +
+      `${f.profileFiles} thread profiles (raw files in ${f.profileDir}, not committed).`,
+    '',
+    "| thread | sampled ms | idle ms | GC ms | busy ms | busy ms / order | top self time (share of the thread's busy time) |",
+    '|---|---|---|---|---|---|---|',
+    ...threadRows,
+    '',
+    '| group (package, project area, Node/V8) | kind | self time, share of busy | with the Node/V8 time it caused | sampled ms / order | ≈ CPU ms / order (/proc) |',
+    '|---|---|---|---|---|---|',
+    ...groupRows,
+    '',
+    '| top function (self time) | file:line | bucket | self ms | share of busy |',
+    '|---|---|---|---|---|',
+    ...functionRows,
+    '',
+    paragraph,
+    '',
+  ].join('\n');
+  return {
+    markdown,
+    charts: [],
+    summary: [
+      {
+        benchmark: `8 CPU profile (${result.mode})`,
+        target: 'none (finds the bottleneck)',
+        measured: `${fmt(f.procCpuMsPerOrder, 1)} CPU ms/order (/proc), ${fmt(f.cpuMsPerOrder, 1)} ms sampled; top ${top.map((g) => `${g.name} ${fmt(g.share)} %`).join(', ')}`,
+        met: null,
+      },
+    ],
+  };
+}
+
 /** What every reader of these figures must know about the machine they came from. */
 const NOTES = [
   '**Read with care.** This machine has 2 cores and, while these runs were made, was shared with other jobs (test suites ' +
@@ -586,6 +673,7 @@ export async function renderReport(options: { log: (line: string) => void }): Pr
   add('cold-start', coldStartSection);
   add('synth', synthSection);
   add('before-after', beforeAfterSection);
+  add('profile', profileSection);
   const charts = sections.flatMap((section) => section.charts);
   mkdirSync(chartsDir(), { recursive: true });
   try {

@@ -14,6 +14,7 @@ import { runKafkaCeiling } from './kafka-ceiling';
 import type { BenchContext } from './lib/context';
 import { type BenchEnvironment, startBenchEnvironment } from './lib/environment';
 import { QUICK_OUTPUT_DIR, useOutputDir } from './lib/results';
+import { runProfile } from './profile';
 import { renderReport } from './report';
 import { runSynth } from './synth';
 
@@ -25,7 +26,10 @@ interface Benchmark {
   readonly usesStack: boolean;
 }
 
-/** In run order: cold start before the stack exists, synth last on a machine the stack no longer loads. */
+/**
+ * In run order: cold start before the stack exists; the profile after the shared stack is stopped
+ * (it starts its own in a profiled child); synth last on a machine the stack no longer loads.
+ */
 const BENCHMARKS: Record<string, Benchmark> = {
   'cold-start': { run: runColdStart, usesStack: false },
   'kafka-ceiling': { run: runKafkaCeiling, usesStack: true },
@@ -33,6 +37,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   'e2e-load': { run: runE2eLoad, usesStack: true },
   'catch-up': { run: runCatchUp, usesStack: true },
   'before-after': { run: runBeforeAfter, usesStack: true },
+  profile: { run: runProfile, usesStack: false },
   synth: { run: runSynth, usesStack: false },
 };
 

@@ -20,6 +20,7 @@ import { repositoryRoot } from '../../local/infra/paths';
 import { portAnswers } from '../../local/infra/preflight';
 import { stageTemplates } from '../../local/infra/templates';
 import { type RunningPipeline, startPipeline } from '../../local/pipeline';
+import { ensureTemplates } from '../../local/pipeline/synth';
 
 export const BENCH_DATA_MARKER = join('.local', 'bench-stack');
 
@@ -29,10 +30,29 @@ export interface BenchEnvironment {
   readonly stop: () => Promise<void>;
 }
 
+export interface BenchPorts {
+  readonly kafka: number;
+  readonly dynamodb: number;
+  readonly sqs: number;
+}
+
 /** Ports far from the harness's (19092 ...), its private stacks' (39092 ...) and the user's. */
-async function basePorts(): Promise<{ kafka: number; dynamodb: number; sqs: number }> {
+export const BENCH_BASE_PORTS: BenchPorts = { kafka: 49_092, dynamodb: 48_000, sqs: 49_324 };
+
+export interface BenchEnvironmentOptions {
+  /**
+   * Data folder (relative to the repository) of the stack; also the marker the CPU sampler finds
+   * its JVMs by. A second environment beside a running benchmark needs its own.
+   * @default BENCH_DATA_MARKER
+   */
+  readonly dataMarker?: string;
+  /** First port set tried (then +10 ... +40 while taken). @default BENCH_BASE_PORTS */
+  readonly basePorts?: BenchPorts;
+}
+
+async function basePorts(base: BenchPorts): Promise<BenchPorts> {
   for (let offset = 0; offset < 50; offset += 10) {
-    const ports = { kafka: 49_092 + offset, dynamodb: 48_000 + offset, sqs: 49_324 + offset };
+    const ports = { kafka: base.kafka + offset, dynamodb: base.dynamodb + offset, sqs: base.sqs + offset };
     const taken = await Promise.all(
       [ports.kafka, ports.kafka + CONTROLLER_PORT_OFFSET, ports.dynamodb, ports.sqs].map((port) =>
         portAnswers(port),
@@ -40,7 +60,7 @@ async function basePorts(): Promise<{ kafka: number; dynamodb: number; sqs: numb
     );
     if (!taken.some(Boolean)) return ports;
   }
-  throw new Error('No free port set for the benchmark stack (49092-49142)');
+  throw new Error(`No free port set for the benchmark stack (Kafka ${base.kafka}-${base.kafka + 40})`);
 }
 
 function applyProdThrottle(): void {
@@ -62,11 +82,16 @@ function applyProdThrottle(): void {
   prototype.__benchPatched = true;
 }
 
-export async function startBenchEnvironment(log: (line: string) => void): Promise<BenchEnvironment> {
+export async function startBenchEnvironment(
+  log: (line: string) => void,
+  options: BenchEnvironmentOptions = {},
+): Promise<BenchEnvironment> {
   const root = repositoryRoot();
-  const dataDir = join(root, BENCH_DATA_MARKER);
+  // The local tables and queues come from the templates: synthesize them on a fresh clone.
+  if (ensureTemplates(root, join(root, 'cdk.out'))) log('synthesized the CDK app into cdk.out');
+  const dataDir = join(root, options.dataMarker ?? BENCH_DATA_MARKER);
   rmSync(dataDir, { recursive: true, force: true });
-  const ports = await basePorts();
+  const ports = await basePorts(options.basePorts ?? BENCH_BASE_PORTS);
   const stack = new LocalStack({
     brokers: 1,
     kafkaPort: ports.kafka,

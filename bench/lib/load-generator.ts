@@ -32,6 +32,13 @@ export interface OpenLoopOptions<T> {
   /** Give up on an answer after this long. @default 30000 */
   readonly timeoutMs?: number;
   readonly agent?: Agent;
+  /**
+   * Requests allowed to wait for an answer at once; a request scheduled while this many are
+   * outstanding is not sent and counts as shed (status 0, error 'shed'). Keeps a saturated system
+   * from collecting thousands of requests that can only time out, which would stretch the run far
+   * past its planned length and starve what is measured after it. @default unlimited
+   */
+  readonly maxInFlight?: number;
 }
 
 export interface OpenLoopRun<T> {
@@ -41,7 +48,18 @@ export interface OpenLoopRun<T> {
   readonly sendWindowSeconds: number;
   /** Largest lag of an actual send behind its schedule, ms (the generator's own health). */
   readonly maxSendLagMs: number;
+  /** Requests not sent because maxInFlight were outstanding. */
+  readonly shed: number;
 }
+
+/**
+ * The benchmarks' cap on outstanding checkouts: far above what a healthy step needs (rate x p99),
+ * low enough that a saturated step ends on time.
+ */
+export const MAX_IN_FLIGHT = 256;
+
+/** The error of an outcome the generator shed instead of sending. */
+export const SHED = 'shed';
 
 export function keepAliveAgent(): Agent {
   return new Agent({ keepAlive: true, maxSockets: 1024, keepAliveMsecs: 10_000 });
@@ -57,6 +75,9 @@ export async function runOpenLoop<T>(options: OpenLoopOptions<T>): Promise<OpenL
   let next = 0;
   let maxSendLagMs = 0;
   let lastSentAt = start;
+  let inFlight = 0;
+  let shed = 0;
+  const maxInFlight = options.maxInFlight ?? Number.POSITIVE_INFINITY;
 
   const send = (index: number, scheduledAt: number): Promise<RequestOutcome<T>> =>
     new Promise((resolve) => {
@@ -106,7 +127,27 @@ export async function runOpenLoop<T>(options: OpenLoopOptions<T>): Promise<OpenL
         const scheduledAt = start + next * interval;
         maxSendLagMs = Math.max(maxSendLagMs, now - scheduledAt);
         lastSentAt = scheduledAt;
-        pending.push(send(next, scheduledAt));
+        if (inFlight >= maxInFlight) {
+          shed += 1;
+          const outcome = {
+            index: next,
+            scheduledAt,
+            sentAt: now,
+            answeredAt: now,
+            status: 0,
+            body: undefined,
+            error: SHED,
+          };
+          options.onOutcome?.(outcome);
+          pending.push(Promise.resolve(outcome));
+        } else {
+          inFlight += 1;
+          pending.push(
+            send(next, scheduledAt).finally(() => {
+              inFlight -= 1;
+            }),
+          );
+        }
         next += 1;
       }
       if (next >= total) {
@@ -125,5 +166,6 @@ export async function runOpenLoop<T>(options: OpenLoopOptions<T>): Promise<OpenL
     scheduled: total,
     sendWindowSeconds: Math.max(interval, lastSentAt - start + interval) / 1000,
     maxSendLagMs: Math.round(maxSendLagMs),
+    shed,
   };
 }
