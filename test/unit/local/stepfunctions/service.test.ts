@@ -242,7 +242,9 @@ describe('LocalStepFunctions', () => {
 
   describe('across a restart', () => {
     const dirs: string[] = [];
-    afterEach(() => {
+    afterEach(async () => {
+      // Close first: an open service may still be appending to the journal in the directory.
+      for (const service of services.splice(0)) await service.close();
       for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
     });
 
