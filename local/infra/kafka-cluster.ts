@@ -300,14 +300,21 @@ export class KafkaCluster implements LocalComponent {
     if (existsSync(file)) {
       return readFileSync(file, 'utf8').trim();
     }
-    // Kafka's cluster id: 16 random bytes, URL-safe base64 without padding (22 characters). Like
-    // Kafka's own Uuid.randomUuid, never one that starts with '-': kafka-storage would read
-    // `--cluster-id -x...` as a missing value and an unknown option (1 start in 64 failed so).
-    let id: string;
-    do id = randomBytes(16).toString('base64url');
-    while (id.startsWith('-'));
+    const id = newClusterId();
     writeFileSync(file, id);
     return id;
+  }
+}
+
+/**
+ * Kafka's cluster id: 16 random bytes, URL-safe base64 without padding (22 characters). Like Kafka's
+ * own Uuid.randomUuid, never one that starts with '-': kafka-storage reads `--cluster-id -x...` as a
+ * missing value followed by an unknown option (1 start in 64 failed so).
+ */
+export function newClusterId(random: () => Buffer = () => randomBytes(16)): string {
+  for (;;) {
+    const id = random().toString('base64url');
+    if (!id.startsWith('-')) return id;
   }
 }
 

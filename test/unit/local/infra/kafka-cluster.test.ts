@@ -3,6 +3,7 @@ import {
   durabilityFor,
   KAFKA_ARTIFACTS,
   KafkaCluster,
+  newClusterId,
   serverProperties,
 } from '../../../../local/infra/kafka-cluster';
 import { LocalStack } from '../../../../local/infra/local-stack';
@@ -119,5 +120,21 @@ describe('LocalStack with an existing cluster', () => {
 
     // Assess
     expect(stack.kafkaBrokers).toEqual(['127.0.0.1:39092']);
+  });
+});
+
+describe('newClusterId', () => {
+  it('is 22 URL-safe characters and never starts with "-", which kafka-storage would read as an option', () => {
+    // Prepare: the first draw encodes to "-..." (0xf8 >> 2 = 62), the second to "AAAA..."
+    const draws = [Buffer.alloc(16, 0xf8), Buffer.alloc(16, 0)];
+
+    // Act
+    const id = newClusterId(() => draws.shift()!);
+    const real = newClusterId();
+
+    // Assess
+    expect(id).toBe('A'.repeat(22));
+    expect(draws).toHaveLength(0);
+    expect(real).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
   });
 });
