@@ -36,7 +36,7 @@ export interface BenchPorts {
   readonly sqs: number;
 }
 
-/** Ports far from the harness's (19092 ...), its private stacks' (39092 ...) and the user's. */
+/** Ports far from the harness's (19092 ...), its private stacks' (29092 ...) and the user's; taken ones are skipped. */
 export const BENCH_BASE_PORTS: BenchPorts = { kafka: 49_092, dynamodb: 48_000, sqs: 49_324 };
 
 export interface BenchEnvironmentOptions {

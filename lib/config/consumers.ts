@@ -45,6 +45,15 @@ export interface ConsumerSpec {
  */
 const SIDE_EFFECT_RETRY_ATTEMPTS = 60;
 
+/**
+ * How old a saga command may be and still reach its service: hours, not the step timeout. A stale
+ * ReserveStock or ChargeCard is refused by the service itself (its task token fails the heartbeat),
+ * while a compensation (ReleaseStock, RefundCharge) must still run however late it arrives: with a
+ * 60 s limit, the commands of an order that waited out its compensation retries behind a stopped
+ * service expired unprocessed and its reservation stayed held (RELIABILITY.md, scenario 7).
+ */
+const SAGA_COMMAND_MAX_AGE_SECONDS = 6 * 60 * 60;
+
 export const CONSUMERS: readonly ConsumerSpec[] = [
   {
     name: 'inventoryService',
@@ -55,7 +64,7 @@ export const CONSUMERS: readonly ConsumerSpec[] = [
     batchSize: 10,
     maxBatchingWindowSeconds: 0,
     maxRetryAttempts: 3,
-    maxRecordAgeSeconds: 60,
+    maxRecordAgeSeconds: SAGA_COMMAND_MAX_AGE_SECONDS,
     critical: true,
   },
   {
@@ -66,7 +75,7 @@ export const CONSUMERS: readonly ConsumerSpec[] = [
     batchSize: 10,
     maxBatchingWindowSeconds: 0,
     maxRetryAttempts: 3,
-    maxRecordAgeSeconds: 60,
+    maxRecordAgeSeconds: SAGA_COMMAND_MAX_AGE_SECONDS,
     critical: true,
   },
   {

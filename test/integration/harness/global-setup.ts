@@ -17,6 +17,7 @@ import { LocalStack, type LocalStackInfo } from '../../../local/infra/local-stac
 import { repositoryRoot } from '../../../local/infra/paths';
 import { portAnswers } from '../../../local/infra/preflight';
 import { readStackTemplate, type StackTemplate, stageTemplates } from '../../../local/infra/templates';
+import { ensureTemplates } from '../../../local/pipeline/synth';
 import { acquireRunSlot, SLOT_STRIDE } from './run-slot';
 
 export interface ProvidedLocalStack {
@@ -51,6 +52,8 @@ function templates(root: string): StackTemplate[] {
   if (explicit && explicit.length > 0) {
     return explicit.map((file) => readStackTemplate(file));
   }
+  // A run after a change to lib/ must not test the previous templates (as `npm start` does).
+  ensureTemplates(root, join(root, 'cdk.out'));
   return stageTemplates(join(root, 'cdk.out'), 'dev');
 }
 

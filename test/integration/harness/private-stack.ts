@@ -12,8 +12,13 @@ import { LocalStack, type LocalStackInfo } from '../../../local/infra/local-stac
 import { repositoryRoot } from '../../../local/infra/paths';
 import { readStackTemplate, stageTemplates } from '../../../local/infra/templates';
 
-/** Base ports of private stacks; far from the harness's (19092 / 18000 / 19324) and the user's. */
-const PRIVATE_BASE = { kafka: 39_092, dynamodb: 38_000, sqs: 39_324 } as const;
+/**
+ * Base ports of private stacks; far from the harness's (19092 / 18000 / 19324) and the user's, and
+ * below Linux's ephemeral range (32768-60999) with their controller ports (+1000): a port in that
+ * range can be the local end of any outgoing connection at that moment, and the three-broker stack
+ * once failed its start on a controller port (40094) taken so.
+ */
+const PRIVATE_BASE = { kafka: 29_092, dynamodb: 28_000, sqs: 29_324 } as const;
 
 export interface PrivateStack {
   readonly stack: LocalStack;
