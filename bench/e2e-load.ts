@@ -8,9 +8,9 @@ import type { BenchContext } from './lib/context';
 import { CpuSampler, type CpuWindow } from './lib/cpu-sampler';
 import { BENCH_DATA_MARKER } from './lib/environment';
 import { LagMonitor, LagReader, waitForZeroLag } from './lib/lag-monitor';
-import { keepAliveAgent, MAX_IN_FLIGHT, runOpenLoop } from './lib/load-generator';
+import { keepAliveAgent, MAX_IN_FLIGHT, runOpenLoop, statusCounts } from './lib/load-generator';
 import { type OrderOutcome, OrderOutcomeWatcher } from './lib/order-outcomes';
-import { cartGenerator, customerTokens, orderBody, type PlaceOrderReply } from './lib/orders';
+import { cartGenerator, checkoutRequests, customerTokens, type PlaceOrderReply } from './lib/orders';
 import { machineInfo, type Percentiles, percentiles, round2, sleep, writeResult } from './lib/results';
 import { warmUpPipeline } from './lib/warm-up';
 
@@ -140,16 +140,9 @@ async function runStep(input: StepInput): Promise<E2eStep> {
     durationSeconds: stepSeconds,
     agent: input.agent,
     maxInFlight: MAX_IN_FLIGHT,
-    build: (index) => {
-      const [customerId, token] = input.customers[index % input.customers.length]!;
-      const cart = input.nextCart();
+    build: checkoutRequests(input.customers, input.nextCart, (index, cart) => {
       tokens[index] = cart.token;
-      return {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: orderBody(cart, customerId!),
-      };
-    },
+    }),
   });
   const lagZeroAfterMs = await waitForZeroLag(lagReader, input.drainCapMs);
   // Orders still in their saga after the lag is 0 (a step timing out) get the rest of the cap.
@@ -162,11 +155,6 @@ async function runStep(input: StepInput): Promise<E2eStep> {
   await lagMonitor.stop();
   const cpuWindow = cpu.window();
 
-  const statusCounts: Record<string, number> = {};
-  for (const o of run.outcomes) {
-    const key = o.status === 0 ? `error:${o.error ?? 'unknown'}` : String(o.status);
-    statusCounts[key] = (statusCounts[key] ?? 0) + 1;
-  }
   const outcomes = accepted.map((o) => ({ o, result: watcher.outcomes.get(o.body!.orderId!) }));
   const confirmed = outcomes.filter(
     (x): x is { o: (typeof accepted)[number]; result: OrderOutcome } => x.result?.status === 'CONFIRMED',
@@ -187,7 +175,7 @@ async function runStep(input: StepInput): Promise<E2eStep> {
     confirmedRate: round2(confirmed.length / ((lastConfirm - firstScheduled) / 1000)),
     checkoutLatencyMs: percentiles(accepted.map((o) => o.answeredAt - o.scheduledAt)),
     confirmLatencyMs: percentiles(confirmed.map((x) => x.result.at - x.o.scheduledAt)),
-    statusCounts,
+    statusCounts: statusCounts(run.outcomes),
     confirmed: confirmed.length,
     expectedConfirmed: accepted.filter((o) => tokens[o.index] === 'tok_approve').length,
     failed,

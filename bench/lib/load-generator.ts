@@ -169,3 +169,13 @@ export async function runOpenLoop<T>(options: OpenLoopOptions<T>): Promise<OpenL
     shed,
   };
 }
+
+/** How many requests ended how: by HTTP status, or `error:<reason>` for those never answered. */
+export function statusCounts(outcomes: readonly RequestOutcome<unknown>[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const o of outcomes) {
+    const key = o.status === 0 ? `error:${o.error ?? 'unknown'}` : String(o.status);
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}

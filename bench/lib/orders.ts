@@ -67,3 +67,32 @@ export async function customerTokens(pipeline: RunningPipeline, count = 20): Pro
 export interface PlaceOrderReply {
   readonly orderId?: string;
 }
+
+/** What `runOpenLoop` sends for request i. */
+export interface CheckoutRequest {
+  readonly method: string;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+/**
+ * POST /orders request i: customer i mod the list, signed with that customer's token, with the
+ * generator's next cart. `onCart` learns which cart request i carried (to tell approved from
+ * declined orders afterwards).
+ */
+export function checkoutRequests(
+  customers: readonly string[][],
+  nextCart: () => Cart,
+  onCart?: (index: number, cart: Cart) => void,
+): (index: number) => CheckoutRequest {
+  return (index) => {
+    const [customerId, token] = customers[index % customers.length]!;
+    const cart = nextCart();
+    onCart?.(index, cart);
+    return {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: orderBody(cart, customerId!),
+    };
+  };
+}

@@ -10,9 +10,9 @@ import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { CpuSampler } from './cpu-sampler';
 import { startBenchEnvironment } from './environment';
-import { keepAliveAgent, runOpenLoop } from './load-generator';
+import { keepAliveAgent, runOpenLoop, statusCounts } from './load-generator';
 import { OrderOutcomeWatcher } from './order-outcomes';
-import { cartGenerator, customerTokens, orderBody, type PlaceOrderReply } from './orders';
+import { cartGenerator, checkoutRequests, customerTokens, type PlaceOrderReply } from './orders';
 import {
   PROFILE_TARGET_SETTINGS_ENV,
   type ProfileTargetReport,
@@ -44,7 +44,6 @@ async function main(): Promise<void> {
     await warmUpPipeline(pipeline, log);
     await pipeline.waitForConsumersIdle().catch(() => undefined);
     const nextCart = cartGenerator(42);
-    const tokens: string[] = [];
     log(`driving ${settings.ratePerSecond} orders/s for ${settings.durationSeconds} s`);
     const loadStart = loadavg().map(round2);
     const cpu = new CpuSampler(settings.dataMarker);
@@ -54,16 +53,7 @@ async function main(): Promise<void> {
       ratePerSecond: settings.ratePerSecond,
       durationSeconds: settings.durationSeconds,
       agent,
-      build: (index) => {
-        const [customerId, token] = customers[index % customers.length]!;
-        const cart = nextCart();
-        tokens[index] = cart.token;
-        return {
-          method: 'POST',
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-          body: orderBody(cart, customerId!),
-        };
-      },
+      build: checkoutRequests(customers, nextCart),
     });
     const accepted = run.outcomes.filter((o) => o.status === 202 && o.body?.orderId);
     const deadline = performance.now() + settings.drainCapMs;
@@ -82,11 +72,6 @@ async function main(): Promise<void> {
     });
     const endUs = nowUs();
     const cpuWindow = cpu.window();
-    const statusCounts: Record<string, number> = {};
-    for (const o of run.outcomes) {
-      const key = o.status === 0 ? `error:${o.error ?? 'unknown'}` : String(o.status);
-      statusCounts[key] = (statusCounts[key] ?? 0) + 1;
-    }
     const results = accepted.map((o) => ({ o, result: watcher.outcomes.get(o.body!.orderId!) }));
     const failed: Record<string, number> = {};
     for (const { result } of results) {
@@ -100,7 +85,7 @@ async function main(): Promise<void> {
       sendWindowSeconds: round2(run.sendWindowSeconds),
       ordersPlaced: run.scheduled,
       accepted: accepted.length,
-      statusCounts,
+      statusCounts: statusCounts(run.outcomes),
       confirmed: confirmed.length,
       failed,
       unresolved: results.filter((x) => !x.result).length,

@@ -6,7 +6,7 @@
  */
 import type { RunningPipeline } from '../../local/pipeline';
 import { runOpenLoop } from './load-generator';
-import { cartGenerator, customerTokens, orderBody } from './orders';
+import { cartGenerator, checkoutRequests, customerTokens } from './orders';
 import { sleep } from './results';
 
 const warmed = new WeakSet<RunningPipeline>();
@@ -22,14 +22,7 @@ export async function warmUpPipeline(pipeline: RunningPipeline, log: (line: stri
       url: `${pipeline.apiUrl}/orders`,
       ratePerSecond: 30,
       durationSeconds: 1,
-      build: (index) => {
-        const [customerId, token] = customers[index % customers.length]!;
-        return {
-          method: 'POST',
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-          body: orderBody(nextCart(), customerId!),
-        };
-      },
+      build: checkoutRequests(customers, nextCart),
     });
     await sleep(3_000);
     await pipeline.waitForConsumersIdle().catch(() => undefined);
