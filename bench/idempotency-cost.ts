@@ -6,7 +6,6 @@
  * storage. A third run replays the first backlog (every event a duplicate). DynamoDB calls are
  * counted per command by an SDK middleware on the clients.
  */
-import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { MSKEvent } from 'aws-lambda';
@@ -14,7 +13,7 @@ import { CONSUMERS } from '../lib/config/consumers';
 import { TOPICS } from '../lib/config/topics';
 import { buildMskEvent, type KafkaRecord } from '../local/runtime/msk-event';
 import type { BenchContext } from './lib/context';
-import { ADDRESS, cartGenerator } from './lib/orders';
+import { orderEventSource } from './lib/order-events';
 import { machineInfo, round2, writeResult } from './lib/results';
 
 // The handler module reads these when it loads; set before the dynamic import below.
@@ -35,56 +34,20 @@ export interface IdempotencyRun {
   readonly batches: number;
 }
 
-const PRICES: Record<string, number> = {
-  'SKU-1': 2490,
-  'SKU-2': 3450,
-  'SKU-3': 599,
-  'SKU-4': 12900,
-  'SKU-5': 5990,
-};
-
 /** OrderPlaced + OrderConfirmed per order, as the analytics mapping would deliver them. */
-async function backlog(orders: number, batchSize: number, seed: number): Promise<MSKEvent[]> {
-  const { createEvent } = await import('../lambdas/shared/events/codec');
-  const { HEADERS } = await import('../lambdas/shared/events/envelope');
-  const nextCart = cartGenerator(seed, 1);
+function backlog(orders: number, batchSize: number, seed: number): MSKEvent[] {
+  const eventsOf = orderEventSource(seed);
   const records: KafkaRecord[] = [];
-  let offset = 0;
   for (let i = 0; i < orders; i++) {
-    const orderId = randomUUID();
-    const items = nextCart().items.map((line) => ({ ...line, unitPrice: PRICES[line.sku]! }));
-    const total = items.reduce((sum, line) => sum + line.quantity * line.unitPrice, 0);
-    const common = {
-      customerId: `bench-cust-${i % 20}`,
-      items,
-      total,
-      currency: 'EUR' as const,
-      email: 'b@example.com',
-    };
-    const events = [
-      createEvent('OrderPlaced', {
-        orderId,
-        correlationId: orderId,
-        data: { ...common, shippingAddress: ADDRESS, channel: 'web' as const },
-      }),
-      createEvent('OrderConfirmed', {
-        orderId,
-        correlationId: orderId,
-        data: { ...common, shippingAddress: ADDRESS },
-      }),
-    ];
-    for (const envelope of events) {
+    for (const event of eventsOf(i)) {
       records.push({
         topic: TOPICS.orderEvents.name,
         partition: i % 32,
-        offset: String(offset++),
+        offset: String(records.length),
         timestamp: String(Date.now()),
-        key: Buffer.from(orderId),
-        value: Buffer.from(JSON.stringify(envelope)),
-        headers: {
-          [HEADERS.eventType]: envelope.eventType,
-          [HEADERS.eventVersion]: String(envelope.eventVersion),
-        },
+        key: Buffer.from(event.key),
+        value: Buffer.from(event.value),
+        headers: event.headers,
       });
     }
   }
@@ -196,9 +159,9 @@ export async function runIdempotencyCost(ctx: BenchContext): Promise<string> {
   };
 
   // Warm-up (connections, JIT) on a small backlog of its own, not counted.
-  await measure('warm-up', await backlog(20, spec.batchSize, 7), true);
-  const withoutBacklog = await backlog(orders, spec.batchSize, 1);
-  const withBacklog = await backlog(orders, spec.batchSize, 1);
+  await measure('warm-up', backlog(20, spec.batchSize, 7), true);
+  const withoutBacklog = backlog(orders, spec.batchSize, 1);
+  const withBacklog = backlog(orders, spec.batchSize, 1);
   const without = await measure('without idempotency (pass-through store)', withoutBacklog, false);
   const withLayer = await measure('with idempotency (DynamoDB persistence)', withBacklog, true);
   const replay = await measure(

@@ -24,6 +24,11 @@ interface Benchmark {
   readonly run: (ctx: BenchContext) => Promise<string>;
   /** Whether it needs the private stack and pipeline (stopped once no later benchmark does). */
   readonly usesStack: boolean;
+  /**
+   * Leaves the stack unfit for the next benchmark: a saturated ramp's sagas still running, or
+   * consumers paused on a backlog that is not theirs. The runner stops it; the next one starts fresh.
+   */
+  readonly dirtiesStack?: boolean;
 }
 
 /**
@@ -34,8 +39,8 @@ const BENCHMARKS: Record<string, Benchmark> = {
   'cold-start': { run: runColdStart, usesStack: false },
   'kafka-ceiling': { run: runKafkaCeiling, usesStack: true },
   'idempotency-cost': { run: runIdempotencyCost, usesStack: true },
-  'e2e-load': { run: runE2eLoad, usesStack: true },
-  'catch-up': { run: runCatchUp, usesStack: true },
+  'e2e-load': { run: runE2eLoad, usesStack: true, dirtiesStack: true },
+  'catch-up': { run: runCatchUp, usesStack: true, dirtiesStack: true },
   'before-after': { run: runBeforeAfter, usesStack: true },
   profile: { run: runProfile, usesStack: false },
   synth: { run: runSynth, usesStack: false },
@@ -108,6 +113,7 @@ async function main(): Promise<void> {
         crashed.push(name);
         log(`${name} CRASHED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       }
+      if (BENCHMARKS[name]!.dirtiesStack) await stopEnvironment();
     }
   } finally {
     await stopEnvironment();
