@@ -39,10 +39,13 @@ export interface E2eStep {
   readonly skipped?: string;
 }
 
+/** Steps added to the issue's ramp (4.2, 42, 100, 200, 417) to locate the ceiling between 4.2 and 42. */
+const PROBE_RATES: readonly number[] = [21];
+
 export async function runE2eLoad(ctx: BenchContext): Promise<string> {
   const started = new Date();
   const machine = machineInfo();
-  const rates = ctx.quick ? [4.2, 10, 21] : [4.2, 42, 100, 200, 417];
+  const rates = ctx.quick ? [4.2, 10, 21] : [4.2, 21, 42, 100, 200, 417];
   const stepSeconds = ctx.quick ? 5 : 60;
   const drainCapMs = ctx.quick ? 20_000 : 30_000;
   const { pipeline } = await ctx.environment();
@@ -84,8 +87,9 @@ export async function runE2eLoad(ctx: BenchContext): Promise<string> {
       );
       // Saturated: checkouts no longer answered at the offered rate, or most orders never confirmed.
       // A higher step would only pile up timed-out requests and spoil the benchmarks after this one.
+      // A probe step (between the issue's steps, to locate the ceiling) never ends the ramp.
       const saturated = step.acceptedRate < 0.8 * rate || step.confirmed < 0.5 * step.expectedConfirmed;
-      if (saturated) saturatedAt = rate;
+      if (saturated && !PROBE_RATES.includes(rate)) saturatedAt = rate;
       else await pipeline.waitForConsumersIdle().catch(() => undefined);
     }
   } finally {
@@ -107,6 +111,7 @@ export async function runE2eLoad(ctx: BenchContext): Promise<string> {
       generator: `open loop, node:http keep-alive agent, latency from the scheduled send time; at most ${MAX_IN_FLIGHT} checkouts outstanding, a send scheduled beyond that is shed (error:shed)`,
       confirmation: 'OrderConfirmed/OrderFailed seen on orders.events by a separate consumer group',
       apiThrottle: 'prod stage (500/s, burst 1000) applied to the local API',
+      probeRates: `${PROBE_RATES.join(', ')}: between the issue's steps, to locate the ceiling; never ends the ramp`,
       abortRule:
         'a saturated step (202 answers < 80 % of the offered rate, or < 50 % of orders confirmed) ends the ramp',
     },
