@@ -9,6 +9,12 @@ import {
   PutCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
+import {
+  cancellationReasons,
+  jitterPause,
+  MAX_TRANSACTION_ATTEMPTS,
+  transactWrite,
+} from '../../shared/aws/transactions';
 import type { ReleaseOutcome, ReservationStatus, ReserveOutcome, StockLine } from '../domain/stock';
 import type { StockRepository } from '../ports/stock-repository';
 
@@ -19,17 +25,6 @@ interface ReservationItem {
   readonly items: readonly StockLine[];
 }
 
-/** Attempts when a transaction collides with another one on a hot SKU (TransactionConflict). */
-const MAX_ATTEMPTS = 5;
-/** Upper bound of the random pause before the next attempt, so colliding transactions spread out. */
-const MAX_JITTER_MS = 25;
-
-const pause = () => new Promise<void>((resolve) => setTimeout(resolve, Math.random() * MAX_JITTER_MS));
-
-interface CancellationReason {
-  readonly Code?: string;
-}
-
 export class DynamoDbStockRepository implements StockRepository {
   public constructor(
     private readonly tableName: string,
@@ -38,51 +33,41 @@ export class DynamoDbStockRepository implements StockRepository {
   ) {}
 
   public async reserve(orderId: string, items: readonly StockLine[]): Promise<ReserveOutcome> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        await this.client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: this.tableName,
-                  Item: {
-                    pk: reservationKey(orderId),
-                    orderId,
-                    status: 'RESERVED',
-                    items,
-                    reservedAt: this.now().toISOString(),
-                  },
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
-              },
-              ...items.map((line) => ({
-                Update: {
-                  TableName: this.tableName,
-                  Key: { pk: skuKey(line.sku) },
-                  UpdateExpression: 'SET available = available - :quantity',
-                  ConditionExpression: 'attribute_exists(pk) AND available >= :quantity',
-                  ExpressionAttributeValues: { ':quantity': line.quantity },
-                },
-              })),
-            ],
-          }),
-        );
-        return { outcome: 'RESERVED', items };
-      } catch (error) {
-        const reasons = cancellationReasons(error);
-        if (reasons === undefined) throw error;
-        if (reasons[0]?.Code === 'ConditionalCheckFailed') {
-          const existing = await this.reservation(orderId);
-          if (existing?.status === 'RESERVED') return { outcome: 'ALREADY_RESERVED', items: existing.items };
-          if (existing?.status === 'RELEASED') return { outcome: 'ALREADY_RELEASED' };
-        }
-        const failedSkus = items.filter((_, index) => reasons[index + 1]?.Code === 'ConditionalCheckFailed');
-        if (failedSkus.length > 0) return this.whyNotReserved(failedSkus);
-        if (attempt >= MAX_ATTEMPTS) throw error;
-        await pause();
-      }
+    const failed = await transactWrite(this.client, {
+      TransactItems: [
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: {
+              pk: reservationKey(orderId),
+              orderId,
+              status: 'RESERVED',
+              items,
+              reservedAt: this.now().toISOString(),
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        ...items.map((line) => ({
+          Update: {
+            TableName: this.tableName,
+            Key: { pk: skuKey(line.sku) },
+            UpdateExpression: 'SET available = available - :quantity',
+            ConditionExpression: 'attribute_exists(pk) AND available >= :quantity',
+            ExpressionAttributeValues: { ':quantity': line.quantity },
+          },
+        })),
+      ],
+    });
+    if (failed === undefined) return { outcome: 'RESERVED', items };
+    if (failed[0]) {
+      const existing = await this.reservation(orderId);
+      if (existing?.status === 'RESERVED') return { outcome: 'ALREADY_RESERVED', items: existing.items };
+      if (existing?.status === 'RELEASED') return { outcome: 'ALREADY_RELEASED' };
     }
+    const failedSkus = items.filter((_, index) => failed[index + 1]);
+    if (failedSkus.length > 0) return this.whyNotReserved(failedSkus);
+    throw new Error(`Reservation of order ${orderId} was refused, but no reservation of it exists`);
   }
 
   public async release(orderId: string): Promise<ReleaseOutcome> {
@@ -140,8 +125,8 @@ export class DynamoDbStockRepository implements StockRepository {
         const conflict =
           (error instanceof Error && error.name === 'ConditionalCheckFailedException') ||
           cancellationReasons(error) !== undefined;
-        if (!conflict || attempt >= MAX_ATTEMPTS) throw error;
-        await pause();
+        if (!conflict || attempt >= MAX_TRANSACTION_ATTEMPTS) throw error;
+        await jitterPause();
       }
     }
   }
@@ -182,9 +167,4 @@ export function skuKey(sku: string): string {
 
 export function reservationKey(orderId: string): string {
   return `RESERVATION#${orderId}`;
-}
-
-function cancellationReasons(error: unknown): readonly CancellationReason[] | undefined {
-  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return undefined;
-  return (error as Error & { CancellationReasons?: CancellationReason[] }).CancellationReasons ?? [];
 }

@@ -4,13 +4,8 @@
  * CHARGE and VOID are written in transactions that check the other one is absent, so an order is
  * either charged or voided, never both, whatever the order in which concurrent commands run.
  */
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { transactWrite } from '../../shared/aws/transactions';
 import type { ChargeEntry, RefundEntry } from '../domain/ledger';
 import type { PaymentLedger, RecordChargeResult, VoidOutcome } from '../ports/payment-ledger';
 
@@ -20,13 +15,6 @@ const VOID = 'VOID';
 const ATTEMPT_PREFIX = 'ATTEMPT#';
 /** Concurrent attempts of one order race for the same ATTEMPT#n; the loser counts again. */
 const MAX_ATTEMPT_RACES = 5;
-/** Attempts when a CHARGE/VOID transaction collides with another one on the same order. */
-const MAX_TRANSACTION_ATTEMPTS = 5;
-const CONDITION_FAILED = 'ConditionalCheckFailed';
-
-interface CancellationReason {
-  readonly Code?: string;
-}
 
 export class DynamoDbPaymentLedger implements PaymentLedger {
   public constructor(
@@ -100,40 +88,25 @@ export class DynamoDbPaymentLedger implements PaymentLedger {
     attributes: Record<string, unknown>,
     other: string,
   ): Promise<readonly [boolean, boolean]> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        await this.client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: this.tableName,
-                  Item: { ...attributes, orderId, entry },
-                  ConditionExpression: 'attribute_not_exists(orderId)',
-                },
-              },
-              {
-                ConditionCheck: {
-                  TableName: this.tableName,
-                  Key: { orderId, entry: other },
-                  ConditionExpression: 'attribute_not_exists(orderId)',
-                },
-              },
-            ],
-          }),
-        );
-        return [false, false];
-      } catch (error) {
-        const reasons = cancellationReasons(error);
-        if (reasons === undefined) throw error;
-        const exists = reasons[0]?.Code === CONDITION_FAILED;
-        const otherExists = reasons[1]?.Code === CONDITION_FAILED;
-        if (exists || otherExists) return [exists, otherExists];
-        // A concurrent transaction on the same items (TransactionConflict): try again.
-        if (attempt >= MAX_TRANSACTION_ATTEMPTS) throw error;
-        await new Promise<void>((resolve) => setTimeout(resolve, Math.random() * 25));
-      }
-    }
+    const failed = await transactWrite(this.client, {
+      TransactItems: [
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: { ...attributes, orderId, entry },
+            ConditionExpression: 'attribute_not_exists(orderId)',
+          },
+        },
+        {
+          ConditionCheck: {
+            TableName: this.tableName,
+            Key: { orderId, entry: other },
+            ConditionExpression: 'attribute_not_exists(orderId)',
+          },
+        },
+      ],
+    });
+    return [failed?.[0] ?? false, failed?.[1] ?? false];
   }
 
   /** True if written now, false if the entry already existed. */
@@ -156,9 +129,4 @@ export class DynamoDbPaymentLedger implements PaymentLedger {
       throw error;
     }
   }
-}
-
-function cancellationReasons(error: unknown): readonly CancellationReason[] | undefined {
-  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return undefined;
-  return (error as Error & { CancellationReasons?: CancellationReason[] }).CancellationReasons ?? [];
 }
