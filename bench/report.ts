@@ -197,6 +197,14 @@ function sustainedLine(steps: readonly E2eStep[]): string {
     : 'no step confirmed every order';
 }
 
+/** Benchmark 7 runs this system at one fixed rate for a minute: a further point below the ceiling when every order was confirmed. */
+function beforeAfterRateLine(): string {
+  const result = readResult<{ runs: ArchitectureRun[] }>('before-after');
+  const run = result?.figures.runs.find((r) => r.architecture.startsWith('event') && !r.analyticsOutage);
+  if (!result || !run || run.failedOrders > 0 || (run.notConfirmed ?? 0) > 0) return '';
+  return ` (benchmark 7 sustained ${result.settings.ratePerSecond}/s for ${result.settings.secondsPerRun} s with every order confirmed)`;
+}
+
 /** Where the time of a saturated ramp goes: the step's own CPU and lag figures, and the CPU profile's (section 8) when there is one. */
 function e2eBottleneckNotes(
   steps: readonly E2eStep[],
@@ -214,7 +222,7 @@ function e2eBottleneckNotes(
       'The bench process hosts the API emulator, the event source mapping emulator (kafkajs consumer groups), the Step Functions emulator ' +
       '(aws-local-stepfunctions) and every handler as worker threads; a saga is about 10 handler invocations and 6 Kafka records per order, ' +
       `on two cores shared with the broker and DynamoDB Local. Overloaded, the saga confirmed ${fmt(top?.confirmedRate, 1)} orders/s while ` +
-      `${fmt(top?.acceptedRate, 1)}/s were accepted (timed-out steps add compensation work); ${sustainedLine(steps)}. ` +
+      `${fmt(top?.acceptedRate, 1)}/s were accepted (timed-out steps add compensation work); ${sustainedLine(steps)}${beforeAfterRateLine()}. ` +
       `The deepest backlog was ${laggiest}'s (${laggiestLag} records)` +
       (timeouts > 0
         ? `, and ${timeouts} orders failed with PAYMENT_TIMEOUT: their ChargeCard commands waited in the payment service's backlog ` +
