@@ -10,13 +10,12 @@
  */
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSUMERS } from '../../../lib/config/consumers';
-import { type RunningPipeline, startPipeline } from '../../../local/pipeline';
 import type { ConsumerProcessExit } from '../../../local/runtime/consumer-process-host';
 import type { MappingActivity, RecordCoordinates } from '../../../local/runtime/event-source-mapping';
-import { Ledger, type PlacedOrder } from './ledger';
-import { placeOrders, planOrders, SKUS, sleep, warmUp, writeResult } from './scenario';
+import type { PlacedOrder } from './ledger';
+import { openBooks, placeOrders, planOrders, sleep, usePipeline, writeResult } from './scenario';
 
 const CHILD_CONSUMERS = ['notification', 'analytics', 'loyalty'] as const;
 const ORDERS = 40;
@@ -158,27 +157,22 @@ function parseLogLine(line: string): Record<string, unknown> | undefined {
   }
 }
 
-let pipeline: RunningPipeline;
-let ledger: Ledger;
+// A restarted process gets the killed one's partitions once its members' sessions expired.
+const scenario = usePipeline({
+  consumerProcess: { consumers: CHILD_CONSUMERS, sessionTimeoutMs: SESSION_TIMEOUT_MS },
+});
 let admin: Admin;
 let sqs: SQSClient;
 
 beforeAll(async () => {
-  pipeline = await startPipeline({
-    profile: 'test',
-    infrastructure: inject('localStack'),
-    // A restarted process gets the killed one's partitions once its members' sessions expired.
-    consumerProcess: { consumers: CHILD_CONSUMERS, sessionTimeoutMs: SESSION_TIMEOUT_MS },
-  });
-  ledger = new Ledger(pipeline.endpoints.dynamodb, pipeline.tables);
   admin = new Kafka({
     clientId: 'reliability-consumer-kill',
-    brokers: [...pipeline.endpoints.kafkaBrokers],
+    brokers: [...scenario.pipeline.endpoints.kafkaBrokers],
     logLevel: logLevel.NOTHING,
   }).admin();
   await admin.connect();
   sqs = new SQSClient({
-    endpoint: pipeline.endpoints.sqs,
+    endpoint: scenario.pipeline.endpoints.sqs,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
@@ -187,15 +181,13 @@ beforeAll(async () => {
 afterAll(async () => {
   sqs?.destroy();
   await admin?.disconnect();
-  ledger?.close();
-  await pipeline?.stop();
 });
 
 /** Takes every message off the consumers' on-failure queues; returns how many records they name. */
 async function drainOnFailure(): Promise<number> {
   let records = 0;
   for (const consumer of CHILD_CONSUMERS) {
-    const url = pipeline.failureQueueUrl(consumer);
+    const url = scenario.pipeline.failureQueueUrl(consumer);
     for (;;) {
       const { Messages } = await sqs.send(
         new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
@@ -222,10 +214,10 @@ async function committedOffset(group: string, record: RecordCoordinates): Promis
 async function effectVisible(effect: Effect, placed: readonly PlacedOrder[]): Promise<boolean> {
   if (effect.consumer === 'loyalty') {
     const customerId = placed.find((order) => order.orderId === effect.orderId)?.customerId;
-    return customerId !== undefined && ledger.hasLoyaltyCredit(customerId, effect.orderId);
+    return customerId !== undefined && scenario.ledger.hasLoyaltyCredit(customerId, effect.orderId);
   }
   const template = effect.record.headers['event-type'] === 'OrderFailed' ? 'order-failed' : 'order-confirmed';
-  const mails = await ledger.mailbox(pipeline.mailboxDir);
+  const mails = await scenario.ledger.mailbox(scenario.pipeline.mailboxDir);
   return mails.some((mail) => mail.orderId === effect.orderId && mail.template === template);
 }
 
@@ -233,9 +225,9 @@ describe('scenario 1: a consumer process killed mid-batch', () => {
   it('re-delivers the uncommitted batch after the restart and keeps every side effect once', async () => {
     // Prepare: warm, books opened, the side-effect consumers paused so a backlog builds
     const started = Date.now();
+    const { pipeline, ledger } = scenario;
     const consumerProcess = pipeline.consumerProcess!;
-    await warmUp(pipeline, ledger);
-    const initialStock = await ledger.stock(SKUS);
+    const initialStock = await openBooks(pipeline, ledger);
     const analyticsBefore = await ledger.analyticsTotals();
     await drainOnFailure();
     const watch = new BatchWatch(() => consumerProcess.kill('SIGKILL'));

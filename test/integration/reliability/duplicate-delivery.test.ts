@@ -5,27 +5,12 @@
  * its original. Nothing may happen twice: one charge, one stock movement, one points credit, one
  * e-mail, one analytics count per order.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type RunningPipeline, startPipeline } from '../../../local/pipeline';
+import { describe, expect, it } from 'vitest';
 import { Shop } from '../e2e/shop';
 import { Duplicator } from './duplicator';
-import { Ledger } from './ledger';
-import { placeOrders, planOrders, SKUS, sleep, warmUp, writeResult } from './scenario';
+import { openBooks, placeOrders, planOrders, sleep, usePipeline, writeResult } from './scenario';
 
-let pipeline: RunningPipeline;
-let shop: Shop;
-let ledger: Ledger;
-
-beforeAll(async () => {
-  pipeline = await startPipeline({ profile: 'test', infrastructure: inject('localStack') });
-  shop = new Shop(pipeline);
-  ledger = new Ledger(pipeline.endpoints.dynamodb, pipeline.tables);
-});
-
-afterAll(async () => {
-  ledger?.close();
-  await pipeline?.stop();
-});
+const scenario = usePipeline();
 
 function confirmedToday(items: Record<string, unknown>[]): number {
   const day = new Date().toISOString().slice(0, 10);
@@ -36,8 +21,9 @@ describe('scenario 5: duplicate delivery storm', () => {
   it('absorbs a second delivery of every record, some concurrent with the first, with zero duplicate effects', async () => {
     // Prepare
     const started = Date.now();
-    await warmUp(pipeline, ledger);
-    const initialStock = await ledger.stock(SKUS);
+    const { pipeline, ledger } = scenario;
+    const shop = new Shop(pipeline);
+    const initialStock = await openBooks(pipeline, ledger);
     const confirmedBefore = confirmedToday(await shop.analyticsItems());
     const keys = new Set<string>();
     const duplicator = new Duplicator(pipeline.endpoints.kafkaBrokers, keys);

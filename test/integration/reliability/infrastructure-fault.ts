@@ -11,7 +11,7 @@ import type { LocalStack } from '../../../local/infra/local-stack';
 import { startPipeline } from '../../../local/pipeline';
 import { startPrivateStack } from '../harness/private-stack';
 import { Ledger } from './ledger';
-import { placeOrders, planOrders, type ScenarioResult, SKUS, warmUp, writeResult } from './scenario';
+import { openBooks, placeOrders, planOrders, type ScenarioResult, writeResult } from './scenario';
 
 export interface InfrastructureFault {
   readonly id: string;
@@ -41,8 +41,7 @@ export async function runInfrastructureFault(scenario: InfrastructureFault): Pro
     }),
   );
   try {
-    await warmUp(pipeline, ledger);
-    const initialStock = await ledger.stock(SKUS);
+    const initialStock = await openBooks(pipeline, ledger);
     const plans = planOrders(scenario.id.split('-')[1] ?? 'fault', scenario.orders);
     let answered = 0;
     let injection: Promise<string[]> | undefined;

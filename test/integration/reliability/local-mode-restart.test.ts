@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { type RunningPipeline, startPipeline } from '../../../local/pipeline';
 import { Ledger } from './ledger';
-import { placeOrders, planOrders, SKUS, warmUp, writeResult } from './scenario';
+import { openBooks, placeOrders, planOrders, writeResult } from './scenario';
 
 const journal = mkdtempSync(join(tmpdir(), 'reliability-sfn-'));
 let pipeline: RunningPipeline | undefined;
@@ -34,8 +34,7 @@ describe('scenario 8: the whole local mode restarted mid-run', () => {
       startPipeline({ profile: 'test', infrastructure: inject('localStack'), stepFunctionsDataDir: journal });
     pipeline = await start();
     let ledger = new Ledger(pipeline.endpoints.dynamodb, pipeline.tables);
-    await warmUp(pipeline, ledger);
-    const initialStock = await ledger.stock(SKUS);
+    const initialStock = await openBooks(pipeline, ledger);
 
     // Act: accept orders, stop at once while their sagas run, start again on the same journal
     const placed = await placeOrders(pipeline, planOrders('restart', 20), { parallel: 4 });

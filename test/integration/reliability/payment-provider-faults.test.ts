@@ -6,24 +6,12 @@
  * retries, so the saga raises NEEDS_ATTENTION (OrderNeedsAttention reaches the read model); once the
  * service is back the late ReleaseStock still releases the stock.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MUST_HAPPEN_RETRY, STEP_TIMEOUTS } from '../../../lib/constructs/order-saga';
-import { type RunningPipeline, startPipeline } from '../../../local/pipeline';
-import { Ledger, type PlacedOrder } from './ledger';
-import { placeOrders, planOrders, SKUS, sleep, warmUp, writeResult } from './scenario';
+import type { PlacedOrder } from './ledger';
+import { openBooks, placeOrders, planOrders, sleep, usePipeline, writeResult } from './scenario';
 
-let pipeline: RunningPipeline;
-let ledger: Ledger;
-
-beforeAll(async () => {
-  pipeline = await startPipeline({ profile: 'test', infrastructure: inject('localStack') });
-  ledger = new Ledger(pipeline.endpoints.dynamodb, pipeline.tables);
-});
-
-afterAll(async () => {
-  ledger?.close();
-  await pipeline?.stop();
-});
+const scenario = usePipeline();
 
 const TOKENS = ['tok_approve', 'tok_timeout', 'tok_approve', 'tok_flaky'] as const;
 
@@ -46,8 +34,8 @@ describe('scenario 7: payment provider slow or down', () => {
     async () => {
       // Prepare
       const started = Date.now();
-      await warmUp(pipeline, ledger);
-      const initialStock = await ledger.stock(SKUS);
+      const { pipeline, ledger } = scenario;
+      const initialStock = await openBooks(pipeline, ledger);
       const plans = planOrders('payment', 40, (i) => TOKENS[i % TOKENS.length]!);
       const stuck = planOrders('payment-stuck', 2, () => 'tok_timeout', 2);
 

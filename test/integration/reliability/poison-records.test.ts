@@ -7,30 +7,15 @@
  * orders placed afterwards end correctly.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createEvent } from '../../../lambdas/shared/events/codec';
 import { MESSAGE_SCHEMAS } from '../../../lambdas/shared/events/payloads';
 import { CONSUMERS } from '../../../lib/config/consumers';
 import { TOPICS } from '../../../lib/config/topics';
-import { type RunningPipeline, startPipeline } from '../../../local/pipeline';
 import { eventually, Shop } from '../e2e/shop';
-import { Ledger } from './ledger';
-import { placeOrders, planOrders, SKUS, warmUp, writeResult } from './scenario';
+import { openBooks, placeOrders, planOrders, usePipeline, writeResult } from './scenario';
 
-let pipeline: RunningPipeline;
-let shop: Shop;
-let ledger: Ledger;
-
-beforeAll(async () => {
-  pipeline = await startPipeline({ profile: 'test', infrastructure: inject('localStack') });
-  shop = new Shop(pipeline);
-  ledger = new Ledger(pipeline.endpoints.dynamodb, pipeline.tables);
-});
-
-afterAll(async () => {
-  ledger?.close();
-  await pipeline?.stop();
-});
+const scenario = usePipeline();
 
 const PARTITION = 5;
 
@@ -66,7 +51,9 @@ describe('scenario 6: poison records on every consumed topic', () => {
   it('sends each to the on-failure queue of every consumer of the topic with its reason, and the partitions keep flowing', async () => {
     // Prepare
     const started = Date.now();
-    await warmUp(pipeline, ledger);
+    const { pipeline, ledger } = scenario;
+    const shop = new Shop(pipeline);
+    const initialStock = await openBooks(pipeline, ledger);
     for (const consumer of CONSUMERS) await shop.failures(consumer.name);
     const marker = randomUUID();
     const types = typeOfTopic();
@@ -84,7 +71,6 @@ describe('scenario 6: poison records on every consumed topic', () => {
         channel: 'web',
       },
     });
-    const initialStock = await ledger.stock(SKUS);
 
     // Act: three poison records per topic on one partition, a valid event behind them, then orders
     let produced = 0;

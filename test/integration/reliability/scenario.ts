@@ -7,8 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import type { RunningPipeline } from '../../../local/pipeline';
-import type { Ledger, LedgerVerdict, PlacedOrder } from './ledger';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { type RunningPipeline, type StartPipelineOptions, startPipeline } from '../../../local/pipeline';
+import { Ledger, type LedgerVerdict, type PlacedOrder } from './ledger';
 
 export const SKUS = ['SKU-1', 'SKU-2', 'SKU-3', 'SKU-4', 'SKU-5'] as const;
 
@@ -190,4 +191,37 @@ export async function warmUp(
   const placed = await placeOrders(pipeline, planOrders('warm-up', 4), { parallel: 4 });
   await ledger.waitForTerminal(placed, ['CONFIRMED', 'FAILED'], 60_000);
   await pipeline.waitForConsumersIdle().catch(() => undefined);
+}
+
+export interface ScenarioPipeline {
+  readonly pipeline: RunningPipeline;
+  readonly ledger: Ledger;
+}
+
+/**
+ * The file's pipeline on the shared stack (with `options`, e.g. a consumer child process) and the
+ * ledger that keeps its books: started before the file's tests, stopped after them. The returned
+ * object is filled in by then.
+ */
+export function usePipeline(options: Pick<StartPipelineOptions, 'consumerProcess'> = {}): ScenarioPipeline {
+  const scenario = {} as { pipeline: RunningPipeline; ledger: Ledger };
+  beforeAll(async () => {
+    scenario.pipeline = await startPipeline({
+      profile: 'test',
+      infrastructure: inject('localStack'),
+      ...options,
+    });
+    scenario.ledger = new Ledger(scenario.pipeline.endpoints.dynamodb, scenario.pipeline.tables);
+  });
+  afterAll(async () => {
+    scenario.ledger?.close();
+    await scenario.pipeline?.stop();
+  });
+  return scenario;
+}
+
+/** Warms the pipeline up (see `warmUp`), then opens the books: the stock of every SKU before the first counted order. */
+export async function openBooks(pipeline: RunningPipeline, ledger: Ledger): Promise<Record<string, number>> {
+  await warmUp(pipeline, ledger);
+  return ledger.stock(SKUS);
 }
