@@ -93,11 +93,12 @@ export async function runCatchUp(ctx: BenchContext): Promise<string> {
   }
   const cpuWindow = cpu.window();
   const elapsedSeconds = (drainMs ?? performance.now() - resumedAt) / 1000;
+  const drained = backlog - Math.max(0, remaining);
   // Not drained within the cap: the rate over the records it did drain, and the time it would take.
-  const drainRate = (backlog - Math.max(0, remaining)) / elapsedSeconds;
+  const drainRate = drained / elapsedSeconds;
   const multiple = drainRate / arrivalRate;
   ctx.log(
-    `catch-up: ${drainMs === undefined ? `${backlog - remaining} of ${backlog} drained in the ${drainCapSeconds} s cap` : `drained ${backlog} in ${round2(elapsedSeconds)} s`}` +
+    `catch-up: ${drainMs === undefined ? `${drained} of ${backlog} drained in the ${drainCapSeconds} s cap` : `drained ${backlog} in ${round2(elapsedSeconds)} s`}` +
       ` = ${round2(drainRate)} records/s, ${round2(multiple)}x arrival`,
   );
   return writeResult(
@@ -124,7 +125,7 @@ export async function runCatchUp(ctx: BenchContext): Promise<string> {
       arrivalRecordsPerSecond: round2(arrivalRate),
       drained: drainMs !== undefined,
       drainSeconds: drainMs === undefined ? null : round2(elapsedSeconds),
-      recordsDrained: backlog - Math.max(0, remaining),
+      recordsDrained: drained,
       drainRecordsPerSecond: round2(drainRate),
       projectedDrainSeconds: drainRate > 0 ? round2(backlog / drainRate) : null,
       drainRateMultipleOfArrival: round2(multiple),

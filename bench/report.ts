@@ -200,7 +200,7 @@ function sustainedLine(steps: readonly E2eStep[]): string {
 /** Benchmark 7 runs this system at one fixed rate for a minute: a further point below the ceiling when every order was confirmed. */
 function beforeAfterRateLine(): string {
   const result = readResult<{ runs: ArchitectureRun[] }>('before-after');
-  const run = result?.figures.runs.find((r) => r.architecture.startsWith('event') && !r.analyticsOutage);
+  const run = result && runOf(result.figures.runs, 'event', false);
   if (!result || !run || run.failedOrders > 0 || (run.notConfirmed ?? 0) > 0) return '';
   return ` (benchmark 7 sustained ${result.settings.ratePerSecond}/s for ${result.settings.secondsPerRun} s with every order confirmed)`;
 }
@@ -577,15 +577,22 @@ function synthSection(
   };
 }
 
+type BeforeAfterMeasured = {
+  p50Reduction: number | null;
+  p99Reduction: number | null;
+  outageFailedOrders: { synchronous: number; eventDriven: number };
+  outageP99Change: number | null;
+};
+
+/** The run of one architecture (its name's first word: 'event' or 'synchronous') with or without the outage. */
+function runOf(runs: readonly ArchitectureRun[], architecture: 'event' | 'synchronous', outage: boolean) {
+  return runs.find((r) => r.architecture.startsWith(architecture) && r.analyticsOutage === outage);
+}
+
 function beforeAfterSection(
   result: BenchResult<{
     runs: ArchitectureRun[];
-    measured: {
-      p50Reduction: number | null;
-      p99Reduction: number | null;
-      outageFailedOrders: { synchronous: number; eventDriven: number };
-      outageP99Change: number | null;
-    };
+    measured: BeforeAfterMeasured;
   }>,
 ): Section {
   const { runs, measured } = result.figures;
@@ -641,12 +648,6 @@ function beforeAfterSection(
   };
 }
 
-type BeforeAfterMeasured = {
-  p50Reduction: number | null;
-  p99Reduction: number | null;
-  outageFailedOrders: { synchronous: number; eventDriven: number };
-};
-
 function metBeforeAfter(measured: BeforeAfterMeasured): boolean {
   return (
     measured.outageFailedOrders.eventDriven === 0 &&
@@ -656,8 +657,8 @@ function metBeforeAfter(measured: BeforeAfterMeasured): boolean {
 }
 
 function beforeAfterAnalysis(runs: readonly ArchitectureRun[], measured: BeforeAfterMeasured): string {
-  const event = runs.find((r) => r.architecture.startsWith('event') && !r.analyticsOutage);
-  const chain = runs.find((r) => r.architecture.startsWith('sync') && !r.analyticsOutage);
+  const event = runOf(runs, 'event', false);
+  const chain = runOf(runs, 'synchronous', false);
   const short = [
     (measured.p50Reduction ?? 0) > PUBLISHED.p50Reduction
       ? `p50 ${fmt(measured.p50Reduction, 0)} % (published ${PUBLISHED.p50Reduction} %)`

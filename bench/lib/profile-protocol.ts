@@ -3,6 +3,7 @@
  * and what the child reports back: the load to drive, and the measured window in the CPU profiles'
  * clock so the parent summarises the load and not the start-up.
  */
+import type { ProfileWindow } from './cpu-profile-summary';
 import type { CpuWindow } from './cpu-sampler';
 import type { Percentiles } from './results';
 
@@ -22,7 +23,7 @@ export interface ProfileTargetSettings {
 
 export interface ProfileTargetReport {
   /** The measured window (first send .. consumers idle), µs on the monotonic clock of the profiles. */
-  readonly window: { readonly startUs: number; readonly endUs: number };
+  readonly window: ProfileWindow;
   readonly windowSeconds: number;
   readonly sendWindowSeconds: number;
   readonly ordersPlaced: number;
