@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 // Projects mirror test/: fast unit and handler tests, infrastructure assertions on the synthesized
-// app, and integration tests against the real Kafka broker and DynamoDB Local the test command starts.
+// app, and integration tests against the real Kafka broker and the DynamoDB server the test command starts.
 export default defineConfig({
   test: {
     coverage: {
@@ -25,7 +25,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           exclude: ['test/integration/reliability/**'],
-          // Starts Kafka, DynamoDB Local and ElasticMQ once per run and exports their endpoints.
+          // Starts Kafka, the DynamoDB server and ElasticMQ once per run and exports their endpoints.
           globalSetup: ['test/integration/harness/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 300_000,

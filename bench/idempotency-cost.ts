@@ -183,7 +183,7 @@ export async function runIdempotencyCost(ctx: BenchContext): Promise<string> {
         'same seed and cart shapes; fresh order and event ids per backlog so neither run sees the other',
       timeBoxSecondsPerRun: timeBoxMs / 1000,
       execution:
-        'in the bench process, one handler instance, batches sequential, DynamoDB Local of the bench stack',
+        'in the bench process, one handler instance, batches sequential, the DynamoDB server of the bench stack',
     },
     {
       runs: [without, withLayer, replay],

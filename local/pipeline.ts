@@ -1,5 +1,5 @@
 /**
- * The whole pipeline on one machine: the real parts (Kafka, DynamoDB Local, ElasticMQ), the
+ * The whole pipeline on one machine: the real parts (Kafka, the DynamoDB server, ElasticMQ), the
  * template's functions in isolated workers, the saga on the local Step Functions endpoint, the
  * template's event source mappings as Kafka consumer groups, the API emulator and the dashboard.
  * `npm start` runs the 'dev' profile; the e2e tests run the 'test' profile on the harness's parts.

@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     );
 
   console.log(
-    'Starting Kafka, DynamoDB Local and ElasticMQ (the first start fetches their jars from Maven Central)...',
+    'Starting Kafka, the DynamoDB server and ElasticMQ (the first start fetches the Kafka and ElasticMQ jars from Maven Central)...',
   );
   const pipeline = await startPipeline({ profile: 'dev', log: (line) => console.log(`  ${line}`) });
   onShutdownSignal(async () => {

@@ -18,7 +18,7 @@ const SCENARIOS: readonly { prefix: string; title: string; notAutomated?: string
   },
   { prefix: 'scenario-2-', title: '2. Kafka broker SIGKILLed under load, restarted' },
   { prefix: 'scenario-3-', title: '3. One broker of three (RF 3, min ISR 2) SIGKILLed' },
-  { prefix: 'scenario-4-', title: '4. DynamoDB Local restarted under load' },
+  { prefix: 'scenario-4-', title: '4. The DynamoDB server restarted under load' },
   { prefix: 'scenario-5-', title: '5. Duplicate delivery storm' },
   { prefix: 'scenario-6-', title: '6. Poison records on every consumed topic' },
   { prefix: 'scenario-7-', title: '7. Payment provider slow or down; compensation failure' },
@@ -28,7 +28,7 @@ const SCENARIOS: readonly { prefix: string; title: string; notAutomated?: string
     notAutomated:
       'No result in this run. The Step Functions emulator keeps a file journal of executions and re-drives RUNNING ones on start (local/stepfunctions).',
     limit:
-      "Limit: the Step Functions emulator keeps a journal of the top-level state each execution last entered and, after a restart (once the functions are warm), continues a RUNNING execution there with the state's input; a task that was waiting is invoked again with a new token, so its command may be published twice, which the services absorb (idempotent per order, stale tokens refused). AWS Step Functions continues the execution in place, durably. The real parts (Kafka, DynamoDB Local, ElasticMQ) stay up in this scenario; their own restarts are scenarios 2 and 4.",
+      "Limit: the Step Functions emulator keeps a journal of the top-level state each execution last entered and, after a restart (once the functions are warm), continues a RUNNING execution there with the state's input; a task that was waiting is invoked again with a new token, so its command may be published twice, which the services absorb (idempotent per order, stale tokens refused). AWS Step Functions continues the execution in place, durably. The real parts (Kafka, the DynamoDB server, ElasticMQ) stay up in this scenario; their own restarts are scenarios 2 and 4.",
   },
 ];
 
@@ -51,7 +51,7 @@ const LIMITS: readonly string[] = [
   '**Sandboxes.** Handlers run in Node worker threads (local/runtime FunctionPool), not in Lambda micro-VMs: a crash that takes down their process takes down every function in it (scenario 1 runs the side-effect consumers in a process of their own for that reason), memory limits are not enforced per function, and scaling is a fixed number of environments per function instead of Lambda concurrency.',
   '**Event source mappings.** The ESM emulator is a kafkajs consumer group per mapping with the synthesized batch size, window, retries, bisect and on-failure settings. It approximates, not reproduces, the MSK poller: batching, the order of retries and when offsets are committed may differ; AWS documents at-least-once delivery, which is the property the scenarios rely on.',
   '**Step Functions.** aws-local-stepfunctions behind a small API. Task timeouts, heartbeats and retries are timed by one Node event loop on a shared machine, so a starved machine turns slow answers into States.Timeout (a legitimate FAILED, counted as ended correctly). Its journal records the top-level state each execution last entered; after a restart it continues there with a new task token (a command may be published twice, which the services absorb), where AWS keeps execution state durably and never loses a transition.',
-  '**DynamoDB Local** is a single node with SQLite storage: no replication, no partitions, no throttling and no multi-AZ durability; "restarted" here is a process restart on the same data folder.',
+  '**The DynamoDB server** (the project\'s own, `local/dynamodb`) is a single process with a journal on local disk: no replication, no partitions, no throttling and no multi-AZ durability; "restarted" here is a process restart on the same data folder.',
   '**Kafka** runs in KRaft mode from the Apache jars: one broker for most scenarios (replication factor 1), three brokers on one machine for scenario 3. MSK spreads brokers over three AZs with IAM auth and TLS, which the local mode does not exercise.',
   '**Load.** Each scenario places 10-42 orders on a two-core machine; the load average when it finished is in its details. On a busy machine saga steps time out (INVENTORY_TIMEOUT, PAYMENT_TIMEOUT) and end FAILED with their compensation, which the books count as correct. These are correctness figures under faults, not throughput or latency figures; durations are wall-clock.',
 ];
@@ -89,7 +89,7 @@ export function render(results: readonly ScenarioResult[]): string {
     '# Reliability',
     '',
     'Fault scenarios of issue 6, run on the local mode with the real broker (Kafka in KRaft mode),',
-    'DynamoDB Local and ElasticMQ. Each scenario is an automated test in',
+    "the project's DynamoDB-compatible server and ElasticMQ. Each scenario is an automated test in",
     '`test/integration/reliability/` (`npx vitest run --project reliability test/integration/reliability`);',
     'each writes its figures to `test-results/reliability/<scenario>.json` and this file is rendered',
     'from them by `npx tsx scripts/reliability-report.ts`. The books are checked by',

@@ -1,6 +1,6 @@
 /**
  * The system under test for the benchmarks that need the real parts: a private LocalStack (its own
- * Kafka broker, DynamoDB Local and ElasticMQ on ports and a data folder of its own, so a developer's
+ * Kafka broker, the DynamoDB server and ElasticMQ on ports and a data folder of its own, so a developer's
  * `npm start` or a running test suite is never touched) and the whole pipeline on top of it.
  *
  * The local mode runs the dev stage's templates, whose API throttle is 50 requests/s (burst 100);

@@ -1,7 +1,7 @@
 /**
  * Per consumer group lag, polled while a step runs: its maximum, and a time series for charts.
  * Read with one admin client of the bench's own (each topic's end offsets once per poll, then
- * each group's committed offsets), which costs the broker a seventh of asking the pipeline for
+ * each mapping's group's committed offsets), which costs the broker a seventh of asking the pipeline for
  * each consumer in turn. A partition the group never committed counts from its start: the bench
  * stack is fresh, so its groups joined before any record was written.
  */
@@ -40,10 +40,14 @@ export class LagReader {
     );
     const entries = await Promise.all(
       CONSUMERS.map(async (consumer) => {
-        const committed = await this.admin.fetchOffsets({
-          groupId: consumer.consumerGroupId,
-          topics: [...consumer.topics],
-        });
+        // Each mapping reads its topic in a group of its own.
+        const committed = (
+          await Promise.all(
+            consumer.mappings.map((mapping) =>
+              this.admin.fetchOffsets({ groupId: mapping.consumerGroupId, topics: [mapping.topic] }),
+            ),
+          )
+        ).flat();
         let lag = 0;
         for (const { topic, partitions } of committed) {
           for (const { partition, offset } of partitions) {

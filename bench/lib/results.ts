@@ -6,7 +6,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { DYNAMODB_LOCAL_VERSION } from '../../local/infra/dynamodb-local';
 import { ELASTICMQ_VERSION } from '../../local/infra/elasticmq';
 import { KAFKA_VERSION } from '../../local/infra/kafka-cluster';
 import { repositoryRoot } from '../../local/infra/paths';
@@ -62,12 +61,21 @@ export function versions(): Record<string, string> {
   return {
     node: process.version,
     kafka: KAFKA_VERSION,
-    dynamodbLocal: DYNAMODB_LOCAL_VERSION,
+    // The DynamoDB server is this repository's own code: its version is the commit measured.
+    dynamodbServer: `local/dynamodb@${gitCommit()}`,
     elasticmq: ELASTICMQ_VERSION,
     kafkajs: packageVersion('kafkajs'),
     esbuild: packageVersion('esbuild'),
     awsCdkLib: packageVersion('aws-cdk-lib'),
   };
+}
+
+function gitCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: BENCH_DIR, encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
 }
 
 function packageVersion(name: string): string {

@@ -1,6 +1,7 @@
 /**
- * SDK clients for the local parts. Credentials and region are fixed placeholders: DynamoDB Local
- * (with -sharedDb) and ElasticMQ accept any, and a developer's real AWS profile is never needed.
+ * SDK clients for the local parts. Credentials and region are fixed placeholders: the DynamoDB
+ * server (one database for every region and key) and ElasticMQ accept any, and a developer's real
+ * AWS profile is never needed.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';

@@ -180,7 +180,7 @@ function resolveString(
 }
 
 /**
- * Creates every table of the template in DynamoDB Local (an existing table is kept as it is), enables
+ * Creates every table of the template on the local DynamoDB server (an existing table is kept as it is), enables
  * TTL where the template asks for it, and returns logical id -> table name.
  */
 export async function createTablesFromTemplate(
@@ -214,7 +214,7 @@ async function enableTimeToLive(
 ): Promise<void> {
   const current = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
   const status = current.TimeToLiveDescription?.TimeToLiveStatus;
-  // Enabling twice is a ValidationException; DynamoDB Local reports ENABLED at once.
+  // Enabling twice is a ValidationException, as on DynamoDB; the local server reports ENABLED at once.
   if (status === 'ENABLED' || status === 'ENABLING') {
     return;
   }

@@ -7,7 +7,6 @@
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DYNAMODB_LOCAL_ARTIFACTS } from './dynamodb-local';
 import { ELASTICMQ_ARTIFACTS } from './elasticmq';
 import { type BrokerCount, KAFKA_ARTIFACTS } from './kafka-cluster';
 import { LocalStack } from './local-stack';
@@ -19,7 +18,7 @@ import { stageTemplates } from './templates';
 async function fetchAll(): Promise<void> {
   checkJava();
   checkMaven();
-  for (const spec of [KAFKA_ARTIFACTS, DYNAMODB_LOCAL_ARTIFACTS, ELASTICMQ_ARTIFACTS]) {
+  for (const spec of [KAFKA_ARTIFACTS, ELASTICMQ_ARTIFACTS]) {
     const started = Date.now();
     const dir = await ensureArtifacts(spec);
     console.log(`${spec.displayName}: ${dir} (${secondsSince(started)} s)`);

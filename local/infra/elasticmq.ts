@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { CreateQueueCommand, ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { localSqsClient } from './aws-clients';
 import { portFromEnv } from './component';
-import { JavaService, type ReadinessProbe } from './java-service';
 import type { ComponentArtifacts } from './maven-artifacts';
 import { localDir } from './paths';
+import { JavaService, type ReadinessProbe } from './single-port-service';
 
 export const ELASTICMQ_VERSION = '1.7.1';
 
@@ -34,20 +34,22 @@ export interface ElasticMqOptions {
 
 export class ElasticMq extends JavaService {
   constructor(options: ElasticMqOptions = {}) {
-    super({
-      name: 'ElasticMQ',
-      port: options.port ?? portFromEnv('SQS_PORT', 9324),
-      portEnvName: 'SQS_PORT',
-      artifacts: ELASTICMQ_ARTIFACTS,
-      dataDir: options.dataDir ?? join(localDir(), 'elasticmq'),
-      logDir: options.logDir ?? join(localDir(), 'logs'),
-      logFileName: 'elasticmq.log',
-      readyTimeoutSeconds: options.readyTimeoutSeconds ?? 180,
-      log: options.log ?? console.log,
-    });
+    super(
+      {
+        name: 'ElasticMQ',
+        port: options.port ?? portFromEnv('SQS_PORT', 9324),
+        portEnvName: 'SQS_PORT',
+        dataDir: options.dataDir ?? join(localDir(), 'elasticmq'),
+        logDir: options.logDir ?? join(localDir(), 'logs'),
+        logFileName: 'elasticmq.log',
+        readyTimeoutSeconds: options.readyTimeoutSeconds ?? 180,
+        log: options.log ?? console.log,
+      },
+      ELASTICMQ_ARTIFACTS,
+    );
   }
 
-  protected launch() {
+  protected javaLaunch() {
     const configFile = join(this.dataDir, 'elasticmq.conf');
     writeFileSync(configFile, elasticMqConfig(this.port));
     return {

@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import type { ComponentPort, LocalComponent } from './component';
 import { portFromEnv } from './component';
-import { JavaProcess, waitUntilReady } from './java-process';
 import { type ComponentArtifacts, ensureArtifacts, secondsSince } from './maven-artifacts';
 import { localDir } from './paths';
 import { assertPortFree, checkJava } from './preflight';
+import { javaCommand, ServiceProcess, waitUntilReady } from './service-process';
 
 export const KAFKA_VERSION = '4.4.0';
 
@@ -72,7 +72,7 @@ export function durabilityFor(brokers: BrokerCount): {
 }
 
 export class KafkaNode {
-  readonly process: JavaProcess;
+  readonly process: ServiceProcess;
 
   constructor(
     readonly nodeId: number,
@@ -85,21 +85,23 @@ export class KafkaNode {
     logFile: string,
     heap: string,
   ) {
-    this.process = new JavaProcess({
+    this.process = new ServiceProcess({
       name: `Kafka node ${nodeId}`,
-      libDir,
-      mainClass: 'kafka.Kafka',
-      args: [configFile],
-      jvmOptions: [
-        `-Xmx${heap}`,
-        '-Xms128m',
-        // Serial GC: fewest threads on a 2-core machine that also runs the handlers.
-        '-XX:+UseSerialGC',
-        '-Djava.awt.headless=true',
-        '-Dorg.slf4j.simpleLogger.showDateTime=true',
-        "-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd'T'HH:mm:ss.SSS",
-        '-Dorg.slf4j.simpleLogger.defaultLogLevel=info',
-      ],
+      ...javaCommand({
+        libDir,
+        mainClass: 'kafka.Kafka',
+        args: [configFile],
+        jvmOptions: [
+          `-Xmx${heap}`,
+          '-Xms128m',
+          // Serial GC: fewest threads on a 2-core machine that also runs the handlers.
+          '-XX:+UseSerialGC',
+          '-Djava.awt.headless=true',
+          '-Dorg.slf4j.simpleLogger.showDateTime=true',
+          "-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd'T'HH:mm:ss.SSS",
+          '-Dorg.slf4j.simpleLogger.defaultLogLevel=info',
+        ],
+      }),
       logFile,
     });
   }
@@ -117,12 +119,14 @@ export class KafkaNode {
     if (this.formatted) {
       return;
     }
-    const tool = new JavaProcess({
+    const tool = new ServiceProcess({
       name: `Kafka storage format (node ${this.nodeId})`,
-      libDir,
-      mainClass: 'kafka.tools.StorageTool',
-      args: ['format', '--cluster-id', clusterId, '--config', this.configFile, '--ignore-formatted'],
-      jvmOptions: ['-Xmx256m', '-XX:+UseSerialGC', '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn'],
+      ...javaCommand({
+        libDir,
+        mainClass: 'kafka.tools.StorageTool',
+        args: ['format', '--cluster-id', clusterId, '--config', this.configFile, '--ignore-formatted'],
+        jvmOptions: ['-Xmx256m', '-XX:+UseSerialGC', '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn'],
+      }),
       logFile,
     });
     tool.start();

@@ -5,7 +5,7 @@
  */
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { ALL_TOPICS, retentionMs, type TopicSpec } from '../../lib/config/topics';
-import { delay } from './java-process';
+import { delay } from './service-process';
 
 export interface EnsureTopicsOptions {
   /** Replication factor; capped at the number of brokers the cluster reports. */

@@ -4,7 +4,7 @@
  * with "coordinator is loading" errors and a consumer restart.
  */
 import { Kafka, logLevel } from 'kafkajs';
-import { delay } from './java-process';
+import { delay } from './service-process';
 
 export async function warmUpCoordinators(brokers: readonly string[], timeoutMs = 60_000): Promise<void> {
   const kafka = new Kafka({

@@ -1,6 +1,6 @@
 /**
- * The real parts of the local mode together: Kafka (or the cluster `KAFKA_BROKERS` names), DynamoDB
- * Local and ElasticMQ; topics from the catalogue, tables and queues from the synthesized templates,
+ * The real parts of the local mode together: Kafka (or the cluster `KAFKA_BROKERS` names), the
+ * project's DynamoDB-compatible server and ElasticMQ; topics from the catalogue, tables and queues from the synthesized templates,
  * and the demo catalogue. Everything is checked (Java, Maven, ports) before anything starts, and a
  * failure while starting stops what did start.
  */
@@ -16,7 +16,7 @@ import {
 import { onShutdownSignal } from './child-registry';
 import type { LocalComponent } from './component';
 import { seedCatalogue } from './demo-catalogue';
-import { DYNAMODB_LOCAL_ARTIFACTS, DynamoDbLocal } from './dynamodb-local';
+import { DynamoDbServer } from './dynamodb-server';
 import { ELASTICMQ_ARTIFACTS, ElasticMq, ensureQueues } from './elasticmq';
 import { type BrokerCount, durabilityFor, KAFKA_ARTIFACTS, KafkaCluster } from './kafka-cluster';
 import { ensureTopics } from './kafka-topics';
@@ -76,7 +76,7 @@ export interface LocalStackInfo {
 
 export class LocalStack {
   readonly kafka: KafkaCluster | undefined;
-  readonly dynamodb: DynamoDbLocal;
+  readonly dynamodb: DynamoDbServer;
   readonly elasticmq: ElasticMq;
   private readonly externalBrokers: readonly string[] | undefined;
   private readonly log: (line: string) => void;
@@ -102,7 +102,7 @@ export class LocalStack {
           logDir,
           log: this.log,
         });
-    this.dynamodb = new DynamoDbLocal({
+    this.dynamodb = new DynamoDbServer({
       port: options.dynamodbPort,
       dataDir: join(dataDir, 'dynamodb'),
       logDir,
@@ -130,7 +130,7 @@ export class LocalStack {
     await this.preflight();
     // Jars first: a first-use fetch that fails must not leave a broker running.
     await timed(timings, 'fetch', async () => {
-      for (const spec of [KAFKA_ARTIFACTS, DYNAMODB_LOCAL_ARTIFACTS, ELASTICMQ_ARTIFACTS]) {
+      for (const spec of [KAFKA_ARTIFACTS, ELASTICMQ_ARTIFACTS]) {
         if (spec !== KAFKA_ARTIFACTS || this.kafka) {
           await ensureArtifacts(spec, this.log);
         }
@@ -166,7 +166,7 @@ export class LocalStack {
 
   private async preflight(): Promise<void> {
     checkJava();
-    const needed = [...(this.kafka ? [KAFKA_ARTIFACTS] : []), DYNAMODB_LOCAL_ARTIFACTS, ELASTICMQ_ARTIFACTS];
+    const needed = [...(this.kafka ? [KAFKA_ARTIFACTS] : []), ELASTICMQ_ARTIFACTS];
     if (needed.some((spec) => !artifactsCached(spec))) {
       checkMaven();
     }
@@ -223,7 +223,7 @@ export class LocalStack {
         AWS_ENDPOINT_URL_DYNAMODB: this.dynamodb.endpoint,
         AWS_ENDPOINT_URL_SQS: this.elasticmq.endpoint,
         ...tableEnv,
-        // DynamoDB Local and ElasticMQ accept any credentials; a developer's own stay untouched.
+        // The DynamoDB server and ElasticMQ accept any credentials; a developer's own stay untouched.
         AWS_REGION: process.env.AWS_REGION ?? LOCAL_REGION,
         AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
         AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',

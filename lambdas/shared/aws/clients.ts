@@ -3,7 +3,7 @@
  * Lambda code imports the one module it needs (`./dynamodb`, `./sfn`, `./sqs`, `./kafka`, `./ses`)
  * so its bundle carries only that SDK client. Endpoints are never configured here: the SDK reads
  * AWS_ENDPOINT_URL_DYNAMODB / _SFN / _SQS / _KAFKA / _SESV2 itself, which is how the local mode
- * points the same code at DynamoDB Local, the local Step Functions endpoint and ElasticMQ.
+ * points the same code at the DynamoDB server, the local Step Functions endpoint and ElasticMQ.
  */
 export { documentClient, dynamoDbClient } from './dynamodb';
 export { kafkaClient } from './kafka';

@@ -10,7 +10,7 @@ import { orderEvents as e } from '../../fixtures/consumers/order-events';
 import { InMemoryFailedRecordSink } from '../../fixtures/in-memory-event-publisher';
 import { mskEventOf } from '../../fixtures/msk';
 
-describe('analytics handler with Powertools idempotency on DynamoDB Local', () => {
+describe('analytics handler with Powertools idempotency on the local DynamoDB server', () => {
   let analytics: TestTable;
   let idempotency: TestTable;
 

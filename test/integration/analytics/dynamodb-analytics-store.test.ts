@@ -8,7 +8,7 @@ import { orderEvents as e } from '../../fixtures/consumers/order-events';
 /** A second order of the day: markers are per order, so its events count separately. */
 const SECOND_ORDER = '1c7e5b3f-4d2e-4f60-9bac-1d2e3f4a5b6c';
 
-describe('analytics aggregates on DynamoDB Local', () => {
+describe('analytics aggregates on the local DynamoDB server', () => {
   let table: TestTable;
 
   beforeAll(async () => {

@@ -6,7 +6,7 @@ import { placeOrder } from '../../../lambdas/checkout/use-cases/place-order';
 import { createTestTable, type TestTable } from '../../fixtures/consumers/dynamodb-tables';
 import { InMemorySagaStarter, validRequestBody } from '../../unit/checkout/fakes';
 
-describe('checkout on DynamoDB Local', () => {
+describe('checkout on the local DynamoDB server', () => {
   let orders: TestTable;
   let inventory: TestTable;
 

@@ -1,6 +1,6 @@
 /**
  * End to end through the local mode: the real API emulator, handlers in isolated workers, the
- * Step Functions emulator running the synthesized saga, a real Kafka broker, DynamoDB Local and
+ * Step Functions emulator running the synthesized saga, a real Kafka broker, the DynamoDB server and
  * ElasticMQ. Each test is one customer journey and checks every side effect it must (not) cause.
  */
 import { randomUUID } from 'node:crypto';

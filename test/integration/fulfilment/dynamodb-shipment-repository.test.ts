@@ -7,7 +7,7 @@ import { createTestTable, type TestTable } from '../../fixtures/consumers/dynamo
 import { ADDRESS, orderEvents as e, eventId, ORDER_ID } from '../../fixtures/consumers/order-events';
 import { InMemoryEventPublisher } from '../../fixtures/in-memory-event-publisher';
 
-describe('shipments on DynamoDB Local', () => {
+describe('shipments on the local DynamoDB server', () => {
   let shipments: TestTable;
   let orders: TestTable;
 

@@ -1,6 +1,6 @@
 /**
  * Vitest globalSetup of the integration project: starts the real parts once per run (Kafka with one
- * broker, DynamoDB Local, ElasticMQ) on test ports that do not clash with a user's `npm start`,
+ * broker, the DynamoDB server, ElasticMQ) on test ports that do not clash with a user's `npm start`,
  * creates topics, the tables and queues of the synthesized templates and the demo catalogue, and
  * hands the connection details to the tests as environment variables and through `inject('localStack')`.
  *

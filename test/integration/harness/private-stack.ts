@@ -1,6 +1,6 @@
 /**
  * A private set of real parts for a test that kills or restarts them (reliability scenarios 2-4:
- * broker SIGKILL, one broker of three lost, DynamoDB Local restarted). The harness's shared parts
+ * broker SIGKILL, one broker of three lost, the DynamoDB server restarted). The harness's shared parts
  * live in vitest's main process and must stay up for the other test files, so a fault scenario
  * starts its own, on ports and a folder of its own inside this run's slot, and stops them after.
  */
@@ -26,7 +26,7 @@ export interface PrivateStack {
 }
 
 /**
- * Starts Kafka (1 or 3 brokers), DynamoDB Local and ElasticMQ with the same topics, tables, queues
+ * Starts Kafka (1 or 3 brokers), the DynamoDB server and ElasticMQ with the same topics, tables, queues
  * and catalogue as the harness. `index` (0-9) keeps two private stacks of one run apart.
  */
 export async function startPrivateStack(options: {

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { DynamoDbLocal } from '../../../local/infra/dynamodb-local';
+import { DynamoDbServer } from '../../../local/infra/dynamodb-server';
 import { PortInUseError } from '../../../local/infra/errors';
 import { KafkaCluster } from '../../../local/infra/kafka-cluster';
 import { LocalStack } from '../../../local/infra/local-stack';
@@ -69,12 +69,12 @@ describe('a busy port', () => {
     expect(ports).toEqual([true, true]);
   });
 
-  it('names DYNAMODB_PORT for DynamoDB Local', async () => {
+  it('names DYNAMODB_PORT for the DynamoDB server', async () => {
     // Prepare
     server = await occupy(base + 30);
 
     // Act
-    const starting = new DynamoDbLocal({ port: base + 30, log: () => undefined }).start();
+    const starting = new DynamoDbServer({ port: base + 30, log: () => undefined }).start();
 
     // Assess
     await expect(starting).rejects.toThrow(`Port ${base + 30} (DYNAMODB_PORT) is already in use`);

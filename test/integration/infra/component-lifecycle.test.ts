@@ -6,7 +6,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { TOPICS } from '../../../lib/config/topics';
 import { localDynamoDbClient } from '../../../local/infra/aws-clients';
-import { DynamoDbLocal } from '../../../local/infra/dynamodb-local';
+import { DynamoDbServer } from '../../../local/infra/dynamodb-server';
 import { repositoryRoot } from '../../../local/infra/paths';
 import { type PrivateStack, startPrivateStack } from '../harness/private-stack';
 
@@ -16,10 +16,10 @@ const { portOffset } = inject('localStack');
 const FAULT_DIR = join(repositoryRoot(), '.local', 'integration', `faults-${portOffset}`);
 const quiet = (): void => undefined;
 
-describe('DynamoDB Local killed with SIGKILL and restarted', () => {
+describe('the DynamoDB server killed with SIGKILL and restarted', () => {
   const dataDir = join(FAULT_DIR, 'dynamodb');
   rmSync(dataDir, { recursive: true, force: true });
-  const dynamodb = new DynamoDbLocal({
+  const dynamodb = new DynamoDbServer({
     port: 28_100 + portOffset,
     dataDir,
     logDir: join(FAULT_DIR, 'logs'),

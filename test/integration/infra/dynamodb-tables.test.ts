@@ -15,7 +15,7 @@ import { DEMO_CATALOGUE, seedCatalogue, stockKey } from '../../../local/infra/de
 
 const FIXTURE = join(__dirname, '../../fixtures/templates/data-stack.template.json');
 
-describe('DynamoDB Local tables from a CloudFormation template', () => {
+describe('tables from a CloudFormation template on the DynamoDB server', () => {
   const { dynamodbEndpoint } = inject('localStack');
   const template = JSON.parse(readFileSync(FIXTURE, 'utf8')) as CfnTemplateDocument;
   // A stack name per run keeps these tables apart from the harness's and from earlier runs.

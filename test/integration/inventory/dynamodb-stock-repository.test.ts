@@ -7,7 +7,7 @@ import { createTestTable, type TestTable } from '../../fixtures/consumers/dynamo
 import { InMemoryEventPublisher } from '../../fixtures/in-memory-event-publisher';
 import { RecordingSagaCallback } from '../../unit/saga/fakes';
 
-describe('stock reservations on DynamoDB Local', () => {
+describe('stock reservations on the local DynamoDB server', () => {
   let table: TestTable;
   let stock: DynamoDbStockRepository;
 

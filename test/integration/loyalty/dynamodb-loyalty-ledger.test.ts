@@ -6,7 +6,7 @@ import { createTestTable, type TestTable } from '../../fixtures/consumers/dynamo
 
 const at = '2026-11-24T10:00:00.000Z';
 
-describe('loyalty ledger on DynamoDB Local', () => {
+describe('loyalty ledger on the local DynamoDB server', () => {
   let table: TestTable;
   let ledger: DynamoDbLoyaltyLedger;
 

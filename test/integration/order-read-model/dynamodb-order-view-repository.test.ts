@@ -6,7 +6,7 @@ import { projectOrderEvent } from '../../../lambdas/order-read-model/use-cases/p
 import { createTestTable, type TestTable } from '../../fixtures/consumers/dynamodb-tables';
 import { ADDRESS, orderEvents as e, ITEMS, ORDER_ID, TOTAL } from '../../fixtures/consumers/order-events';
 
-describe('order read model on DynamoDB Local', () => {
+describe('order read model on the local DynamoDB server', () => {
   let table: TestTable;
   let repository: DynamoDbOrderViewRepository;
 

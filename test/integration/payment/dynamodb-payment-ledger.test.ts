@@ -8,7 +8,7 @@ import { InMemoryEventPublisher } from '../../fixtures/in-memory-event-publisher
 import { CountingCardProcessor } from '../../unit/payment/fakes';
 import { RecordingSagaCallback } from '../../unit/saga/fakes';
 
-describe('payments ledger on DynamoDB Local', () => {
+describe('payments ledger on the local DynamoDB server', () => {
   let table: TestTable;
   let ledger: DynamoDbPaymentLedger;
 

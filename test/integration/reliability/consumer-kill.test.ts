@@ -34,10 +34,11 @@ const EFFECT_LINES: Readonly<Record<string, { message: string; eventTypes: reado
   notification: { message: 'E-mail sent', eventTypes: ['OrderConfirmed', 'OrderFailed', 'SendEmail'] },
 };
 
-const groupOf = (consumer: string): string => {
+/** Each mapping of a consumer reads in a group of its own. */
+const groupsOf = (consumer: string): readonly string[] => {
   const spec = CONSUMERS.find((candidate) => candidate.name === consumer);
   if (!spec) throw new RangeError(`No consumer ${consumer}`);
-  return spec.consumerGroupId;
+  return spec.mappings.map((mapping) => mapping.consumerGroupId);
 };
 
 const recordId = (group: string, record: Pick<RecordCoordinates, 'topic' | 'partition' | 'offset'>): string =>
@@ -119,17 +120,22 @@ class BatchWatch {
       this.credits.set(entry.orderId, (this.credits.get(entry.orderId) ?? 0) + 1);
     }
     if (this.killed) return;
-    const group = groupOf(functionName);
-    const record = [...this.inFlight.values()]
-      .filter((invocation) => invocation.group === group)
-      .flatMap((invocation) => invocation.records)
+    const groups = groupsOf(functionName);
+    const found = [...this.inFlight.values()]
+      .filter((invocation) => groups.includes(invocation.group))
+      .flatMap((invocation) => invocation.records.map((record) => ({ group: invocation.group, record })))
       .find(
-        (candidate) =>
+        ({ record: candidate }) =>
           candidate.key === entry.orderId &&
           effectLine.eventTypes.includes(candidate.headers['event-type'] ?? ''),
       );
-    if (!record) return;
-    const effect = { consumer: functionName, group, orderId: entry.orderId, record };
+    if (!found) return;
+    const effect = {
+      consumer: functionName,
+      group: found.group,
+      orderId: entry.orderId,
+      record: found.record,
+    };
     this.effectsBeforeKill.push(effect);
     if (!this.armed) return;
     // SIGKILL at once: the function is still finishing this record's idempotency record and the

@@ -1,6 +1,6 @@
 /**
  * The shape of the infrastructure fault scenarios (broker SIGKILL, one broker of three lost,
- * DynamoDB Local restarted): a private set of real parts so the harness's shared ones stay up, the
+ * the DynamoDB server restarted): a private set of real parts so the harness's shared ones stay up, the
  * whole pipeline on them, a stream of orders, the fault injected once a number of orders is in,
  * then the books. Returns the written result; the test asserts on it.
  */

@@ -39,7 +39,7 @@ function poisonValues(type: string, marker: string): { kind: string; value: stri
   };
   return [
     { kind: 'not-json', value: `{not json ${marker}` },
-    { kind: 'wrong-version', value: JSON.stringify({ ...envelope, eventVersion: 99, data: {} }) },
+    { kind: 'wrong-version', value: JSON.stringify({ ...envelope, eventVersion: 0, data: {} }) },
     {
       kind: 'missing-fields',
       value: JSON.stringify({ ...envelope, eventId: randomUUID(), eventVersion: 1, data: {} }),
@@ -130,7 +130,7 @@ describe('scenario 6: poison records on every consumed topic', () => {
       {
         id: 'scenario-6-poison-records',
         title: '6. Poison records on every consumed topic',
-        fault: `${produced} poison records (not JSON, eventVersion 99, payload missing its fields) on partition ${PARTITION} of each of ${topics.length} topics, then 10 orders`,
+        fault: `${produced} poison records (not JSON, eventVersion 0, payload missing its fields) on partition ${PARTITION} of each of ${topics.length} topics, then 10 orders`,
         durationSeconds: Math.round((Date.now() - started) / 1000),
         notes: [
           `${totalFound}/${expected.length * 3} (consumer, record) pairs on the on-failure queues`,

@@ -1,6 +1,6 @@
 /**
  * Authorization and abuse through the real local API (gateway emulator, Cognito-style authorizer,
- * checkout handlers in their workers, DynamoDB Local): one customer cannot see or touch another's
+ * checkout handlers in their workers, the DynamoDB server): one customer cannot see or touch another's
  * order; tokens that are not the user pool's current, signed ones are refused before any function
  * runs; prices and the customer id cannot come from the client; a burst over the stage throttle
  * gets 429 and an oversized body 413, with the process's memory bounded. Each refusal is checked

@@ -1,6 +1,6 @@
 /**
  * The shared AWS adapters against the local stand-ins of the integration run: poison records on
- * ElasticMQ through the SQS sink, and idempotent processing on DynamoDB Local with the Powertools
+ * ElasticMQ through the SQS sink, and idempotent processing on the local DynamoDB server with the Powertools
  * DynamoDB persistence layer, both configured from the environment as in Lambda.
  */
 import { randomUUID } from 'node:crypto';
@@ -53,7 +53,7 @@ describe('SqsFailedRecordSink on ElasticMQ', () => {
   });
 });
 
-describe('makeEventProcessorIdempotent on DynamoDB Local', () => {
+describe('makeEventProcessorIdempotent on the local DynamoDB server', () => {
   let table: TestTable;
 
   beforeAll(async () => {

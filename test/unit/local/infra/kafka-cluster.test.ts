@@ -105,7 +105,7 @@ describe('LocalStack with an existing cluster', () => {
     // Assess
     expect(stack.kafka).toBeUndefined();
     expect(stack.kafkaBrokers).toEqual(['kafka-a:9092', 'kafka-b:9092']);
-    expect(stack.components.map((component) => component.name)).toEqual(['DynamoDB Local', 'ElasticMQ']);
+    expect(stack.components.map((component) => component.name)).toEqual(['DynamoDB server', 'ElasticMQ']);
   });
 
   it('starts its own broker when told to ignore KAFKA_BROKERS', () => {

@@ -1,20 +1,25 @@
 /**
- * One JVM server on one port (DynamoDB Local, ElasticMQ): the lifecycle both share. Kafka is not
- * one of them: it runs one to three nodes with a storage format step.
+ * One server process on one port (ElasticMQ, the DynamoDB-compatible server): the lifecycle they
+ * share. Kafka is not one of them: it runs one to three nodes with a storage format step.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ComponentPort, LocalComponent } from './component';
-import { JavaProcess, type JavaProcessOptions, waitUntilReady } from './java-process';
 import { type ComponentArtifacts, ensureArtifacts, secondsSince } from './maven-artifacts';
 import { assertPortFree, checkJava } from './preflight';
+import {
+  type CommandLine,
+  type JavaLaunch,
+  javaCommand,
+  ServiceProcess,
+  waitUntilReady,
+} from './service-process';
 
-export interface JavaServiceSettings {
+export interface SinglePortServiceSettings {
   readonly name: string;
   readonly port: number;
   /** The variable that sets the port, named in the busy-port message. */
   readonly portEnvName: string;
-  readonly artifacts: ComponentArtifacts;
   readonly dataDir: string;
   readonly logDir: string;
   /** Log file name inside `logDir`. */
@@ -29,14 +34,14 @@ export interface ReadinessProbe {
   close(): void;
 }
 
-export abstract class JavaService implements LocalComponent {
+export abstract class SinglePortService implements LocalComponent {
   readonly name: string;
   readonly port: number;
   readonly dataDir: string;
   protected readonly log: (line: string) => void;
-  private process: JavaProcess | undefined;
+  private process: ServiceProcess | undefined;
 
-  protected constructor(private readonly settings: JavaServiceSettings) {
+  protected constructor(private readonly settings: SinglePortServiceSettings) {
     this.name = settings.name;
     this.port = settings.port;
     this.dataDir = settings.dataDir;
@@ -51,25 +56,22 @@ export abstract class JavaService implements LocalComponent {
     return [{ port: this.port, envName: this.settings.portEnvName }];
   }
 
-  /** Main class, arguments and JVM flags; may write files into `dataDir` first. */
-  protected abstract launch(libDir: string): Pick<JavaProcessOptions, 'mainClass' | 'args' | 'jvmOptions'>;
+  /** The command line; runs before every start and may write files into `dataDir` first. */
+  protected abstract launch(): Promise<CommandLine>;
 
   protected abstract readinessProbe(): ReadinessProbe;
 
   async start(): Promise<void> {
-    checkJava();
     if (this.process?.running) {
       return;
     }
     await assertPortFree(this.port, this.settings.portEnvName);
-    const libDir = await ensureArtifacts(this.settings.artifacts, this.log);
-    const started = Date.now();
     mkdirSync(this.dataDir, { recursive: true });
-    const launch = this.launch(libDir);
-    this.process ??= new JavaProcess({
+    const command = await this.launch();
+    const started = Date.now();
+    this.process ??= new ServiceProcess({
       name: this.name,
-      libDir,
-      ...launch,
+      ...command,
       logFile: join(this.settings.logDir, this.settings.logFileName),
     });
     this.process.start();
@@ -93,5 +95,23 @@ export abstract class JavaService implements LocalComponent {
   async restart(): Promise<void> {
     await this.stop();
     await this.start();
+  }
+}
+
+/** A server run from jars on Maven Central: Java is checked and the jars fetched on first use. */
+export abstract class JavaService extends SinglePortService {
+  protected constructor(
+    settings: SinglePortServiceSettings,
+    private readonly artifacts: ComponentArtifacts,
+  ) {
+    super(settings);
+  }
+
+  protected abstract javaLaunch(libDir: string): Omit<JavaLaunch, 'libDir'>;
+
+  protected async launch(): Promise<CommandLine> {
+    checkJava();
+    const libDir = await ensureArtifacts(this.artifacts, this.log);
+    return javaCommand({ libDir, ...this.javaLaunch(libDir) });
   }
 }

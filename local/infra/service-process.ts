@@ -1,7 +1,7 @@
 /**
- * One JVM child process of the local mode (a Kafka node, DynamoDB Local, ElasticMQ): started with
- * its output appended to a log file, stopped gracefully or killed with SIGKILL for fault injection,
- * and never left behind when Node exits (see `child-registry.ts`).
+ * One child process of the local mode (a Kafka node, ElasticMQ, the DynamoDB-compatible server):
+ * started with its output appended to a log file, stopped gracefully or killed with SIGKILL for
+ * fault injection, and never left behind when Node exits (see `child-registry.ts`).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
@@ -9,27 +9,44 @@ import { dirname, join } from 'node:path';
 import { trackChild, untrackChild } from './child-registry';
 import { ComponentStartError } from './errors';
 
-export interface JavaProcessOptions {
+/** The program, its arguments and the folder it runs in. */
+export interface CommandLine {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly cwd?: string;
+}
+
+export interface ServiceProcessOptions extends CommandLine {
   /** Name in messages, e.g. `kafka-1`. */
   readonly name: string;
+  /** The process's stdout and stderr are appended here. */
+  readonly logFile: string;
+}
+
+export interface JavaLaunch {
   /** Folder of jars; the classpath is `<libDir>/*`. */
   readonly libDir: string;
   readonly mainClass: string;
   readonly args: readonly string[];
   /** JVM flags such as heap size and system properties. */
   readonly jvmOptions: readonly string[];
-  /** The process's stdout and stderr are appended here. */
-  readonly logFile: string;
-  readonly cwd?: string;
+}
+
+/** The `java` command line of a main class run from a folder of jars. */
+export function javaCommand(launch: JavaLaunch): CommandLine {
+  return {
+    command: 'java',
+    args: [...launch.jvmOptions, '-cp', join(launch.libDir, '*'), launch.mainClass, ...launch.args],
+  };
 }
 
 const DEFAULT_STOP_TIMEOUT_MS = 20_000;
 
-export class JavaProcess {
+export class ServiceProcess {
   private child: ChildProcess | undefined;
   private exit: Promise<number | null> | undefined;
 
-  constructor(readonly options: JavaProcessOptions) {}
+  constructor(readonly options: ServiceProcessOptions) {}
 
   get pid(): number | undefined {
     return this.child?.pid;
@@ -39,7 +56,7 @@ export class JavaProcess {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  /** Spawns the JVM; readiness is the caller's to check (each component knows its own probe). */
+  /** Spawns the process; readiness is the caller's to check (each component knows its own probe). */
   start(): void {
     if (this.running) {
       return;
@@ -47,18 +64,12 @@ export class JavaProcess {
     mkdirSync(dirname(this.options.logFile), { recursive: true });
     const log = openSync(this.options.logFile, 'a');
     writeSync(log, `\n=== ${new Date().toISOString()} starting ${this.options.name}\n`);
-    const child = spawn(
-      'java',
-      [
-        ...this.options.jvmOptions,
-        '-cp',
-        join(this.options.libDir, '*'),
-        this.options.mainClass,
-        ...this.options.args,
-      ],
-      // detached: false keeps the JVM in our process group, so a terminal's Ctrl-C reaches it too.
-      { cwd: this.options.cwd, stdio: ['ignore', log, log], detached: false },
-    );
+    // detached: false keeps the child in our process group, so a terminal's Ctrl-C reaches it too.
+    const child = spawn(this.options.command, [...this.options.args], {
+      cwd: this.options.cwd,
+      stdio: ['ignore', log, log],
+      detached: false,
+    });
     closeSync(log);
     this.child = child;
     trackChild(child);
@@ -74,7 +85,7 @@ export class JavaProcess {
     });
   }
 
-  /** Graceful stop (SIGTERM runs the JVM's shutdown hooks); SIGKILL when it does not end in time. */
+  /** Graceful stop (SIGTERM runs the process's shutdown hooks); SIGKILL when it does not end in time. */
   async stop(timeoutMs = DEFAULT_STOP_TIMEOUT_MS): Promise<void> {
     if (!this.running || !this.child || !this.exit) {
       return;
@@ -132,20 +143,20 @@ export function delay(ms: number): Promise<void> {
  * and with a timeout error otherwise.
  */
 export async function waitUntilReady(
-  jvm: JavaProcess,
+  child: ServiceProcess,
   probe: () => Promise<boolean>,
   timeoutMs: number,
   intervalMs = 250,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (!jvm.running) {
-      throw jvm.startError('exited before it was ready');
+    if (!child.running) {
+      throw child.startError('exited before it was ready');
     }
     if (await probe().catch(() => false)) {
       return;
     }
     await delay(intervalMs);
   }
-  throw jvm.startError(`was not ready after ${Math.round(timeoutMs / 1000)} s`);
+  throw child.startError(`was not ready after ${Math.round(timeoutMs / 1000)} s`);
 }
