@@ -8,7 +8,12 @@ import { dirname, join, relative } from 'node:path';
 import { z } from 'zod';
 import { envelopeSchema } from '../../lambdas/shared/events/envelope';
 import { MESSAGE_SCHEMAS, type MessageType } from '../../lambdas/shared/events/payloads';
-import { findBreakingChanges, type JsonSchema } from './schema-compatibility';
+import {
+  type BreakingChange,
+  findBreakingChanges,
+  findUncheckedKeywords,
+  type JsonSchema,
+} from './schema-compatibility';
 
 export const SCHEMAS_DIR = join(__dirname, '..', '..', 'schemas');
 export const ENVELOPE_FILE = 'envelope.json';
@@ -80,7 +85,9 @@ export interface SchemaProblem {
  * (a) a file missing, different from the code, or left over from a version removed from the code
  *     (old records must stay readable, so versions are never removed);
  * (b) a version that breaks compatibility with the previous version, or a committed version that
- *     was edited in place in a breaking way.
+ *     was edited in place in a breaking way;
+ * (c) a keyword or construct the compatibility check has no rule for, in any version, so it is
+ *     found when it is first used rather than when the next version cannot be checked.
  */
 export function checkSchemaExports(dir = SCHEMAS_DIR, exports = buildSchemaExports()): SchemaProblem[] {
   const problems: SchemaProblem[] = [];
@@ -99,10 +106,7 @@ export function checkSchemaExports(dir = SCHEMAS_DIR, exports = buildSchemaExpor
       problem: 'differs from the code; a published version must not change: add a new version instead',
     });
     for (const change of findBreakingChanges(JSON.parse(committed) as JsonSchema, entry.schema)) {
-      problems.push({
-        file: entry.file,
-        problem: `edited in place: ${change.kind} at ${change.path}: ${change.message}`,
-      });
+      problems.push({ file: entry.file, problem: describeChange('edited in place', change) });
     }
   }
   for (const file of listJsonFiles(dir)) {
@@ -118,11 +122,35 @@ export function checkSchemaExports(dir = SCHEMAS_DIR, exports = buildSchemaExpor
     for (const change of findBreakingChanges(previous.schema, entry.schema)) {
       problems.push({
         file: entry.file,
-        problem: `breaking change from v${entry.version - 1}: ${change.kind} at ${change.path}: ${change.message}`,
+        problem: describeChange(`breaking change from v${entry.version - 1}`, change),
       });
     }
   }
-  return problems;
+  for (const entry of exports) {
+    for (const change of findUncheckedKeywords(entry.schema)) {
+      problems.push({ file: entry.file, problem: describeChange('', change) });
+    }
+  }
+  return uniqueProblems(problems);
+}
+
+/** A keyword without a rule reads the same whichever comparison met it: no context. */
+function describeChange(context: string, change: BreakingChange): string {
+  if (change.kind === 'no-compatibility-rule') {
+    return `${change.message}; add one to scripts/lib/schema-compatibility.ts before using it`;
+  }
+  return `${context}: ${change.kind} at ${change.path}: ${change.message}`;
+}
+
+/** The same keyword without a rule is met by several comparisons of one file; listed once. */
+function uniqueProblems(problems: readonly SchemaProblem[]): SchemaProblem[] {
+  const seen = new Set<string>();
+  return problems.filter(({ file, problem }) => {
+    const key = `${file}\u0000${problem}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 export function messageTypes(catalogue: SchemaCatalogue = MESSAGE_SCHEMAS): MessageType[] {

@@ -9,8 +9,8 @@ import { type EventEnvelope, envelopeSchema } from './envelope';
 import {
   InvalidEnvelopeError,
   InvalidMessageError,
+  MessageVersionTooNewError,
   UnknownMessageTypeError,
-  UnsupportedMessageVersionError,
 } from './errors';
 import { latestVersion, MESSAGE_SCHEMAS, type MessageType, type Payload } from './payloads';
 import * as z from './zod';
@@ -18,9 +18,9 @@ import * as z from './zod';
 export {
   InvalidEnvelopeError,
   InvalidMessageError,
+  MessageVersionTooNewError,
   PoisonRecordError,
   UnknownMessageTypeError,
-  UnsupportedMessageVersionError,
 } from './errors';
 
 /** An envelope whose payload is the latest version of its message type. */
@@ -114,6 +114,9 @@ export function createEvent<T extends MessageType>(type: T, input: CreateEventIn
  * latest schema is the upcast.
  *
  * @throws {PoisonRecordError} subclasses; such a record can never succeed, so it is not retried.
+ *   A version below 1 or not an integer is an invalid envelope.
+ * @throws {MessageVersionTooNewError} when the version is newer than the latest this code knows;
+ *   not poison: the record is retried until the consumer is deployed with that version.
  */
 export function decodeMessage(value: unknown): DecodedMessage {
   const parsedEnvelope = envelopeSchema.safeParse(value);
@@ -130,7 +133,7 @@ export function decodeMessage(value: unknown): DecodedMessage {
   }
   const latest = latestVersion(type);
   if (envelope.eventVersion > latest) {
-    throw new UnsupportedMessageVersionError(type, envelope.eventVersion, latest);
+    throw new MessageVersionTooNewError(type, envelope.eventVersion, latest);
   }
   const ownVersion = schemaOf(type, envelope.eventVersion).safeParse(envelope.data);
   if (!ownVersion.success) {

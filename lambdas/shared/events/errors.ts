@@ -1,6 +1,8 @@
 /**
- * Errors of records that can never be processed, however often they are retried: they go to the
- * failure path (the on-failure queue) instead of blocking their partition.
+ * Errors of records that cannot be read. Most can never be processed, however often they are
+ * retried (PoisonRecordError): they go to the failure path (the on-failure queue) instead of
+ * blocking their partition. A record of a newer version than the consumer knows is not one of
+ * them (MessageVersionTooNewError): it becomes readable once the consumer is deployed.
  */
 import type * as z from './zod';
 
@@ -39,18 +41,26 @@ export class UnknownMessageTypeError extends PoisonRecordError {
   }
 }
 
-export class UnsupportedMessageVersionError extends PoisonRecordError {
+/**
+ * The record was written with a version of its message type newer than this consumer knows: its
+ * producer was deployed first. It is a valid event, so it is not a PoisonRecordError: its
+ * partition stops at it and the mapping retries it in order, and it is read once this consumer is
+ * deployed with the new version (within the mapping's retry attempts and maximum record age).
+ */
+export class MessageVersionTooNewError extends Error {
   public constructor(
     public readonly eventType: string,
     public readonly eventVersion: number,
     public readonly latestVersion: number,
     options: { cause?: unknown } = {},
   ) {
-    super(`${eventType} version ${eventVersion} is not supported (known versions 1..${latestVersion})`, {
-      reason: 'UNSUPPORTED_MESSAGE_VERSION',
-      cause: options.cause,
-    });
-    this.name = 'UnsupportedMessageVersionError';
+    super(
+      `${eventType} version ${eventVersion} is newer than the latest this consumer knows (${latestVersion})`,
+      {
+        cause: options.cause,
+      },
+    );
+    this.name = 'MessageVersionTooNewError';
   }
 }
 

@@ -165,6 +165,28 @@ describe('checkSchemaExports', () => {
     ]);
   });
 
+  it('fails on a keyword the compatibility check has no rule for, once per version that uses it', () => {
+    // Prepare
+    const withTuple = v1.extend({ dimensions: z.tuple([z.number(), z.number()]) });
+    const unchecked = {
+      OrderPlaced: { versions: [withTuple, withTuple.extend({ note: z.string().optional() })] },
+    };
+    const exports = buildSchemaExports(unchecked);
+    const target = tempDir();
+    writeSchemaExports(target, exports);
+
+    // Act
+    const problems = checkSchemaExports(target, exports);
+
+    // Assess
+    const problem =
+      'no compatibility rule for keyword prefixItems at path /dimensions; add one to scripts/lib/schema-compatibility.ts before using it';
+    expect(problems).toEqual([
+      { file: 'OrderPlaced/v2.json', problem },
+      { file: 'OrderPlaced/v1.json', problem },
+    ]);
+  });
+
   it('export removes files of versions no longer in the code', () => {
     // Prepare
     const target = tempDir();

@@ -6,10 +6,10 @@ import {
   InvalidEnvelopeError,
   InvalidMessageError,
   isMessageType,
+  MessageVersionTooNewError,
   PoisonRecordError,
   topicOf,
   UnknownMessageTypeError,
-  UnsupportedMessageVersionError,
 } from '../../../../lambdas/shared/events/codec';
 import { latestVersion, MESSAGE_SCHEMAS, type MessageType } from '../../../../lambdas/shared/events/payloads';
 import { CORRELATION_ID, exampleEvent, examplePayload, ORDER_ID } from '../../../fixtures/msk';
@@ -178,7 +178,7 @@ describe('decodeMessage', () => {
     expect(isMessageType('constructor')).toBe(false);
   });
 
-  it('rejects a version newer than the latest it knows', () => {
+  it('rejects a version newer than the latest it knows as too new, not as poison', () => {
     // Prepare
     const record = { ...orderPlacedV1Record(), eventVersion: 3 };
 
@@ -186,8 +186,15 @@ describe('decodeMessage', () => {
     const error = captureError(() => decodeMessage(record));
 
     // Assess
-    expect(error).toBeInstanceOf(UnsupportedMessageVersionError);
-    expect(error).toMatchObject({ eventVersion: 3, latestVersion: 2, reason: 'UNSUPPORTED_MESSAGE_VERSION' });
+    expect(error).toBeInstanceOf(MessageVersionTooNewError);
+    expect(error).not.toBeInstanceOf(PoisonRecordError);
+    expect(error).toMatchObject({
+      name: 'MessageVersionTooNewError',
+      eventType: 'OrderPlaced',
+      eventVersion: 3,
+      latestVersion: 2,
+      message: 'OrderPlaced version 3 is newer than the latest this consumer knows (2)',
+    });
   });
 
   it.each([0, -1, 1.5])('rejects version %s as an invalid envelope', (eventVersion) => {
