@@ -1,5 +1,6 @@
-import type { Stage } from 'aws-cdk-lib';
+import { AspectPriority, Aspects, type Stage } from 'aws-cdk-lib';
 import { AppStack } from './app-stack';
+import { AwsRulesAspect } from './aws-rules-aspect';
 import type { StageConfig } from './config/stages';
 import { DataStack } from './data-stack';
 
@@ -27,5 +28,6 @@ export function addPipelineStacks(scope: Stage, config: StageConfig): PipelineSt
     data,
     description: `Order pipeline (${config.stage}): functions, event source mappings, saga, checkout API, dashboard`,
   });
+  Aspects.of(app).add(new AwsRulesAspect(), { priority: AspectPriority.READONLY });
   return { data, app };
 }

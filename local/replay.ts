@@ -51,7 +51,8 @@ export interface ReplayOptions {
 }
 
 export interface ReplayResult {
-  readonly consumerGroupId: string;
+  /** One replay group per mapping of the consumer, as each mapping has its own group. */
+  readonly consumerGroupIds: readonly string[];
   readonly records: number;
   readonly seconds: number;
 }
@@ -100,17 +101,17 @@ export async function replayConsumer(options: ReplayOptions): Promise<ReplayResu
       .map(consumerNameOf);
     throw new ReplayError(`No consumer '${options.consumer}'; known: ${[...new Set(known)].join(', ')}`);
   }
-  const groupId = `${sources[0]!.consumerGroupId}.replay-${started}`;
   const mappingDefinitions = sources.map((mapping) => ({
     ...mapping,
-    consumerGroupId: groupId,
+    consumerGroupId: `${mapping.consumerGroupId}.replay-${started}`,
     startingPosition: options.from ? ('AT_TIMESTAMP' as const) : ('TRIM_HORIZON' as const),
     startingPositionTimestamp: options.from ? options.from.getTime() / 1000 : undefined,
     enabled: true,
   }));
   const topics = [...new Set(mappingDefinitions.flatMap((mapping) => mapping.topics))];
+  const groupIds = mappingDefinitions.map((mapping) => mapping.consumerGroupId);
   log(
-    `Replaying ${options.consumer} from ${options.from ? options.from.toISOString() : 'the beginning'} of ${topics.join(', ')} with consumer group ${groupId}`,
+    `Replaying ${options.consumer} from ${options.from ? options.from.toISOString() : 'the beginning'} of ${topics.join(', ')} with consumer groups ${groupIds.join(', ')}`,
   );
 
   const db = new DynamoDBClient({
@@ -141,7 +142,7 @@ export async function replayConsumer(options: ReplayOptions): Promise<ReplayResu
       if (quiet >= 2) {
         const seconds = Number(((Date.now() - started) / 1000).toFixed(1));
         log(`Caught up: ${records} records replayed into ${options.consumer} in ${seconds} s.`);
-        return { consumerGroupId: groupId, records, seconds };
+        return { consumerGroupIds: groupIds, records, seconds };
       }
       if (Date.now() - lastProgress >= PROGRESS_INTERVAL_MS) {
         lastProgress = Date.now();
@@ -155,7 +156,7 @@ export async function replayConsumer(options: ReplayOptions): Promise<ReplayResu
     await mappings.stop().catch(() => undefined);
     await pool.close().catch(() => undefined);
     onFailure.close();
-    await deleteGroup(infrastructure.kafkaBrokers, groupId);
+    await deleteGroups(infrastructure.kafkaBrokers, groupIds);
     if (replayTable) await db.send(new DeleteTableCommand({ TableName: replayTable })).catch(() => undefined);
     db.destroy();
   }
@@ -177,8 +178,8 @@ async function copyTableSchema(db: DynamoDBClient, source: string, target: strin
   await waitUntilTableExists({ client: db, maxWaitTime: 30 }, { TableName: target });
 }
 
-/** The replay group is done with: left behind it would show up as a lagging group. */
-async function deleteGroup(brokers: readonly string[], groupId: string): Promise<void> {
+/** The replay groups are done with: left behind they would show up as lagging groups. */
+async function deleteGroups(brokers: readonly string[], groupIds: readonly string[]): Promise<void> {
   const admin = new Kafka({
     clientId: 'order-pipeline-replay',
     brokers: [...brokers],
@@ -186,7 +187,7 @@ async function deleteGroup(brokers: readonly string[], groupId: string): Promise
   }).admin();
   try {
     await admin.connect();
-    await admin.deleteGroups([groupId]);
+    await admin.deleteGroups([...groupIds]);
   } catch {
     // Best effort: an empty group expires on the broker anyway.
   } finally {

@@ -144,8 +144,14 @@ function readRoute(
   for (const [contentType, modelRef] of Object.entries(
     (properties.RequestModels as Record<string, unknown>) ?? {},
   )) {
-    const model = template.Resources[refOf(modelRef) ?? (typeof modelRef === 'string' ? modelRef : '')];
-    if (!model) continue;
+    const modelName = refOf(modelRef) ?? (typeof modelRef === 'string' ? modelRef : '');
+    const model = template.Resources[modelName];
+    if (model?.Type !== 'AWS::ApiGateway::Model') {
+      // API Gateway refuses a method whose model does not exist; skipping it would skip validation.
+      throw new TemplateReadError(
+        `${methodLogicalId}.RequestModels['${contentType}']: no AWS::ApiGateway::Model '${modelName}' in the template, received ${JSON.stringify(modelRef)}`,
+      );
+    }
     const schema = model.Properties?.Schema;
     requestModels[contentType] = (typeof schema === 'string' ? JSON.parse(schema) : schema) as Record<
       string,

@@ -4,8 +4,9 @@
  * the limit (API Gateway's payload limit is 10 MB).
  */
 import type { IncomingMessage } from 'node:http';
+import { API_GATEWAY_MAX_PAYLOAD_BYTES } from '../../lib/config/aws-rules';
 
-export const API_GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
+export const API_GATEWAY_MAX_BODY_BYTES = API_GATEWAY_MAX_PAYLOAD_BYTES;
 
 /** The body exceeds the limit; nothing beyond the limit was kept. */
 export class PayloadTooLargeError extends Error {

@@ -21,10 +21,15 @@ export class RequestValidator {
     request: { headers: Readonly<Record<string, string>>; query: URLSearchParams; body: string },
   ): GatewayError | undefined {
     if (route.validateParameters) {
-      const headerNames = new Set(Object.keys(request.headers).map((name) => name.toLowerCase()));
+      // API Gateway wants required parameters present and not blank.
+      const headerValues = new Map(
+        Object.entries(request.headers).map(([name, value]) => [name.toLowerCase(), value]),
+      );
       const missing = [
-        ...route.requiredParameters.header.filter((name) => !headerNames.has(name.toLowerCase())),
-        ...route.requiredParameters.querystring.filter((name) => !request.query.has(name)),
+        ...route.requiredParameters.header.filter((name) => isBlank(headerValues.get(name.toLowerCase()))),
+        ...route.requiredParameters.querystring.filter((name) =>
+          isBlank(request.query.get(name) ?? undefined),
+        ),
       ];
       if (missing.length > 0) {
         return {
@@ -67,6 +72,10 @@ export class RequestValidator {
     }
     return validateBody;
   }
+}
+
+function isBlank(value: string | undefined): boolean {
+  return value === undefined || value.trim() === '';
 }
 
 function contentTypeOf(headers: Readonly<Record<string, string>>): string {

@@ -6,6 +6,7 @@
  * on-failure destination so the partition keeps flowing. Records of one partition stay in order.
  */
 
+import { readKafkaBatchResponse } from '../../lib/config/aws-rules';
 import { type KafkaRecord, partitionKey } from './msk-event';
 import type { FailureCondition } from './on-failure';
 
@@ -36,6 +37,8 @@ export interface BatchDependencies {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Backoff before retry n (1-based). @default 100 ms doubling, at most 2 s */
   readonly backoffMs?: (retry: number) => number;
+  /** Told why a response failed the whole batch (a malformed partial batch response). @default nothing */
+  readonly onInvalidResponse?: (reason: string) => void;
 }
 
 export interface BatchOutcome {
@@ -94,7 +97,9 @@ export async function runBatch(
       let functionError = false;
       try {
         const result = await deps.invoke(batch);
-        failed = settings.reportBatchItemFailures ? failedRecordsOf(result, batch) : [];
+        failed = settings.reportBatchItemFailures
+          ? failedRecordsOf(result, batch, deps.onInvalidResponse)
+          : [];
       } catch {
         outcome.functionErrors += 1;
         functionError = true;
@@ -132,58 +137,33 @@ export async function runBatch(
 
 /**
  * The records to retry after a partial batch response: per partition, the lowest reported offset
- * and everything after it (later records must not overtake it). A malformed response, or one that
- * names records outside the batch, fails the whole batch, as Lambda treats it.
+ * and everything after it (later records must not overtake it). Only the documented shape counts
+ * (lib/config/aws-rules.ts, readKafkaBatchResponse); any other answer, or one that names a record
+ * outside the batch, fails the whole batch, as Lambda treats it.
  */
-export function failedRecordsOf(result: unknown, batch: readonly KafkaRecord[]): readonly KafkaRecord[] {
-  if (result === null || result === undefined || typeof result !== 'object') return [];
-  const failures = (result as { batchItemFailures?: unknown }).batchItemFailures;
-  if (failures === undefined || failures === null) return [];
-  if (!Array.isArray(failures)) return batch;
+export function failedRecordsOf(
+  result: unknown,
+  batch: readonly KafkaRecord[],
+  onInvalid?: (reason: string) => void,
+): readonly KafkaRecord[] {
+  const reading = readKafkaBatchResponse(result);
+  if (reading.outcome === 'success') return [];
+  if (reading.outcome === 'batch-failed') {
+    onInvalid?.(reading.reason);
+    return batch;
+  }
   const lowest = new Map<string, bigint>();
-  for (const failure of failures) {
-    const identifier = identifierOf((failure as { itemIdentifier?: unknown } | null)?.itemIdentifier);
-    if (!identifier) return batch;
-    const known = batch.some(
-      (record) =>
-        partitionKey(record) === identifier.partitionKey && BigInt(record.offset) === identifier.offset,
-    );
-    if (!known) return batch;
-    const current = lowest.get(identifier.partitionKey);
-    if (current === undefined || identifier.offset < current)
-      lowest.set(identifier.partitionKey, identifier.offset);
+  for (const { partition, offset } of reading.failures) {
+    const wanted = BigInt(offset);
+    if (!batch.some((record) => partitionKey(record) === partition && BigInt(record.offset) === wanted)) {
+      onInvalid?.(`itemIdentifier ${JSON.stringify({ partition, offset })} names no record of the batch`);
+      return batch;
+    }
+    const current = lowest.get(partition);
+    if (current === undefined || wanted < current) lowest.set(partition, wanted);
   }
   return batch.filter((record) => {
     const from = lowest.get(partitionKey(record));
     return from !== undefined && BigInt(record.offset) >= from;
   });
-}
-
-/**
- * Accepts the documented `{ 'topic-partition': 't-3', offset: 42 }` and the forms other runtimes
- * return: `{ topic, partition, offset }` and the string `t-3-42`.
- */
-function identifierOf(value: unknown): { partitionKey: string; offset: bigint } | undefined {
-  try {
-    if (typeof value === 'string') {
-      const match = /^(.+-\d+)-(\d+)$/.exec(value);
-      return match ? { partitionKey: match[1]!, offset: BigInt(match[2]!) } : undefined;
-    }
-    if (typeof value !== 'object' || value === null) return undefined;
-    const item = value as {
-      'topic-partition'?: unknown;
-      topic?: unknown;
-      partition?: unknown;
-      offset?: unknown;
-    };
-    if (item.offset === undefined || item.offset === null) return undefined;
-    const offset = BigInt(item.offset as string | number);
-    if (typeof item['topic-partition'] === 'string') return { partitionKey: item['topic-partition'], offset };
-    if (typeof item.topic === 'string' && item.partition !== undefined) {
-      return { partitionKey: `${item.topic}-${Number(item.partition)}`, offset };
-    }
-    return undefined;
-  } catch {
-    return undefined;
-  }
 }

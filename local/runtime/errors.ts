@@ -59,3 +59,17 @@ export class FunctionPoolClosedError extends Error {
     this.name = 'FunctionPoolClosedError';
   }
 }
+
+/**
+ * Lambda refused a synchronous invocation whose request is over 6 MB: the function never runs.
+ * Named `Lambda.RequestEntityTooLargeException`, the Lambda service fault it is, so the Step
+ * Functions emulator reports it as Lambda does and the mappings count it as a failed invocation.
+ */
+export class RequestEntityTooLargeError extends Error {
+  readonly functionName: string;
+  constructor(functionName: string, limitBytes: number, options?: { cause?: unknown }) {
+    super(`Request must be smaller than ${limitBytes} bytes for the InvokeFunction operation`, options);
+    this.name = 'Lambda.RequestEntityTooLargeException';
+    this.functionName = functionName;
+  }
+}

@@ -1,12 +1,12 @@
 /**
- * Emulates the template's MSK event source mappings with kafkajs consumer groups: the mapping's
- * group id and starting position, batches up to BatchSize gathered for at most the batching window,
- * real MSK event payloads, retries / bisect / partial responses / record age (batch-runner.ts), the
- * on-failure destination, and offsets committed only once every record of a batch succeeded or was
- * sent on. Mappings that share a consumer group id share one kafkajs consumer (kafkajs assigns a
- * group's partitions across all its members' topics, so one member per group keeps assignments
- * right). Also: pause/resume per mapping, lag per group/topic/partition, counters, and an activity
- * feed (batch invoked / finished / committed) for whoever watches the mappings from outside.
+ * Emulates the template's MSK event source mappings with kafkajs consumer groups: each mapping is
+ * its own consumer group on its one topic (AWS refuses a shared group id or a second topic), with
+ * the mapping's starting position, batches up to BatchSize and the 6 MB invocation payload gathered
+ * for at most the batching window, real MSK event payloads, retries / bisect / partial responses /
+ * record age (batch-runner.ts), the on-failure destination, and offsets committed only once every
+ * record of a batch succeeded or was sent on. Also: pause/resume per mapping, lag per
+ * group/topic/partition, counters, and an activity feed (batch invoked / finished / committed) for
+ * whoever watches the mappings from outside.
  */
 import {
   type Admin,
@@ -16,10 +16,14 @@ import {
   type KafkaMessage,
   logLevel,
 } from 'kafkajs';
+import {
+  AwsRuleViolationError,
+  type RuleViolation,
+  sharedConsumerGroupIds,
+} from '../../lib/config/aws-rules';
 import { runBatch } from './batch-runner';
 import type { MappingControl } from './mapping-control';
-import type { KafkaRecord } from './msk-event';
-import { buildMskEvent } from './msk-event';
+import { buildMskEvent, type KafkaRecord, splitByPayloadSize } from './msk-event';
 import { type OnFailureDestination, onFailureRecord } from './on-failure';
 import type { EventSourceMappingDefinition } from './template';
 
@@ -122,6 +126,8 @@ export class UnknownMappingError extends Error {
 
 interface MappingState {
   readonly definition: EventSourceMappingDefinition;
+  /** The mapping's own consumer group member, once started. */
+  consumer: Consumer | undefined;
   paused: boolean;
   recordsIn: number;
   batches: number;
@@ -129,12 +135,6 @@ interface MappingState {
   functionErrors: number;
   failuresSent: number;
   lastBatchAt: string | undefined;
-}
-
-interface GroupState {
-  readonly groupId: string;
-  readonly consumer: Consumer;
-  readonly mappingsByTopic: Map<string, MappingState>;
 }
 
 /** Rough record size used to turn BatchSize into the broker's fetch.min.bytes. */
@@ -148,7 +148,6 @@ const IDLE_POLL_MS = 100;
 export class EventSourceMappings implements MappingControl {
   private readonly kafka: Kafka;
   private readonly states: MappingState[];
-  private readonly groups: GroupState[] = [];
   private admin: Admin | undefined;
   private running = false;
   private nextInvocationId = 0;
@@ -160,39 +159,34 @@ export class EventSourceMappings implements MappingControl {
       logLevel: logLevel.WARN,
       retry: { retries: 8, initialRetryTime: 200 },
     });
-    this.states = options.mappings
-      .filter((definition) => definition.enabled)
-      .map((definition) => ({
-        definition,
-        paused: false,
-        recordsIn: 0,
-        batches: 0,
-        invocations: 0,
-        functionErrors: 0,
-        failuresSent: 0,
-        lastBatchAt: undefined,
-      }));
+    const enabled = options.mappings.filter((definition) => definition.enabled);
+    refuseSharedGroupsAndTopics(enabled);
+    this.states = enabled.map((definition) => ({
+      definition,
+      consumer: undefined,
+      paused: false,
+      recordsIn: 0,
+      batches: 0,
+      invocations: 0,
+      functionErrors: 0,
+      failuresSent: 0,
+      lastBatchAt: undefined,
+    }));
   }
 
-  /** Joins every consumer group and starts polling; resolves once all consumers run. */
+  /** Joins every mapping's consumer group and starts polling; resolves once all consumers run. */
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
     this.admin = this.kafka.admin();
     await this.admin.connect();
-    const byGroup = new Map<string, MappingState[]>();
-    for (const state of this.states) {
-      const group = byGroup.get(state.definition.consumerGroupId) ?? [];
-      group.push(state);
-      byGroup.set(state.definition.consumerGroupId, group);
-    }
-    for (const [groupId, states] of byGroup) await this.startGroup(groupId, states);
+    for (const state of this.states) await this.startMapping(state);
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    await Promise.all(this.groups.map((group) => group.consumer.disconnect()));
-    this.groups.length = 0;
+    await Promise.all(this.states.map((state) => state.consumer?.disconnect()));
+    for (const state of this.states) state.consumer = undefined;
     await this.admin?.disconnect();
     this.admin = undefined;
   }
@@ -245,84 +239,74 @@ export class EventSourceMappings implements MappingControl {
     }
     for (const state of matched) {
       state.paused = paused;
-      const group = this.groups.find(
-        (candidate) => candidate.mappingsByTopic.get(state.definition.topics[0]!) === state,
-      );
       const topics = state.definition.topics.map((topic) => ({ topic }));
-      if (paused) group?.consumer.pause(topics);
-      else group?.consumer.resume(topics);
+      if (paused) state.consumer?.pause(topics);
+      else state.consumer?.resume(topics);
     }
     return matched.map((state) => state.definition.logicalId);
   }
 
-  private async startGroup(groupId: string, states: MappingState[]): Promise<void> {
-    const windowMs = Math.max(...states.map((state) => state.definition.maximumBatchingWindowSeconds * 1000));
-    const batchSize = Math.max(...states.map((state) => state.definition.batchSize));
+  private async startMapping(state: MappingState): Promise<void> {
+    const { definition } = state;
+    const windowMs = definition.maximumBatchingWindowSeconds * 1000;
     // The broker holds a fetch until min.bytes are there or the window passed: the batching window.
     const consumer = this.kafka.consumer({
-      groupId,
+      groupId: definition.consumerGroupId,
       ...(this.options.sessionTimeoutMs === undefined
         ? {}
         : { sessionTimeout: this.options.sessionTimeoutMs }),
-      minBytes: windowMs > 0 ? Math.min(MAX_MIN_BYTES, batchSize * APPROXIMATE_RECORD_BYTES) : 1,
+      minBytes: windowMs > 0 ? Math.min(MAX_MIN_BYTES, definition.batchSize * APPROXIMATE_RECORD_BYTES) : 1,
       maxWaitTimeInMs: windowMs > 0 ? windowMs : IDLE_POLL_MS,
       allowAutoTopicCreation: false,
     });
-    const mappingsByTopic = new Map<string, MappingState>();
-    for (const state of states)
-      for (const topic of state.definition.topics) mappingsByTopic.set(topic, state);
-    const group: GroupState = { groupId, consumer, mappingsByTopic };
-    this.groups.push(group);
+    state.consumer = consumer;
     await consumer.connect();
-    await this.applyTimestampStart(groupId, states);
-    for (const state of states) {
-      await consumer.subscribe({
-        topics: [...state.definition.topics],
-        fromBeginning: state.definition.startingPosition !== 'LATEST',
-      });
-    }
+    await this.applyTimestampStart(definition);
+    await consumer.subscribe({
+      topics: [...definition.topics],
+      fromBeginning: definition.startingPosition !== 'LATEST',
+    });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConcurrently ?? 2,
-      eachBatch: (payload) => this.processBatch(group, payload),
+      eachBatch: (payload) => this.processBatch(state, consumer, payload),
     });
-    for (const state of states)
-      if (state.paused) consumer.pause(state.definition.topics.map((topic) => ({ topic })));
+    if (state.paused) consumer.pause(definition.topics.map((topic) => ({ topic })));
   }
 
   /** AT_TIMESTAMP: a group that never committed starts at the first offset at or after the timestamp. */
-  private async applyTimestampStart(groupId: string, states: MappingState[]): Promise<void> {
+  private async applyTimestampStart(definition: EventSourceMappingDefinition): Promise<void> {
     const admin = this.admin!;
-    for (const { definition } of states) {
-      if (
-        definition.startingPosition !== 'AT_TIMESTAMP' ||
-        definition.startingPositionTimestamp === undefined
-      )
-        continue;
-      for (const topic of definition.topics) {
-        const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-        if (committed?.partitions.some((partition) => Number(partition.offset) >= 0)) continue;
-        const offsets = await admin.fetchTopicOffsetsByTimestamp(
-          topic,
-          definition.startingPositionTimestamp * 1000,
-        );
-        await admin.setOffsets({ groupId, topic, partitions: offsets });
-      }
+    const { consumerGroupId: groupId, startingPositionTimestamp } = definition;
+    if (definition.startingPosition !== 'AT_TIMESTAMP' || startingPositionTimestamp === undefined) return;
+    for (const topic of definition.topics) {
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      if (committed?.partitions.some((partition) => Number(partition.offset) >= 0)) continue;
+      const offsets = await admin.fetchTopicOffsetsByTimestamp(topic, startingPositionTimestamp * 1000);
+      await admin.setOffsets({ groupId, topic, partitions: offsets });
     }
   }
 
-  private async processBatch(group: GroupState, payload: EachBatchPayload): Promise<void> {
+  private async processBatch(
+    state: MappingState,
+    consumer: Consumer,
+    payload: EachBatchPayload,
+  ): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
-    const state = group.mappingsByTopic.get(batch.topic);
-    if (!state || state.paused) return;
+    if (state.paused) return;
     const { definition } = state;
     const records = batch.messages.map((message) => toRecord(batch.topic, batch.partition, message));
     state.recordsIn += records.length;
     const shouldContinue = () => this.running && isRunning() && !isStale() && !state.paused;
+    const source = { eventSourceArn: definition.eventSourceArn, bootstrapServers: this.options.brokers };
+    // A batch ends at BatchSize records or at the 6 MB a synchronous invocation may carry.
+    const chunks: KafkaRecord[][] = [];
     for (let start = 0; start < records.length; start += definition.batchSize) {
+      chunks.push(...splitByPayloadSize(records.slice(start, start + definition.batchSize), source));
+    }
+    for (const chunk of chunks) {
       if (!shouldContinue()) return;
-      const chunk = records.slice(start, start + definition.batchSize);
       state.batches += 1;
       state.lastBatchAt = new Date().toISOString();
       const outcome = await runBatch(
@@ -337,10 +321,7 @@ export class EventSourceMappings implements MappingControl {
         {
           invoke: async (batchRecords) => {
             state.invocations += 1;
-            const event = buildMskEvent(batchRecords, {
-              eventSourceArn: definition.eventSourceArn,
-              bootstrapServers: this.options.brokers,
-            });
+            const event = buildMskEvent(batchRecords, source);
             const invocationId = ++this.nextInvocationId;
             this.report(definition, {
               type: 'invocation-started',
@@ -393,13 +374,17 @@ export class EventSourceMappings implements MappingControl {
           shouldContinue,
           heartbeat,
           backoffMs: this.options.retryBackoffMs,
+          onInvalidResponse: (reason) =>
+            this.options.log?.(
+              `[esm ${definition.logicalId}] ${definition.functionLogicalId} answered a malformed partial batch response on ${batch.topic}-${batch.partition}, so the whole batch failed: ${reason}`,
+            ),
         },
       );
       if (outcome.aborted) return;
       const last = chunk.at(-1)!.offset;
       const next = (BigInt(last) + 1n).toString();
       resolveOffset(last);
-      await group.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
       this.report(definition, {
         type: 'committed',
         topic: batch.topic,
@@ -424,6 +409,28 @@ export class EventSourceMappings implements MappingControl {
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/**
+ * One consumer group per mapping on one topic, as AWS allows: kafkajs would spread a shared
+ * group's partitions over all its members' topics, and AWS refuses such mappings anyway.
+ */
+function refuseSharedGroupsAndTopics(definitions: readonly EventSourceMappingDefinition[]): void {
+  const violations: RuleViolation[] = definitions
+    .filter((definition) => definition.topics.length !== 1)
+    .map((definition) => ({
+      rule: 'kafkaOneTopic',
+      message: `${definition.logicalId}: Topics must list exactly one topic, received ${JSON.stringify(definition.topics)}`,
+    }));
+  violations.push(
+    ...sharedConsumerGroupIds(
+      definitions.map((definition) => ({
+        id: definition.logicalId,
+        consumerGroupId: definition.consumerGroupId,
+      })),
+    ),
+  );
+  if (violations.length > 0) throw new AwsRuleViolationError('The event source mappings', violations);
+}
 
 /**
  * Lag of the given mappings' groups, read with any admin client: the groups' members need not run

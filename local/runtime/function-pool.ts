@@ -8,10 +8,12 @@ import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
+import { LAMBDA_SYNC_REQUEST_MAX_BYTES, LAMBDA_SYNC_RESPONSE_MAX_BYTES } from '../../lib/config/aws-rules';
 import {
   FunctionInvocationError,
   FunctionPoolClosedError,
   FunctionTimeoutError,
+  RequestEntityTooLargeError,
   UnknownFunctionError,
 } from './errors';
 import type {
@@ -96,6 +98,12 @@ class FunctionRunner {
 
   invoke(event: unknown, options: InvokeOptions): Promise<unknown> {
     if (this.closed) return Promise.reject(new FunctionPoolClosedError('The function pool is closed'));
+    // Every caller here invokes synchronously, so Lambda's 6 MB request limit applies.
+    if (Buffer.byteLength(JSON.stringify(event ?? null)) > LAMBDA_SYNC_REQUEST_MAX_BYTES) {
+      return Promise.reject(
+        new RequestEntityTooLargeError(this.definition.functionName, LAMBDA_SYNC_REQUEST_MAX_BYTES),
+      );
+    }
     return new Promise((resolve, reject) => {
       this.queue.push({ event, options, resolve, reject });
       this.dispatch();
@@ -228,8 +236,20 @@ class FunctionRunner {
       }
       if (result.type !== 'result' || result.id !== message.id) return;
       settle(() => {
-        if (result.ok) {
+        if (result.ok && Buffer.byteLength(result.payload) <= LAMBDA_SYNC_RESPONSE_MAX_BYTES) {
           invocation.resolve(JSON.parse(result.payload));
+          return;
+        }
+        if (result.ok) {
+          // The function ran, but Lambda cannot return its result: an Unhandled function error.
+          this.errors += 1;
+          invocation.reject(
+            new FunctionInvocationError(
+              definition.functionName,
+              'Function.ResponseSizeTooLarge',
+              `Response payload size exceeded maximum allowed payload size (${LAMBDA_SYNC_RESPONSE_MAX_BYTES} bytes).`,
+            ),
+          );
           return;
         }
         this.errors += 1;

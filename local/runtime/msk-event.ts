@@ -3,6 +3,7 @@
  * grouped under `<topic>-<partition>`, key and value base64, headers as `[{ name: number[] }]`.
  */
 import type { MSKEvent, MSKRecord } from 'aws-lambda';
+import { LAMBDA_SYNC_REQUEST_MAX_BYTES } from '../../lib/config/aws-rules';
 
 /** A record as the emulator keeps it between poll and invoke. */
 export interface KafkaRecord {
@@ -38,6 +39,43 @@ export function buildMskEvent(records: readonly KafkaRecord[], source: EventSour
     bootstrapServers: source.bootstrapServers.join(','),
     records: grouped,
   };
+}
+
+/**
+ * Splits records, in order, into runs whose MSK event fits the invocation payload limit, as Lambda
+ * cuts a batch at 6 MB whatever its BatchSize. A single record larger than that stays alone (its
+ * invocation then fails as Lambda's would).
+ */
+export function splitByPayloadSize(
+  records: readonly KafkaRecord[],
+  source: EventSource,
+  maxBytes: number = LAMBDA_SYNC_REQUEST_MAX_BYTES,
+): KafkaRecord[][] {
+  const emptyEventBytes = Buffer.byteLength(JSON.stringify(buildMskEvent([], source)));
+  const runs: KafkaRecord[][] = [];
+  let run: KafkaRecord[] = [];
+  let runBytes = emptyEventBytes;
+  let keys = new Set<string>();
+  // What one more record adds to the event's JSON: itself and a comma, or a new `"key":[...]` entry.
+  const growth = (key: string, recordBytes: number) =>
+    keys.has(key)
+      ? recordBytes + 1
+      : Buffer.byteLength(JSON.stringify(key)) + 3 + recordBytes + (keys.size > 0 ? 1 : 0);
+  for (const record of records) {
+    const key = partitionKey(record);
+    const recordBytes = Buffer.byteLength(JSON.stringify(toMskRecord(record)));
+    if (run.length > 0 && runBytes + growth(key, recordBytes) > maxBytes) {
+      runs.push(run);
+      run = [];
+      runBytes = emptyEventBytes;
+      keys = new Set();
+    }
+    runBytes += growth(key, recordBytes);
+    keys.add(key);
+    run.push(record);
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
 }
 
 function toMskRecord(record: KafkaRecord): MSKRecord {

@@ -5,6 +5,13 @@
  */
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import {
+  AwsRuleViolationError,
+  type KafkaStartingPosition,
+  kafkaMappingViolations,
+  type RuleViolation,
+  sharedConsumerGroupIds,
+} from '../../lib/config/aws-rules';
 import { type CfnTemplate, isRecord, resourcesOfType } from './cfn-template';
 import { TemplateReadError } from './errors';
 import { entryOfPipelineFunction } from './function-entries';
@@ -140,13 +147,15 @@ function numberOr(value: unknown, fallback: number): number {
   return Number.isFinite(parsed) ? parsed : fallback;
 }
 
-export type StartingPosition = 'LATEST' | 'TRIM_HORIZON' | 'AT_TIMESTAMP';
+export type StartingPosition = KafkaStartingPosition;
 
 export interface EventSourceMappingDefinition {
   readonly logicalId: string;
   /** Logical id of the function the mapping invokes. */
   readonly functionLogicalId: string;
+  /** Exactly one: AWS refuses a Kafka mapping with more (lib/config/aws-rules.ts). */
   readonly topics: readonly string[];
+  /** Unique among all Kafka mappings, as AWS requires. */
   readonly consumerGroupId: string;
   /** The cluster ARN put into the MSK event's `eventSourceArn`. */
   readonly eventSourceArn: string;
@@ -169,87 +178,119 @@ export interface EventSourceMappingDefinition {
 /** AWS defaults for Kafka mappings: 100 records, a 500 ms window, infinite retries and age. */
 const KAFKA_DEFAULTS = { batchSize: 100, windowSeconds: 0.5, retries: -1, recordAge: -1 } as const;
 
+/**
+ * The template's Kafka event source mappings, refused as a whole (AwsRuleViolationError) when any
+ * of them breaks a rule CreateEventSourceMapping enforces: shared consumer group ids, more than
+ * one topic, settings out of range, a missing starting position.
+ */
 export function readEventSourceMappings(
   template: CfnTemplate,
   resolver: LocalResolver,
 ): EventSourceMappingDefinition[] {
-  return (
-    resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')
-      // Only Kafka mappings (MSK and self-managed) have Topics; stream and queue mappings do not.
-      .filter(([, resource]) => Array.isArray(resource.Properties?.Topics))
-      .map(([logicalId, resource]) => {
-        const properties = resource.Properties ?? {};
-        const functionLogicalId = resolver.logicalIdOf(properties.FunctionName);
-        if (functionLogicalId === undefined) {
-          throw new TemplateReadError(
-            `${logicalId}.FunctionName: expected a Ref or Fn::GetAtt to a function, received ${JSON.stringify(properties.FunctionName)}`,
-          );
-        }
-        const topics = properties.Topics;
-        if (!Array.isArray(topics) || topics.length === 0) {
-          throw new TemplateReadError(
-            `${logicalId}.Topics: expected a list of topics, received ${JSON.stringify(topics)}`,
-          );
-        }
-        const groupConfig = (properties.AmazonManagedKafkaEventSourceConfig ??
-          properties.SelfManagedKafkaEventSourceConfig) as { ConsumerGroupId?: unknown } | undefined;
-        const destination = (
-          properties.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined
-        )?.OnFailure?.Destination;
-        return {
-          logicalId,
-          functionLogicalId,
-          topics: topics.map((topic, index) => resolver.resolve(topic, `${logicalId}.Topics[${index}]`)),
-          // Without a group id AWS uses the mapping's UUID; the logical id is the local equivalent.
-          consumerGroupId:
-            groupConfig?.ConsumerGroupId !== undefined
-              ? resolver.resolve(groupConfig.ConsumerGroupId, `${logicalId}.ConsumerGroupId`)
-              : logicalId,
-          eventSourceArn:
-            properties.EventSourceArn !== undefined
-              ? resolver.resolve(properties.EventSourceArn, `${logicalId}.EventSourceArn`)
-              : `arn:aws:kafka:${resolver.region}:${resolver.accountId}:cluster/self-managed/local`,
-          batchSize: numberOr(properties.BatchSize, KAFKA_DEFAULTS.batchSize),
-          maximumBatchingWindowSeconds: numberOr(
-            properties.MaximumBatchingWindowInSeconds,
-            KAFKA_DEFAULTS.windowSeconds,
-          ),
-          startingPosition: startingPositionOf(properties.StartingPosition, logicalId),
-          startingPositionTimestamp:
-            properties.StartingPositionTimestamp === undefined
-              ? undefined
-              : Number(properties.StartingPositionTimestamp),
-          maximumRetryAttempts: numberOr(properties.MaximumRetryAttempts, KAFKA_DEFAULTS.retries),
-          maximumRecordAgeSeconds: numberOr(properties.MaximumRecordAgeInSeconds, KAFKA_DEFAULTS.recordAge),
-          bisectBatchOnFunctionError: properties.BisectBatchOnFunctionError === true,
-          reportBatchItemFailures:
-            Array.isArray(properties.FunctionResponseTypes) &&
-            properties.FunctionResponseTypes.includes('ReportBatchItemFailures'),
-          onFailureQueueUrl: onFailureQueueUrlOf(destination, resolver, logicalId),
-          enabled: properties.Enabled !== false,
-        };
-      })
+  const violations: RuleViolation[] = [];
+  const definitions = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')
+    // Only Kafka mappings (MSK and self-managed) have Topics; stream and queue mappings do not.
+    .filter(([, resource]) => resource.Properties?.Topics !== undefined)
+    .map(([logicalId, resource]) => {
+      const properties = resource.Properties ?? {};
+      const functionLogicalId = resolver.logicalIdOf(properties.FunctionName);
+      if (functionLogicalId === undefined) {
+        throw new TemplateReadError(
+          `${logicalId}.FunctionName: expected a Ref or Fn::GetAtt to a function, received ${JSON.stringify(properties.FunctionName)}`,
+        );
+      }
+      const topics = Array.isArray(properties.Topics)
+        ? properties.Topics.map((topic, index) => resolver.resolve(topic, `${logicalId}.Topics[${index}]`))
+        : properties.Topics;
+      const groupConfig = (properties.AmazonManagedKafkaEventSourceConfig ??
+        properties.SelfManagedKafkaEventSourceConfig) as { ConsumerGroupId?: unknown } | undefined;
+      const consumerGroupId =
+        groupConfig?.ConsumerGroupId === undefined
+          ? undefined
+          : resolver.resolve(groupConfig.ConsumerGroupId, `${logicalId}.ConsumerGroupId`);
+      const destination = (
+        properties.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined
+      )?.OnFailure?.Destination;
+      const destinationWhere = `${logicalId}.DestinationConfig.OnFailure.Destination`;
+      const destinationArn =
+        destination === undefined ? undefined : resolver.resolve(destination, destinationWhere);
+      violations.push(
+        ...kafkaMappingViolations({
+          id: logicalId,
+          topics,
+          consumerGroupId,
+          batchSize: properties.BatchSize,
+          maximumBatchingWindowInSeconds: properties.MaximumBatchingWindowInSeconds,
+          maximumRetryAttempts: properties.MaximumRetryAttempts,
+          maximumRecordAgeInSeconds: properties.MaximumRecordAgeInSeconds,
+          startingPosition: properties.StartingPosition,
+          startingPositionTimestamp: properties.StartingPositionTimestamp,
+          onFailureDestination: destinationArn,
+          functionResponseTypes: properties.FunctionResponseTypes,
+        }),
+      );
+      return {
+        logicalId,
+        functionLogicalId,
+        topics: Array.isArray(topics) ? topics : [],
+        // Without a group id AWS uses the mapping's UUID; the logical id is the local equivalent.
+        consumerGroupId: consumerGroupId ?? logicalId,
+        explicitGroupId: consumerGroupId,
+        eventSourceArn:
+          properties.EventSourceArn !== undefined
+            ? resolver.resolve(properties.EventSourceArn, `${logicalId}.EventSourceArn`)
+            : `arn:aws:kafka:${resolver.region}:${resolver.accountId}:cluster/self-managed/local`,
+        batchSize: numberOr(properties.BatchSize, KAFKA_DEFAULTS.batchSize),
+        maximumBatchingWindowSeconds: numberOr(
+          properties.MaximumBatchingWindowInSeconds,
+          KAFKA_DEFAULTS.windowSeconds,
+        ),
+        startingPosition: properties.StartingPosition as StartingPosition,
+        startingPositionTimestamp:
+          properties.StartingPositionTimestamp === undefined
+            ? undefined
+            : Number(properties.StartingPositionTimestamp),
+        maximumRetryAttempts: numberOr(properties.MaximumRetryAttempts, KAFKA_DEFAULTS.retries),
+        maximumRecordAgeSeconds: numberOr(properties.MaximumRecordAgeInSeconds, KAFKA_DEFAULTS.recordAge),
+        bisectBatchOnFunctionError: properties.BisectBatchOnFunctionError === true,
+        reportBatchItemFailures:
+          Array.isArray(properties.FunctionResponseTypes) &&
+          properties.FunctionResponseTypes.includes('ReportBatchItemFailures'),
+        destination,
+        destinationArn,
+        destinationWhere,
+        enabled: properties.Enabled !== false,
+      };
+    });
+  violations.push(
+    ...sharedConsumerGroupIds(
+      definitions.map(({ logicalId, explicitGroupId }) => ({
+        id: logicalId,
+        consumerGroupId: explicitGroupId,
+      })),
+    ),
   );
-}
-
-function startingPositionOf(value: unknown, logicalId: string): StartingPosition {
-  if (value === undefined) return 'LATEST';
-  if (value === 'LATEST' || value === 'TRIM_HORIZON' || value === 'AT_TIMESTAMP') return value;
-  throw new TemplateReadError(`${logicalId}.StartingPosition: unknown value ${JSON.stringify(value)}`);
+  if (violations.length > 0) {
+    throw new AwsRuleViolationError("The template's Kafka event source mappings", violations);
+  }
+  return definitions.map(
+    ({ explicitGroupId: _, destination, destinationArn, destinationWhere, ...definition }) => ({
+      ...definition,
+      onFailureQueueUrl: onFailureQueueUrlOf(destination, destinationArn, resolver, destinationWhere),
+    }),
+  );
 }
 
 function onFailureQueueUrlOf(
   destination: unknown,
+  arn: string | undefined,
   resolver: LocalResolver,
-  logicalId: string,
+  where: string,
 ): string | undefined {
-  if (destination === undefined) return undefined;
-  const where = `${logicalId}.DestinationConfig.OnFailure.Destination`;
-  const queueLogicalId = resolver.logicalIdOf(destination);
-  if (queueLogicalId !== undefined) return resolver.queueUrl(queueLogicalId);
-  const arn = resolver.resolve(destination, where);
+  if (destination === undefined || arn === undefined) return undefined;
   if (!arn.startsWith('arn:aws:sqs:')) {
     throw new TemplateReadError(`${where}: the local mode supports SQS destinations only, received '${arn}'`);
   }
-  return resolver.queueUrlFromArn(arn);
+  const queueLogicalId = resolver.logicalIdOf(destination);
+  return queueLogicalId !== undefined ? resolver.queueUrl(queueLogicalId) : resolver.queueUrlFromArn(arn);
 }

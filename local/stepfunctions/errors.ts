@@ -98,6 +98,22 @@ export class ValidationError extends StepFunctionsApiError {
   }
 }
 
+/**
+ * A request member outside the API model's constraints, answered in AWS's words, e.g.
+ * `1 validation error detected: Value 'x' at 'name' failed to satisfy constraint: ...`. Sensitive
+ * members (input, output) are not echoed, as AWS does not echo them.
+ */
+export function constraintError(
+  member: string,
+  shown: string | undefined,
+  constraint: string,
+): ValidationError {
+  const value = shown === undefined ? 'Value' : `Value ${shown}`;
+  return new ValidationError(
+    `1 validation error detected: ${value} at '${member}' failed to satisfy constraint: ${constraint}`,
+  );
+}
+
 export class UnknownOperationError extends StepFunctionsApiError {
   constructor(target: string | undefined, options?: { cause?: unknown }) {
     super(
@@ -119,6 +135,19 @@ export class TaskFailureError extends Error {
   constructor(errorName: string, cause: string, options?: { cause?: unknown }) {
     super(cause, options);
     this.name = errorName;
+  }
+}
+
+/**
+ * A task input or result over Step Functions' 256 KiB payload quota. Terminal, as in AWS: no
+ * Retry or Catch applies (aws-local-stepfunctions reads `isRetryable` and `isCatchable`), so the
+ * execution fails with States.DataLimitExceeded.
+ */
+export class DataLimitExceededError extends TaskFailureError {
+  readonly isRetryable = false;
+  readonly isCatchable = false;
+  constructor(cause: string, options?: { cause?: unknown }) {
+    super('States.DataLimitExceeded', cause, options);
   }
 }
 

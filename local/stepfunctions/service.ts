@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { executionNameProblem, STEP_FUNCTIONS_LIMITS } from '../../lib/config/aws-rules';
 import { executionArnFor, isExecutionArn, parseStateMachineArn } from './arns';
 import { type PreparedDefinition, prepareDefinition } from './definition';
 import {
@@ -17,6 +18,7 @@ import {
   statesTimeoutErrorClass,
 } from './engine';
 import {
+  constraintError,
   ExecutionAlreadyExistsError,
   ExecutionDoesNotExistError,
   InvalidArnError,
@@ -141,9 +143,6 @@ interface ExecutionEntry {
 type EngineHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
 
 const STATUSES: readonly ExecutionStatus[] = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'];
-const MAX_INPUT_BYTES = 256 * 1024;
-/** AWS forbids whitespace, brackets, wildcards and these punctuation marks in execution names. */
-const INVALID_NAME_CHARACTERS = /[\s<>{}[\]?*"#%\\^|~`$&,;:/]/;
 
 export class LocalStepFunctions extends EventEmitter<LocalStepFunctionsEvents> {
   readonly tokens: TaskTokenRegistry;
@@ -219,6 +218,8 @@ export class LocalStepFunctions extends EventEmitter<LocalStepFunctionsEvents> {
   }
 
   async startExecution(request: StartExecutionRequest): Promise<{ executionArn: string; startDate: number }> {
+    // AWS checks the API model's constraints first, then the state machine, then name and input.
+    checkStartConstraints(request);
     const machine = this.#machine(request.stateMachineArn);
     const name = request.name === undefined ? randomUUID() : validName(request.name);
     const input = validInput(request.input);
@@ -439,7 +440,20 @@ export class LocalStepFunctions extends EventEmitter<LocalStepFunctionsEvents> {
       }
     })().catch((error: unknown) => this.#onWarning(`History of ${record.executionArn} is incomplete`, error));
     run.result.then(
-      (output) => this.#finish(entry, { status: 'SUCCEEDED', output: JSON.stringify(output ?? null) }),
+      (output) => {
+        const text = JSON.stringify(output ?? null);
+        if (Buffer.byteLength(text) <= STEP_FUNCTIONS_LIMITS.payloadMaxBytes) {
+          this.#finish(entry, { status: 'SUCCEEDED', output: text });
+          return;
+        }
+        // The last state's output is over the payload quota: AWS fails the execution.
+        this.#finish(entry, {
+          status: 'FAILED',
+          error: 'States.DataLimitExceeded',
+          cause:
+            'The state/task returned a result with a size exceeding the maximum number of bytes service limit.',
+        });
+      },
       (error: unknown) => this.#finishWithError(entry, error),
     );
   }
@@ -567,36 +581,42 @@ const EVENT_BY_STATUS = {
   ABORTED: 'executionAborted',
 } as const satisfies Record<Exclude<ExecutionStatus, 'RUNNING'>, keyof LocalStepFunctionsEvents>;
 
-function validName(name: unknown): string {
-  if (
-    typeof name !== 'string' ||
-    name.length < 1 ||
-    name.length > 80 ||
-    INVALID_NAME_CHARACTERS.test(name) ||
-    [...name].some(isControlCharacter)
-  ) {
-    throw new InvalidNameError(name);
+/** The length constraints of the API model, answered with ValidationException as AWS does. */
+function checkStartConstraints(request: StartExecutionRequest): void {
+  const { name, input } = request;
+  if (typeof name === 'string' && executionNameProblem(name) === 'length') {
+    const max = STEP_FUNCTIONS_LIMITS.executionNameMaxLength;
+    throw constraintError(
+      'name',
+      `'${name}'`,
+      name.length === 0
+        ? 'Member must have length greater than or equal to 1'
+        : `Member must have length less than or equal to ${max}`,
+    );
   }
-  return name;
+  if (typeof input === 'string' && Buffer.byteLength(input) > STEP_FUNCTIONS_LIMITS.payloadMaxBytes) {
+    throw constraintError(
+      'input',
+      undefined,
+      `Member must have size less than or equal to ${STEP_FUNCTIONS_LIMITS.payloadMaxBytes} bytes in UTF-8 encoding`,
+    );
+  }
 }
 
-function isControlCharacter(character: string): boolean {
-  const code = character.charCodeAt(0);
-  return code < 0x20 || (code >= 0x7f && code <= 0x9f);
+function validName(name: unknown): string {
+  if (typeof name !== 'string' || executionNameProblem(name) !== undefined) throw new InvalidNameError(name);
+  return name;
 }
 
 function validInput(input: unknown): string {
   if (input === undefined || input === null) return '{}';
   if (typeof input !== 'string')
     throw new InvalidExecutionInputError('Invalid State Machine Execution Input: not a string');
-  if (Buffer.byteLength(input) > MAX_INPUT_BYTES) {
-    throw new InvalidExecutionInputError('Invalid State Machine Execution Input: larger than 256 KiB');
-  }
   try {
     JSON.parse(input);
   } catch (error) {
     throw new InvalidExecutionInputError(
-      `Invalid State Machine Execution Input: ${(error as Error).message}`,
+      `Invalid State Machine Execution Input: '${(error as Error).message}'`,
       {
         cause: error,
       },

@@ -3,9 +3,10 @@
  * `taskResourceLocalHandlers`: plain invoke, function ARN, and the `.waitForTaskToken` callback.
  */
 import { randomUUID } from 'node:crypto';
+import { STEP_FUNCTIONS_LIMITS } from '../../lib/config/aws-rules';
 import { functionNameOf } from './arns';
 import type { PreparedDefinition, TaskSpec } from './definition';
-import { TaskFailureError } from './errors';
+import { DataLimitExceededError, TaskFailureError } from './errors';
 import { toTaskFailure } from './lambda-errors';
 import type { TaskTokenRegistry } from './task-tokens';
 
@@ -37,9 +38,22 @@ export function createTaskHandlers(
 ): Record<string, TaskHandler> {
   const handlers: Record<string, TaskHandler> = {};
   for (const spec of prepared.tasks.values()) {
-    handlers[spec.stateName] = (input) => runTask(spec, input, deps);
+    handlers[spec.stateName] = async (input) => {
+      // The state's input after Parameters, and the connector's result, are held to the quota.
+      withinPayloadQuota(spec, input, 'has an input');
+      return withinPayloadQuota(spec, await runTask(spec, input, deps), 'returned a result');
+    };
   }
   return handlers;
+}
+
+function withinPayloadQuota(spec: TaskSpec, value: unknown, what: string): unknown {
+  if (Buffer.byteLength(JSON.stringify(value ?? null)) > STEP_FUNCTIONS_LIMITS.payloadMaxBytes) {
+    throw new DataLimitExceededError(
+      `The state/task '${spec.stateName}' ${what} with a size exceeding the maximum number of bytes service limit.`,
+    );
+  }
+  return value;
 }
 
 async function runTask(spec: TaskSpec, input: unknown, deps: TaskHandlerDependencies): Promise<unknown> {

@@ -4,13 +4,14 @@
  * state's TimeoutSeconds and HeartbeatSeconds (SendTaskHeartbeat restarts the heartbeat window).
  */
 import { randomBytes } from 'node:crypto';
+import { STEP_FUNCTIONS_LIMITS } from '../../lib/config/aws-rules';
 import {
+  constraintError,
   InvalidOutputError,
   InvalidTokenError,
   TaskDoesNotExistError,
   TaskFailureError,
   TaskTimedOutError,
-  ValidationError,
 } from './errors';
 
 /** Prefix of every locally minted token, so a token from elsewhere is told apart from an expired one. */
@@ -115,6 +116,7 @@ export class TaskTokenRegistry {
   }
 
   succeed(token: unknown, output: unknown): void {
+    checkTokenConstraints(token);
     const parsed = parseOutput(output);
     const task = this.#take(token);
     task.resolve(parsed);
@@ -166,9 +168,7 @@ export class TaskTokenRegistry {
   }
 
   #find(token: unknown): PendingTask {
-    if (typeof token !== 'string' || token.length === 0 || token.length > 2048) {
-      throw new ValidationError('1 validation error detected: taskToken must have length 1..2048');
-    }
+    checkTokenConstraints(token);
     const task = this.#pending.get(token);
     if (task) return task;
     if (this.#closed.has(token)) throw new TaskTimedOutError();
@@ -200,9 +200,37 @@ function toDelayMs(seconds: number): number {
   return Math.min(seconds, MAX_TIMER_SECONDS) * 1000;
 }
 
+/** The API model's constraints on taskToken, checked before the token is looked up, as AWS does. */
+function checkTokenConstraints(token: unknown): asserts token is string {
+  if (token === undefined || token === null) {
+    throw constraintError('taskToken', 'null', 'Member must not be null');
+  }
+  if (typeof token !== 'string') throw new InvalidTokenError(String(token));
+  if (token.length < 1) {
+    throw constraintError('taskToken', `'${token}'`, 'Member must have length greater than or equal to 1');
+  }
+  if (token.length > STEP_FUNCTIONS_LIMITS.taskTokenMaxLength) {
+    throw constraintError(
+      'taskToken',
+      `'${token}'`,
+      `Member must have length less than or equal to ${STEP_FUNCTIONS_LIMITS.taskTokenMaxLength}`,
+    );
+  }
+}
+
 function parseOutput(output: unknown): unknown {
+  if (output === undefined || output === null) {
+    throw constraintError('output', 'null', 'Member must not be null');
+  }
   if (typeof output !== 'string')
     throw new InvalidOutputError('Invalid Output: output must be a JSON string');
+  if (Buffer.byteLength(output) > STEP_FUNCTIONS_LIMITS.payloadMaxBytes) {
+    throw constraintError(
+      'output',
+      undefined,
+      `Member must have size less than or equal to ${STEP_FUNCTIONS_LIMITS.payloadMaxBytes} bytes in UTF-8 encoding`,
+    );
+  }
   try {
     return JSON.parse(output);
   } catch (error) {

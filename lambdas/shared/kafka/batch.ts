@@ -4,15 +4,16 @@
  * - Records of one partition run strictly in offset order; partitions run concurrently.
  * - A handler error fails that record and every later record of the SAME partition, so Lambda
  *   retries them in order; other partitions carry on.
- * - Poison records (not JSON, unknown type or version, schema mismatch) can never succeed: they go
+ * - Poison records (not JSON, unknown type, invalid version, schema mismatch) can never succeed: they go
  *   to the FailedRecordSink and count as handled, so one bad record cannot block its partition.
  *
  * The response is the Kafka partial batch response of the Lambda docs ("Configuring error handling
- * controls for Kafka event sources", PartialBatchResponse):
- * `{ batchItemFailures: [{ itemIdentifier: { 'topic-partition': 'orders.events-3', offset: 42 } }] }`.
- * It needs `ReportBatchItemFailures` on the mapping.
+ * controls for Kafka event sources"), the shape Powertools' Kafka batch processor answers:
+ * `{ batchItemFailures: [{ itemIdentifier: { partition: 'orders.events-3', offset: 42 } }] }`.
+ * It needs `ReportBatchItemFailures` on the mapping; Lambda fails the whole batch on any other key.
  */
 import type { MSKEvent, MSKRecord } from 'aws-lambda';
+import type { KafkaBatchResponse, KafkaItemIdentifier } from '../../../lib/config/aws-rules';
 import { type DecodedMessage, decodeJson, PoisonRecordError } from '../events/codec';
 import { countMetric, SHARED_METRICS, logger as sharedLogger } from '../observability';
 import type { FailedRecordSink } from '../ports/failed-record-sink';
@@ -30,14 +31,7 @@ export type DecodedKafkaRecord = DecodedMessage & {
   readonly raw: MSKRecord;
 };
 
-export interface KafkaItemIdentifier {
-  readonly 'topic-partition': string;
-  readonly offset: number;
-}
-
-export interface KafkaBatchResponse {
-  readonly batchItemFailures: { readonly itemIdentifier: KafkaItemIdentifier }[];
-}
+export type { KafkaBatchResponse, KafkaItemIdentifier };
 
 /** The minimal logger surface used here; the Powertools logger satisfies it. */
 export interface BatchLogger {
@@ -95,7 +89,7 @@ export function decodeKafkaRecord(record: MSKRecord): DecodedKafkaRecord {
 export function itemIdentifierOf(
   record: Pick<MSKRecord, 'topic' | 'partition' | 'offset'>,
 ): KafkaItemIdentifier {
-  return { 'topic-partition': `${record.topic}-${record.partition}`, offset: Number(record.offset) };
+  return { partition: `${record.topic}-${record.partition}`, offset: Number(record.offset) };
 }
 
 export async function processKafkaBatch(

@@ -85,7 +85,7 @@ describe('fulfilment handler', () => {
 
     // Assess
     expect(failed.batchItemFailures).toEqual([
-      { itemIdentifier: { 'topic-partition': 'orders.events-0', offset: 100 } },
+      { itemIdentifier: { partition: 'orders.events-0', offset: 100 } },
     ]);
     expect(retried.batchItemFailures).toEqual([]);
     expect(publisher.envelopes('ShipmentCreated')).toHaveLength(1);

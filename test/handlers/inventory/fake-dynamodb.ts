@@ -10,6 +10,7 @@ import {
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 
 type Item = Record<string, unknown>;
@@ -30,6 +31,9 @@ const CONDITIONS: Record<
   'attribute_not_exists(pk)': (item) => item === undefined,
   'attribute_not_exists(id) OR messageId = :messageId': (item, v) =>
     item === undefined || item.messageId === v[':messageId'],
+  'attribute_not_exists(id) OR (messageId = :messageId AND attribute_not_exists(sentAt))': (item, v) =>
+    item === undefined || (item.messageId === v[':messageId'] && item.sentAt === undefined),
+  'messageId = :messageId': (item, v) => item !== undefined && item.messageId === v[':messageId'],
   'attribute_exists(pk) AND available >= :quantity': (item, v) =>
     item !== undefined && Number(item.available) >= Number(v[':quantity']),
   '#status = :reserved': (item, v, n) => item?.[n['#status']!] === v[':reserved'],
@@ -49,6 +53,7 @@ const UPDATES: Record<string, (item: Item, values: Values, names: Record<string,
     [n['#status']!]: v[':released'],
     releasedAt: v[':at'],
   }),
+  'SET sentAt = :sentAt': (item, v) => ({ ...item, sentAt: v[':sentAt'] }),
 };
 
 export class FakeDynamoDb {
@@ -115,6 +120,30 @@ export class FakeDynamoDb {
         (item) => item.orderId === v[':orderId'] && String(item.entry).startsWith(String(v[':prefix'])),
       );
       return { Count: matches.length, Items: command.input.Select === 'COUNT' ? undefined : matches };
+    }
+    if (command instanceof UpdateCommand) {
+      const {
+        TableName,
+        Key,
+        UpdateExpression,
+        ConditionExpression,
+        ExpressionAttributeValues = {},
+        ExpressionAttributeNames = {},
+      } = command.input;
+      const existing = this.item(TableName!, Key!);
+      if (
+        ConditionExpression &&
+        !this.check(ConditionExpression, existing, ExpressionAttributeValues, ExpressionAttributeNames)
+      ) {
+        throw awsError('ConditionalCheckFailedException', 'The conditional request failed');
+      }
+      const update = UPDATES[UpdateExpression!];
+      if (!update) throw new Error(`FakeDynamoDb: unsupported update ${UpdateExpression}`);
+      this.table(TableName!).set(
+        this.keyOf(TableName!, Key!),
+        update(existing ?? { ...Key }, ExpressionAttributeValues, ExpressionAttributeNames),
+      );
+      return {};
     }
     if (command instanceof TransactWriteCommand) {
       return this.transact(command);

@@ -197,8 +197,8 @@ describe('inventory commands handler', () => {
 
     // Assess
     expect(response.batchItemFailures).toEqual([
-      { itemIdentifier: { 'topic-partition': 'inventory.commands-0', offset: 100 } },
-      { itemIdentifier: { 'topic-partition': 'inventory.commands-0', offset: 101 } },
+      { itemIdentifier: { partition: 'inventory.commands-0', offset: 100 } },
+      { itemIdentifier: { partition: 'inventory.commands-0', offset: 101 } },
     ]);
   });
 

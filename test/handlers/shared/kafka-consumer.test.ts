@@ -107,8 +107,8 @@ describe('a Kafka consumer built from the shared modules', () => {
 
     // Assess
     expect(response.batchItemFailures).toEqual([
-      { itemIdentifier: { 'topic-partition': 'orders.events-0', offset: 101 } },
-      { itemIdentifier: { 'topic-partition': 'orders.events-0', offset: 102 } },
+      { itemIdentifier: { partition: 'orders.events-0', offset: 101 } },
+      { itemIdentifier: { partition: 'orders.events-0', offset: 102 } },
     ]);
     expect(retry).toEqual({ batchItemFailures: [] });
     expect(seen).toEqual(['OrderPlaced', 'OrderConfirmed', 'OrderFailed']);

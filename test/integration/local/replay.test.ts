@@ -45,7 +45,10 @@ describe('replaying the order read model', () => {
       log: () => undefined,
     });
     // Assess
-    expect(result.consumerGroupId).toMatch(/^order-pipeline\.order-read-model\.replay-\d+$/);
+    for (const groupId of result.consumerGroupIds) {
+      expect(groupId).toMatch(/^order-pipeline\.order-read-model[a-z.-]*\.replay-\d+$/);
+    }
+    expect(result.consumerGroupIds).toHaveLength(new Set(result.consumerGroupIds).size);
     expect(result.records).toBeGreaterThan(0);
     const after = await pipeline.readOrder(orderId);
     expect(after?.status).toBe(before.status);

@@ -236,6 +236,18 @@ describe('local Step Functions endpoint, driven by @aws-sdk/client-sfn', () => {
     const staleToken = client.send(
       new SendTaskSuccessCommand({ taskToken: 'AQLocalFromAnotherRun', output: '{}' }),
     );
+    const longName = client.send(
+      new StartExecutionCommand({ stateMachineArn: saga.stateMachineArn, name: 'o'.repeat(81), input: '{}' }),
+    );
+    const largeInput = client.send(
+      new StartExecutionCommand({
+        stateMachineArn: saga.stateMachineArn,
+        input: JSON.stringify('x'.repeat(262_144)),
+      }),
+    );
+    const longToken = client.send(
+      new SendTaskSuccessCommand({ taskToken: `AQLocal${'x'.repeat(2048)}`, output: '{}' }),
+    );
 
     // Assess
     await expect(describeUnknown).rejects.toMatchObject({ name: 'ExecutionDoesNotExist' });
@@ -243,6 +255,19 @@ describe('local Step Functions endpoint, driven by @aws-sdk/client-sfn', () => {
     await expect(badInput).rejects.toMatchObject({ name: 'InvalidExecutionInput' });
     await expect(foreignToken).rejects.toMatchObject({ name: 'InvalidToken' });
     await expect(staleToken).rejects.toMatchObject({ name: 'TaskDoesNotExist' });
+    // The API model's constraints, answered as AWS answers them.
+    await expect(longName).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: expect.stringContaining("at 'name' failed to satisfy constraint"),
+    });
+    await expect(largeInput).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: expect.stringContaining('262144 bytes in UTF-8 encoding'),
+    });
+    await expect(longToken).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: expect.stringContaining('Member must have length less than or equal to 2048'),
+    });
   });
 
   it('lists executions by status and gives their state-by-state history', async () => {

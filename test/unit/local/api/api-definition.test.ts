@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { readApiDefinition } from '../../../../local/api/api-definition';
 import { renderGatewayResponse } from '../../../../local/api/gateway-responses';
 import { TokenBucket } from '../../../../local/api/token-bucket';
-import { loadTemplate } from '../../../../local/runtime/cfn-template';
+import { type CfnTemplate, loadTemplate } from '../../../../local/runtime/cfn-template';
+import { TemplateReadError } from '../../../../local/runtime/errors';
 
 const FIXTURE = resolve(__dirname, '../../../fixtures/templates/app-minimal.json');
 
@@ -28,6 +29,32 @@ describe('readApiDefinition', () => {
     });
     expect(Object.keys(post!.requestModels)).toEqual(['application/json']);
     expect(get!.requiredParameters).toEqual({ header: [], querystring: [], path: ['orderId'] });
+  });
+
+  it('refuses a method whose request model is not in the template, rather than not validating', () => {
+    // Prepare
+    const template = loadTemplate(FIXTURE);
+    const [methodId, method] = Object.entries(template.Resources).find(
+      ([, resource]) =>
+        resource.Type === 'AWS::ApiGateway::Method' && resource.Properties?.RequestModels !== undefined,
+    )!;
+    const broken: CfnTemplate = {
+      ...template,
+      Resources: {
+        ...template.Resources,
+        [methodId]: {
+          ...method,
+          Properties: { ...method.Properties, RequestModels: { 'application/json': { Ref: 'NoSuchModel' } } },
+        },
+      },
+    };
+
+    // Act
+    const read = () => readApiDefinition(broken);
+
+    // Assess
+    expect(read).toThrow(TemplateReadError);
+    expect(read).toThrow(/no AWS::ApiGateway::Model 'NoSuchModel' in the template/);
   });
 
   it('reads the stage throttle and the gateway responses', () => {

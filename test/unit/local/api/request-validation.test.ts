@@ -87,4 +87,62 @@ describe('RequestValidator with the app model for POST /orders', () => {
       message: 'Missing required request parameters: [Idempotency-Key]',
     });
   });
+
+  it.each([
+    ['empty', ''],
+    ['blank', '   '],
+  ])('refuses a required header that is %s, as API Gateway wants it not blank', (_case, value) => {
+    // Act
+    const failure = validate(VALID_ORDER, { 'Idempotency-Key': value });
+
+    // Assess
+    expect(failure).toMatchObject({
+      type: 'BAD_REQUEST_PARAMETERS',
+      message: 'Missing required request parameters: [Idempotency-Key]',
+    });
+  });
+
+  it('refuses a blank required query string parameter', () => {
+    // Prepare
+    const route: ApiRoute = {
+      ...PLACE_ORDER_ROUTE,
+      requiredParameters: { header: [], querystring: ['customerId'], path: [] },
+    };
+
+    // Act
+    const failure = new RequestValidator().validate(route, {
+      headers: { 'Content-Type': 'application/json' },
+      query: new URLSearchParams('customerId='),
+      body: JSON.stringify(VALID_ORDER),
+    });
+
+    // Assess
+    expect(failure).toMatchObject({ message: 'Missing required request parameters: [customerId]' });
+  });
+
+  it('validates no body whose content type has no model, as API Gateway does without $default', () => {
+    // Act
+    const failure = validate('not json', { 'Idempotency-Key': 'k-1', 'Content-Type': 'text/plain' });
+
+    // Assess
+    expect(failure).toBeUndefined();
+  });
+
+  it('uses the $default model for any content type', () => {
+    // Prepare
+    const route: ApiRoute = {
+      ...PLACE_ORDER_ROUTE,
+      requestModels: { $default: PLACE_ORDER_ROUTE.requestModels['application/json']! },
+    };
+
+    // Act
+    const failure = new RequestValidator().validate(route, {
+      headers: { 'Content-Type': 'text/plain', 'Idempotency-Key': 'k-1' },
+      query: new URLSearchParams(),
+      body: JSON.stringify({ currency: 'EUR' }),
+    });
+
+    // Assess
+    expect(failure).toMatchObject({ type: 'BAD_REQUEST_BODY' });
+  });
 });

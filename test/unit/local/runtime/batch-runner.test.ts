@@ -68,7 +68,7 @@ describe('runBatch', () => {
     const { deps, invoked } = harness(async () => {
       call += 1;
       return call === 1
-        ? { batchItemFailures: [{ itemIdentifier: { 'topic-partition': 'orders.events-3', offset: 101 } }] }
+        ? { batchItemFailures: [{ itemIdentifier: { partition: 'orders.events-3', offset: 101 } }] }
         : {};
     });
 
@@ -147,7 +147,7 @@ describe('runBatch', () => {
   it('ignores a partial response when ReportBatchItemFailures is off', async () => {
     // Prepare
     const { deps, invoked } = harness(async () => ({
-      batchItemFailures: [{ itemIdentifier: { 'topic-partition': 'orders.events-3', offset: 100 } }],
+      batchItemFailures: [{ itemIdentifier: { partition: 'orders.events-3', offset: 100 } }],
     }));
 
     // Act
@@ -190,31 +190,53 @@ describe('runBatch', () => {
 describe('failedRecordsOf', () => {
   const batch = records(3);
 
-  it.each([
-    ['the documented object form', { 'topic-partition': 'orders.events-3', offset: 101 }],
-    ['topic and partition fields', { topic: 'orders.events', partition: 3, offset: '101' }],
-    ['the string form', 'orders.events-3-101'],
-  ])('reads %s', (_form, itemIdentifier) => {
+  it('retries from the record the documented identifier names', () => {
     // Act
-    const failed = failedRecordsOf({ batchItemFailures: [{ itemIdentifier }] }, batch);
+    const failed = failedRecordsOf(
+      { batchItemFailures: [{ itemIdentifier: { partition: 'orders.events-3', offset: 101 } }] },
+      batch,
+    );
 
     // Assess
     expect(failed.map((record) => record.offset)).toEqual(['101', '102']);
   });
 
   it.each([
-    ['an identifier outside the batch', { batchItemFailures: [{ itemIdentifier: 'orders.events-3-999' }] }],
-    ['an empty identifier', { batchItemFailures: [{ itemIdentifier: '' }] }],
-    ['a non-list', { batchItemFailures: 'all' }],
-  ])('fails the whole batch for %s', (_case, response) => {
+    ["the 'topic-partition' key", { 'topic-partition': 'orders.events-3', offset: 101 }],
+    ['topic and partition fields', { topic: 'orders.events', partition: 3, offset: 101 }],
+    ['the string form', 'orders.events-3-101'],
+    ['a missing offset', { partition: 'orders.events-3' }],
+    ['a string offset', { partition: 'orders.events-3', offset: '101' }],
+    ['an extra key', { partition: 'orders.events-3', offset: 101, topic: 'orders.events' }],
+    ['an identifier outside the batch', { partition: 'orders.events-3', offset: 999 }],
+    ['an empty identifier', ''],
+    ['a null identifier', null],
+  ])('fails the whole batch for %s, as Lambda does', (_case, itemIdentifier) => {
+    // Prepare
+    const reasons: string[] = [];
+
     // Act
-    const failed = failedRecordsOf(response, batch);
+    const failed = failedRecordsOf({ batchItemFailures: [{ itemIdentifier }] }, batch, (reason) =>
+      reasons.push(reason),
+    );
 
     // Assess
     expect(failed).toHaveLength(3);
+    expect(reasons).toHaveLength(1);
   });
 
-  it.each([[null], [{}], [{ batchItemFailures: [] }], [{ batchItemFailures: null }]])(
+  it.each([[{ batchItemFailures: 'all' }], ['ok'], [[]]])(
+    'fails the whole batch for the response %j',
+    (response) => {
+      // Act
+      const failed = failedRecordsOf(response, batch);
+
+      // Assess
+      expect(failed).toHaveLength(3);
+    },
+  );
+
+  it.each([[null], [undefined], [{}], [{ batchItemFailures: [] }], [{ batchItemFailures: null }]])(
     'treats %j as complete success',
     (response) => {
       // Act
@@ -224,4 +246,28 @@ describe('failedRecordsOf', () => {
       expect(failed).toEqual([]);
     },
   );
+});
+
+describe('runBatch with a malformed partial batch response', () => {
+  it("retries the whole batch when the function names records with 'topic-partition'", async () => {
+    // Prepare: the key our handlers used to answer with; Lambda does not know it.
+    let call = 0;
+    const reasons: string[] = [];
+    const { deps, invoked } = harness(async () => {
+      call += 1;
+      return call === 1
+        ? { batchItemFailures: [{ itemIdentifier: { 'topic-partition': 'orders.events-3', offset: 102 } }] }
+        : { batchItemFailures: [] };
+    });
+
+    // Act
+    await runBatch(records(3), SETTINGS, { ...deps, onInvalidResponse: (reason) => reasons.push(reason) });
+
+    // Assess: not from offset 102, but all three again.
+    expect(invoked).toEqual([
+      ['100', '101', '102'],
+      ['100', '101', '102'],
+    ]);
+    expect(reasons[0]).toMatch(/itemIdentifier must be \{ partition/);
+  });
 });

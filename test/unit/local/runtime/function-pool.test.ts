@@ -1,9 +1,11 @@
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LAMBDA_SYNC_REQUEST_MAX_BYTES } from '../../../../lib/config/aws-rules';
 import { loadTemplate } from '../../../../local/runtime/cfn-template';
 import {
   FunctionInvocationError,
   FunctionTimeoutError,
+  RequestEntityTooLargeError,
   UnknownFunctionError,
 } from '../../../../local/runtime/errors';
 import { FunctionPool } from '../../../../local/runtime/function-pool';
@@ -137,6 +139,37 @@ describe('FunctionPool', () => {
 
     // Assess
     expect(Date.now() - started).toBeGreaterThanOrEqual(590);
+  });
+
+  it('refuses a request over 6 MB without running the function, as Lambda does', async () => {
+    // Prepare: a JSON string event one byte over the limit (the quotes count).
+    const event = 'x'.repeat(LAMBDA_SYNC_REQUEST_MAX_BYTES - 1);
+    const before = pool.stats().find((s) => s.functionName === 'echoOne')!.invocations;
+
+    // Act
+    const outcome = pool.invoke('echoOne', event);
+
+    // Assess
+    await expect(outcome).rejects.toBeInstanceOf(RequestEntityTooLargeError);
+    await expect(outcome).rejects.toMatchObject({
+      name: 'Lambda.RequestEntityTooLargeException',
+      message: 'Request must be smaller than 6291456 bytes for the InvokeFunction operation',
+    });
+    expect(pool.stats().find((s) => s.functionName === 'echoOne')!.invocations).toBe(before);
+  });
+
+  it('fails an invocation whose response is over 6 MB with Function.ResponseSizeTooLarge', async () => {
+    // Prepare: a request exactly at the limit; the echo adds its context and passes 6 MB.
+    const event = 'x'.repeat(LAMBDA_SYNC_REQUEST_MAX_BYTES - 2);
+
+    // Act
+    const outcome = pool.invoke('echoOne', event);
+
+    // Assess
+    await expect(outcome).rejects.toMatchObject({
+      name: 'Function.ResponseSizeTooLarge',
+      message: 'Response payload size exceeded maximum allowed payload size (6291556 bytes).',
+    });
   });
 
   it('names the known functions when asked for an unknown one', () => {

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { AwsRuleViolationError } from '../../../../lib/config/aws-rules';
 import { type CfnTemplate, findAppTemplate, loadTemplate } from '../../../../local/runtime/cfn-template';
 import { TemplateReadError, UnresolvableTokenError } from '../../../../local/runtime/errors';
 import { LocalResolver } from '../../../../local/runtime/local-resources';
@@ -173,6 +174,168 @@ describe('readEventSourceMappings', () => {
       reportBatchItemFailures: false,
       onFailureQueueUrl: undefined,
     });
+  });
+});
+
+/** The fixture with its Kafka mappings replaced by these (hand-built, as a template could spell them). */
+function withMappings(mappings: Record<string, Record<string, unknown>>): CfnTemplate {
+  const template = loadTemplate(FIXTURE);
+  const resources = Object.fromEntries(
+    Object.entries(template.Resources).filter(
+      ([, resource]) => resource.Type !== 'AWS::Lambda::EventSourceMapping',
+    ),
+  );
+  for (const [logicalId, properties] of Object.entries(mappings)) {
+    resources[logicalId] = {
+      Type: 'AWS::Lambda::EventSourceMapping',
+      Properties: {
+        FunctionName: { Ref: 'AnalyticsFn' },
+        EventSourceArn: { Ref: 'Cluster' },
+        StartingPosition: 'TRIM_HORIZON',
+        ...properties,
+      },
+    };
+  }
+  return { ...template, Resources: resources };
+}
+
+function violationsOf(template: CfnTemplate): string[] {
+  try {
+    readEventSourceMappings(template, resolverFor(template));
+  } catch (error) {
+    if (error instanceof AwsRuleViolationError) return error.violations.map((v) => `${v.rule}: ${v.message}`);
+    throw error;
+  }
+  return [];
+}
+
+describe('readEventSourceMappings refuses what CreateEventSourceMapping refuses', () => {
+  it('refuses two mappings that share a consumer group id, naming both', () => {
+    // Prepare
+    const group = { AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: 'order-pipeline.loyalty' } };
+    const template = withMappings({
+      LoyaltyOrders: { Topics: ['orders.events'], ...group },
+      LoyaltyPayments: { Topics: ['payments.events'], ...group },
+    });
+
+    // Act
+    const violations = violationsOf(template);
+
+    // Assess
+    expect(violations).toEqual([
+      "kafkaConsumerGroupIdUnique: consumer group id 'order-pipeline.loyalty' is used by 2 mappings (LoyaltyOrders, LoyaltyPayments); each Kafka event source needs its own",
+    ]);
+  });
+
+  it('reads mappings that each have their own group id as separate groups', () => {
+    // Prepare
+    const template = withMappings({
+      LoyaltyOrders: {
+        Topics: ['orders.events'],
+        AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: 'order-pipeline.loyalty.orders-events' },
+      },
+      LoyaltyPayments: {
+        Topics: ['payments.events'],
+        AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: 'order-pipeline.loyalty.payments-events' },
+      },
+    });
+
+    // Act
+    const mappings = readEventSourceMappings(template, resolverFor(template));
+
+    // Assess
+    expect(mappings.map((m) => [m.consumerGroupId, m.topics])).toEqual([
+      ['order-pipeline.loyalty.orders-events', ['orders.events']],
+      ['order-pipeline.loyalty.payments-events', ['payments.events']],
+    ]);
+  });
+
+  it.each([
+    [
+      'two topics',
+      { Topics: ['orders.events', 'payments.events'] },
+      /kafkaOneTopic: .*exactly one topic, received \["orders.events","payments.events"\]/,
+    ],
+    ['no topic', { Topics: [] }, /kafkaOneTopic: .*received \[\]/],
+    ['BatchSize 0', { BatchSize: 0 }, /kafkaBatchSize: .*from 1 to 10000, received 0/],
+    ['BatchSize 10001', { BatchSize: 10001 }, /kafkaBatchSize: .*received 10001/],
+    [
+      'a window of 301 s',
+      { MaximumBatchingWindowInSeconds: 301 },
+      /kafkaBatchingWindow: .*0 to 300, received 301/,
+    ],
+    ['10001 retries', { MaximumRetryAttempts: 10001 }, /kafkaRetryAttempts: .*received 10001/],
+    ['-2 retries', { MaximumRetryAttempts: -2 }, /kafkaRetryAttempts: .*received -2/],
+    [
+      'a record age of 30 s',
+      { MaximumRecordAgeInSeconds: 30 },
+      /kafkaRecordAge: .*60 to 604800, received 30/,
+    ],
+    ['a record age over 7 days', { MaximumRecordAgeInSeconds: 604801 }, /kafkaRecordAge: .*received 604801/],
+    ['no StartingPosition', { StartingPosition: undefined }, /kafkaStartingPosition: .*received nothing/],
+    [
+      'StartingPosition EARLIEST',
+      { StartingPosition: 'EARLIEST' },
+      /kafkaStartingPosition: .*received "EARLIEST"/,
+    ],
+    [
+      'AT_TIMESTAMP without a timestamp',
+      { StartingPosition: 'AT_TIMESTAMP' },
+      /kafkaStartingPosition: .*StartingPositionTimestamp nothing/,
+    ],
+    [
+      'a consumer group id with a space',
+      { AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: 'order pipeline' } },
+      /kafkaConsumerGroupIdFormat: .*received "order pipeline"/,
+    ],
+    [
+      'an unknown response type',
+      { FunctionResponseTypes: ['ReportBatchItemFailures', 'Other'] },
+      /kafkaFunctionResponseTypes: .*received \["ReportBatchItemFailures","Other"\]/,
+    ],
+    [
+      'the source topic as on-failure destination',
+      { DestinationConfig: { OnFailure: { Destination: 'kafka://orders.events' } } },
+      /kafkaOnFailureDestination: .*received "kafka:\/\/orders.events"/,
+    ],
+  ])('refuses %s, showing the value received', (_case, override, expected) => {
+    // Prepare
+    const template = withMappings({ Mapping: { Topics: ['orders.events'], ...override } });
+
+    // Act
+    const violations = violationsOf(template);
+
+    // Assess
+    expect(violations).toHaveLength(1);
+    expect(violations[0]).toMatch(expected);
+  });
+
+  it('accepts the edges of every range', () => {
+    // Prepare
+    const template = withMappings({
+      Low: {
+        Topics: ['orders.events'],
+        BatchSize: 1,
+        MaximumBatchingWindowInSeconds: 0,
+        MaximumRetryAttempts: -1,
+        MaximumRecordAgeInSeconds: 60,
+      },
+      High: {
+        Topics: ['payments.events'],
+        BatchSize: 10000,
+        MaximumBatchingWindowInSeconds: 300,
+        MaximumRetryAttempts: 10000,
+        MaximumRecordAgeInSeconds: 604800,
+        StartingPosition: 'AT_TIMESTAMP',
+        StartingPositionTimestamp: 1_800_000_000,
+      },
+    });
+
+    // Act
+    const violations = violationsOf(template);
+
+    // Assess
+    expect(violations).toEqual([]);
   });
 });
 

@@ -2,10 +2,13 @@ import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { STEP_FUNCTIONS_LIMITS } from '../../../../lib/config/aws-rules';
 import {
   ExecutionAlreadyExistsError,
+  InvalidExecutionInputError,
   InvalidNameError,
   StateMachineDoesNotExistError,
+  ValidationError,
 } from '../../../../local/stepfunctions/errors';
 import {
   type ExecutionEndedEvent,
@@ -129,6 +132,107 @@ describe('LocalStepFunctions', () => {
     // Assess
     await expect(badName).rejects.toBeInstanceOf(InvalidNameError);
     await expect(unknown).rejects.toBeInstanceOf(StateMachineDoesNotExistError);
+  });
+
+  it.each([
+    ['a space', 'order 1'],
+    ['a colon', 'order:1'],
+    ['a slash', 'order/1'],
+    ['brackets', 'order[1]'],
+    ['a wildcard', 'order*'],
+    ['a hash', 'order#1'],
+    ['a backtick', 'order`1'],
+    ['a tab', 'order\t1'],
+    ['a control character', 'order\u00011'],
+    ['a C1 control character', 'order\u00851'],
+  ])('refuses an execution name with %s as InvalidName', async (_case, name) => {
+    // Prepare
+    const service = await create(plainMachine(), async () => null);
+
+    // Act
+    const started = service.startExecution({ stateMachineArn: STATE_MACHINE_ARN, name });
+
+    // Assess
+    await expect(started).rejects.toBeInstanceOf(InvalidNameError);
+    await expect(started).rejects.toMatchObject({ code: 'InvalidName' });
+  });
+
+  it('refuses a name over 80 characters with a ValidationException, before looking up the machine', async () => {
+    // Prepare
+    const service = await create(plainMachine(), async () => null);
+    const name = 'o'.repeat(STEP_FUNCTIONS_LIMITS.executionNameMaxLength + 1);
+
+    // Act
+    const started = service.startExecution({ stateMachineArn: `${STATE_MACHINE_ARN}-missing`, name });
+    const longest = service.startExecution({ stateMachineArn: STATE_MACHINE_ARN, name: name.slice(1) });
+
+    // Assess
+    await expect(started).rejects.toBeInstanceOf(ValidationError);
+    await expect(started).rejects.toMatchObject({
+      code: 'ValidationException',
+      message: `1 validation error detected: Value '${name}' at 'name' failed to satisfy constraint: Member must have length less than or equal to 80`,
+    });
+    await expect(longest).resolves.toMatchObject({ executionArn: expect.stringContaining(name.slice(1)) });
+  });
+
+  it('refuses an execution input over 256 KiB with a ValidationException, and takes one at the limit', async () => {
+    // Prepare
+    const service = await create(plainMachine(), async () => null);
+    const atLimit = JSON.stringify('x'.repeat(STEP_FUNCTIONS_LIMITS.payloadMaxBytes - 2));
+    const overLimit = JSON.stringify('x'.repeat(STEP_FUNCTIONS_LIMITS.payloadMaxBytes - 1));
+
+    // Act
+    const refused = service.startExecution({ stateMachineArn: STATE_MACHINE_ARN, input: overLimit });
+    const accepted = service.startExecution({ stateMachineArn: STATE_MACHINE_ARN, input: atLimit });
+    const notJson = service.startExecution({ stateMachineArn: STATE_MACHINE_ARN, input: '{' });
+
+    // Assess
+    await expect(refused).rejects.toMatchObject({
+      code: 'ValidationException',
+      message:
+        "1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have size less than or equal to 262144 bytes in UTF-8 encoding",
+    });
+    await expect(accepted).resolves.toMatchObject({ executionArn: expect.any(String) });
+    await expect(notJson).rejects.toBeInstanceOf(InvalidExecutionInputError);
+  });
+
+  it('fails the execution with States.DataLimitExceeded when a task returns over 256 KiB, past any catcher', async () => {
+    // Prepare: the saga catches States.ALL; AWS does not let it catch this one.
+    const machine: StateMachineSource = {
+      stateMachineArn: STATE_MACHINE_ARN,
+      definition: {
+        StartAt: 'Invoke',
+        States: {
+          Invoke: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::lambda:invoke',
+            Parameters: { FunctionName: FUNCTION_ARN, 'Payload.$': '$' },
+            Retry: [{ ErrorEquals: ['States.ALL'], MaxAttempts: 2, IntervalSeconds: 0 }],
+            Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Compensate' }],
+            End: true,
+          },
+          Compensate: { Type: 'Pass', End: true },
+        },
+      },
+    };
+    let calls = 0;
+    const service = await create(machine, async () => {
+      calls += 1;
+      return { blob: 'x'.repeat(STEP_FUNCTIONS_LIMITS.payloadMaxBytes) };
+    });
+
+    // Act
+    const { executionArn } = await service.startExecution({ stateMachineArn: STATE_MACHINE_ARN });
+    const record = await service.waitForExecution(executionArn);
+
+    // Assess
+    expect(record).toMatchObject({
+      status: 'FAILED',
+      error: 'States.DataLimitExceeded',
+      cause:
+        "The state/task 'Invoke' returned a result with a size exceeding the maximum number of bytes service limit.",
+    });
+    expect(calls).toBe(1);
   });
 
   it('wraps a lambda:invoke result like AWS and passes a function-ARN result through', async () => {

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { STEP_FUNCTIONS_LIMITS } from '../../../../lib/config/aws-rules';
 import {
   InvalidOutputError,
   InvalidTokenError,
@@ -127,6 +128,49 @@ describe('TaskTokenRegistry', () => {
     // Assess
     expect(invalid).toThrow(InvalidOutputError);
     await expect(task.result).resolves.toBe('ok');
+  });
+
+  it('checks the task token length of the API model before looking the token up', () => {
+    // Prepare
+    const registry = new TaskTokenRegistry();
+    const tooLong = `AQLocal${'x'.repeat(STEP_FUNCTIONS_LIMITS.taskTokenMaxLength)}`;
+    const longest = `AQLocal${'x'.repeat(STEP_FUNCTIONS_LIMITS.taskTokenMaxLength - 7)}`;
+
+    // Act
+    const overLimit = () => registry.heartbeat(tooLong);
+    const empty = () => registry.fail('');
+    const missing = () => registry.succeed(undefined, '{}');
+    const atLimit = () => registry.heartbeat(longest);
+
+    // Assess
+    expect(overLimit).toThrow(
+      `1 validation error detected: Value '${tooLong}' at 'taskToken' failed to satisfy constraint: Member must have length less than or equal to 2048`,
+    );
+    expect(empty).toThrow(
+      "Value '' at 'taskToken' failed to satisfy constraint: Member must have length greater than or equal to 1",
+    );
+    expect(missing).toThrow(
+      "Value null at 'taskToken' failed to satisfy constraint: Member must not be null",
+    );
+    // Within the model, the token is looked up: unknown to this process.
+    expect(atLimit).toThrow(TaskDoesNotExistError);
+  });
+
+  it('refuses SendTaskSuccess output over 256 KiB and keeps the task open', async () => {
+    // Prepare
+    const registry = new TaskTokenRegistry();
+    const task = registry.open({ executionArn: EXECUTION, stateName: 'ReserveInventory' });
+    const atLimit = JSON.stringify('x'.repeat(STEP_FUNCTIONS_LIMITS.payloadMaxBytes - 2));
+
+    // Act
+    const overLimit = () => registry.succeed(task.token, `${atLimit} `);
+    registry.succeed(task.token, atLimit);
+
+    // Assess
+    expect(overLimit).toThrow(
+      "1 validation error detected: Value at 'output' failed to satisfy constraint: Member must have size less than or equal to 262144 bytes in UTF-8 encoding",
+    );
+    await expect(task.result).resolves.toHaveLength(STEP_FUNCTIONS_LIMITS.payloadMaxBytes - 2);
   });
 
   it('closes the tasks of one execution when it ends, leaving the others', async () => {
