@@ -1,8 +1,14 @@
 import { CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as ses from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
-import { CONSUMERS, type ConsumerName } from './config/consumers';
+import {
+  CONSUMERS,
+  type ConsumerName,
+  checkConsumerMappings,
+  mappingDeclarationsOf,
+} from './config/consumers';
 import type { StageConfig } from './config/stages';
 import { TOPICS, type TopicName } from './config/topics';
 import { CheckoutApi } from './constructs/checkout-api';
@@ -17,11 +23,31 @@ export interface AppStackProps extends StackProps {
   readonly config: StageConfig;
   readonly data: DataStack;
   /**
-   * Verified SES identity the notification consumer sends from.
-   * @default the `senderEmail` context value, else `orders@example.com`
+   * The address the notification consumer sends from; the stack creates its SES e-mail address
+   * identity, which someone must verify with the link SES mails to it.
+   * @default the `senderEmail` context value, else `PLACEHOLDER_SENDER_EMAIL`
    */
   readonly senderEmail?: string;
+  /**
+   * Whether the stack being updated still has the event source mappings that shared one consumer
+   * group across topics. The replacing mappings then invoke their functions through an alias for
+   * the one deployment that creates them next to the old ones (docs/infrastructure.md, "Moving
+   * mappings to their own consumer groups"); the next deployment without it points them back at
+   * the functions in place.
+   * @default the `replaceSharedConsumerGroups` context value (`true`), else false
+   */
+  readonly replaceSharedConsumerGroups?: boolean;
 }
+
+/**
+ * Sender when none is configured, so `cdk synth` works without context. Nobody can verify an
+ * example.com address, so in AWS every e-mail then goes to the on-failure queue as
+ * SENDER_NOT_VERIFIED: deploy with `-c senderEmail=<an address of the shop>`.
+ */
+export const PLACEHOLDER_SENDER_EMAIL = 'orders@example.com';
+
+/** Context value that turns on the migration from shared consumer groups (see the prop). */
+export const REPLACE_SHARED_CONSUMER_GROUPS_CONTEXT = 'replaceSharedConsumerGroups';
 
 type TableAccess = 'read' | 'readWrite';
 
@@ -101,6 +127,8 @@ export class AppStack extends Stack {
   readonly saga: OrderSaga;
   readonly api: CheckoutApi;
   readonly observability: PipelineObservability;
+  /** The SES identity of the sender address; e-mails fail until it is verified. */
+  readonly senderIdentity: ses.EmailIdentity;
 
   constructor(scope: Construct, id: string, props: AppStackProps) {
     super(scope, id, props);
@@ -114,7 +142,11 @@ export class AppStack extends Stack {
     };
     const sagaArn = OrderSaga.stateMachineArn(this, config);
     const idempotencyTtlSeconds = String(config.idempotencyTtlHours * 60 * 60);
-    const senderEmail = props.senderEmail ?? this.node.tryGetContext('senderEmail') ?? 'orders@example.com';
+    const senderEmail: string =
+      props.senderEmail ?? this.node.tryGetContext('senderEmail') ?? PLACEHOLDER_SENDER_EMAIL;
+    const replaceSharedConsumerGroups =
+      props.replaceSharedConsumerGroups ??
+      String(this.node.tryGetContext(REPLACE_SHARED_CONSUMER_GROUPS_CONTEXT)) === 'true';
 
     const grantTables = (fn: PipelineFunction, access: Partial<Record<TableName, TableAccess>>): void => {
       for (const [name, level] of Object.entries(access) as [TableName, TableAccess][]) {
@@ -151,6 +183,15 @@ export class AppStack extends Stack {
 
     this.saga = new OrderSaga(this, 'OrderSaga', { config, publisher: this.sagaPublisher.function });
 
+    // Address identity rather than domain identity: creating it needs no DNS access, and SES
+    // verifies it by a link mailed to the address. DKIM then comes from SES's own domain; a shop
+    // whose domain publishes DMARC verifies the domain instead (docs/infrastructure.md, "E-mail").
+    this.senderIdentity = new ses.EmailIdentity(this, 'SenderIdentity', {
+      identity: ses.Identity.email(senderEmail),
+    });
+
+    // Lambda refuses these at deployment, after the slow stack had started: refuse them at synthesis.
+    checkConsumerMappings(mappingDeclarationsOf(CONSUMERS));
     this.consumers = CONSUMERS.map((spec) => {
       const wiring = CONSUMER_WIRING[spec.name];
       const publishes = (wiring.publishesTo?.length ?? 0) > 0;
@@ -163,6 +204,7 @@ export class AppStack extends Stack {
         network: publishes ? network : undefined,
         publishesTo: wiring.publishesTo,
         environment: wiring.sendsEmail ? { EMAIL_TRANSPORT: 'ses', SENDER_EMAIL: senderEmail } : undefined,
+        invokeThroughMigrationAlias: replaceSharedConsumerGroups,
       });
       grantTables(consumer.pipelineFunction, wiring.tables);
       if (wiring.answersSaga) {
@@ -173,8 +215,9 @@ export class AppStack extends Stack {
           new iam.PolicyStatement({
             sid: 'SendEmailFromSender',
             actions: ['ses:SendEmail'],
+            // SES authorizes a send against the address identity, or the domain's when that is verified.
             resources: [
-              sesIdentityArn(this, senderEmail),
+              this.senderIdentity.emailIdentityArn,
               sesIdentityArn(this, senderEmail.split('@')[1] ?? senderEmail),
             ],
           }),
@@ -239,6 +282,11 @@ export class AppStack extends Stack {
     new CfnOutput(this, 'StateMachineArn', { value: this.saga.stateMachine.stateMachineArn });
     new CfnOutput(this, 'UserPoolId', { value: this.api.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.api.userPoolClient.userPoolClientId });
+    new CfnOutput(this, 'SenderEmailIdentity', {
+      value: this.senderIdentity.emailIdentityName,
+      description:
+        'SES identity the notification e-mails come from: open the verification link SES mailed to it, and ask for SES production access so customers need no verification',
+    });
   }
 }
 

@@ -4,7 +4,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import type { StageConfig } from './config/stages';
+import {
+  AVAILABILITY_ZONES_CONTEXT,
+  type AvailabilityZones,
+  availabilityZonesFrom,
+  type StageConfig,
+} from './config/stages';
 import { KafkaCluster } from './constructs/kafka-cluster';
 import { KafkaTopics } from './constructs/kafka-topics';
 import { PipelineNetwork, PRIVATE_SUBNET_GROUP } from './constructs/network';
@@ -12,6 +17,12 @@ import { PipelineTables } from './constructs/pipeline-tables';
 
 export interface DataStackProps extends StackProps {
   readonly config: StageConfig;
+  /**
+   * The zones of the subnets and brokers, pinned by name: for an account whose first three zones
+   * include one MSK does not support (use1-az3 in us-east-1), or to keep the zones fixed.
+   * @default the `availabilityZones` context value, else the region's first three zones at deployment
+   */
+  readonly availabilityZones?: AvailabilityZones;
 }
 
 /**
@@ -57,7 +68,11 @@ export class DataStack extends Stack {
     );
     this.encryptionKey = key;
 
-    const network = new PipelineNetwork(this, 'Network', { config });
+    const network = new PipelineNetwork(this, 'Network', {
+      config,
+      availabilityZones:
+        props.availabilityZones ?? availabilityZonesFrom(this.node.tryGetContext(AVAILABILITY_ZONES_CONTEXT)),
+    });
     this.vpc = network.vpc;
     this.lambdaSecurityGroup = network.lambdaSecurityGroup;
     this.privateSubnets = { subnetGroupName: PRIVATE_SUBNET_GROUP };

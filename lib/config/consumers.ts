@@ -14,14 +14,24 @@ export type ConsumerName =
   | 'fulfilment'
   | 'orderReadModel';
 
+/** One MSK event source mapping of a consumer: one topic, read in a consumer group of its own. */
+export interface ConsumerMapping {
+  readonly topic: TopicName;
+  /**
+   * Kafka consumer group id of this mapping alone: Lambda requires it to be unique among all Kafka
+   * event sources, and MSK publishes the lag metrics (AWS/Kafka) per group and topic under it.
+   */
+  readonly consumerGroupId: string;
+}
+
 export interface ConsumerSpec {
   readonly name: ConsumerName;
   /** Handler entry, relative to the repository root. */
   readonly entry: string;
-  /** Kafka consumer group id: ASCII, no ':' (MSK event source mapping rule). */
-  readonly consumerGroupId: string;
-  /** Topics the mapping subscribes to (one mapping per topic). */
+  /** Topics the consumer reads, one mapping each. */
   readonly topics: readonly TopicName[];
+  /** The consumer's mappings, one per topic in the order of `topics`, each with its group id. */
+  readonly mappings: readonly ConsumerMapping[];
   /** Records per invocation. */
   readonly batchSize: number;
   /** How long the poller gathers records before invoking, in seconds. */
@@ -39,7 +49,7 @@ export interface ConsumerSpec {
 /**
  * Retries of a side-effect consumer's failing batch: with the mapping's backoff about two to three
  * minutes, so a table or broker restart does not send good records to the on-failure queue (with 5
- * retries, OrderConfirmed records met during a 10 s DynamoDB Local restart went there and the
+ * retries, OrderConfirmed records met during a 10 s restart of the DynamoDB server went there and the
  * loyalty points and shipments of those orders were never made: RELIABILITY.md, scenario 4).
  * Poison records do not wait for this: the handler sends them to the on-failure queue at once.
  */
@@ -54,11 +64,14 @@ const SIDE_EFFECT_RETRY_ATTEMPTS = 60;
  */
 const SAGA_COMMAND_MAX_AGE_SECONDS = 6 * 60 * 60;
 
-export const CONSUMERS: readonly ConsumerSpec[] = [
+/** First part of every consumer group id of the pipeline. */
+const GROUP_ID_PREFIX = 'order-pipeline';
+
+/** The consumers as declared; `CONSUMERS` adds their mappings. */
+const DECLARED_CONSUMERS: readonly Omit<ConsumerSpec, 'mappings'>[] = [
   {
     name: 'inventoryService',
     entry: 'lambdas/inventory/handlers/inventory-commands.ts',
-    consumerGroupId: 'order-pipeline.inventory-service',
     topics: [TOPICS.inventoryCommands.name],
     // Saga steps wait on this consumer: invoke at once, small batches.
     batchSize: 10,
@@ -70,7 +83,6 @@ export const CONSUMERS: readonly ConsumerSpec[] = [
   {
     name: 'paymentService',
     entry: 'lambdas/payment/handlers/payment-commands.ts',
-    consumerGroupId: 'order-pipeline.payment-service',
     topics: [TOPICS.paymentCommands.name],
     batchSize: 10,
     maxBatchingWindowSeconds: 0,
@@ -81,7 +93,6 @@ export const CONSUMERS: readonly ConsumerSpec[] = [
   {
     name: 'notification',
     entry: 'lambdas/notification/handlers/notification.ts',
-    consumerGroupId: 'order-pipeline.notification',
     topics: [TOPICS.orderEvents.name, TOPICS.notificationCommands.name],
     batchSize: 50,
     maxBatchingWindowSeconds: 1,
@@ -93,7 +104,6 @@ export const CONSUMERS: readonly ConsumerSpec[] = [
   {
     name: 'analytics',
     entry: 'lambdas/analytics/handlers/analytics.ts',
-    consumerGroupId: 'order-pipeline.analytics',
     topics: [TOPICS.orderEvents.name],
     // Aggregates tolerate delay; large batches drain a backlog fast.
     batchSize: 500,
@@ -106,7 +116,6 @@ export const CONSUMERS: readonly ConsumerSpec[] = [
   {
     name: 'loyalty',
     entry: 'lambdas/loyalty/handlers/loyalty.ts',
-    consumerGroupId: 'order-pipeline.loyalty',
     topics: [TOPICS.orderEvents.name, TOPICS.paymentEvents.name],
     batchSize: 100,
     maxBatchingWindowSeconds: 2,
@@ -118,7 +127,6 @@ export const CONSUMERS: readonly ConsumerSpec[] = [
   {
     name: 'fulfilment',
     entry: 'lambdas/fulfilment/handlers/fulfilment.ts',
-    consumerGroupId: 'order-pipeline.fulfilment',
     topics: [TOPICS.orderEvents.name],
     batchSize: 50,
     maxBatchingWindowSeconds: 1,
@@ -130,7 +138,6 @@ export const CONSUMERS: readonly ConsumerSpec[] = [
   {
     name: 'orderReadModel',
     entry: 'lambdas/order-read-model/handlers/order-read-model.ts',
-    consumerGroupId: 'order-pipeline.order-read-model',
     topics: [
       TOPICS.orderEvents.name,
       TOPICS.paymentEvents.name,
@@ -147,7 +154,111 @@ export const CONSUMERS: readonly ConsumerSpec[] = [
   },
 ];
 
+/** Every consumer of the pipeline with its mappings; the CDK app builds one mapping per entry. */
+export const CONSUMERS: readonly ConsumerSpec[] = DECLARED_CONSUMERS.map((consumer) => ({
+  ...consumer,
+  mappings: consumer.topics.map((topic) => ({
+    topic,
+    consumerGroupId: consumerGroupIdOf(consumer, topic),
+  })),
+}));
+
+/** `orderReadModel` -> `order-read-model`. */
+function kebabCase(name: string): string {
+  return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+}
+
+/**
+ * The group id a consumer with one topic reads in: `order-pipeline.<consumer>`, e.g.
+ * `order-pipeline.analytics`. The four one-topic consumers were deployed with it, and a group id
+ * cannot change without replacing the mapping (and starting a new group), so it stays.
+ */
+export function consumerLevelGroupId(name: ConsumerName): string {
+  return `${GROUP_ID_PREFIX}.${kebabCase(name)}`;
+}
+
+/**
+ * The consumer group id of one mapping, the single rule for all of them:
+ * `order-pipeline.<consumer>` for a consumer with one topic, `order-pipeline.<consumer>.<topic>`
+ * (e.g. `order-pipeline.loyalty.payments.events`) for each topic of a consumer with several. Lambda
+ * requires each Kafka event source to have its own group id ("Customizable consumer group ID",
+ * https://docs.aws.amazon.com/lambda/latest/dg/kafka-consumer-group-id.html). Adding a topic to a
+ * one-topic consumer therefore moves its existing mapping to a new group: see
+ * docs/infrastructure.md, "Moving mappings to their own consumer groups".
+ */
+export function consumerGroupIdOf(consumer: Pick<ConsumerSpec, 'name' | 'topics'>, topic: TopicName): string {
+  return consumer.topics.length === 1
+    ? consumerLevelGroupId(consumer.name)
+    : `${consumerLevelGroupId(consumer.name)}.${topic}`;
+}
+
 /** Consumer group ids must be ASCII without ':' for MSK event source mappings. */
 export function isValidConsumerGroupId(id: string): boolean {
   return /^[\x21-\x7e]{1,200}$/.test(id) && !id.includes(':');
+}
+
+/** A mapping as the CDK app is about to create it: whose it is, its topics and its group. */
+export interface MappingDeclaration {
+  readonly consumer: string;
+  readonly topics: readonly string[];
+  readonly consumerGroupId: string;
+}
+
+/** The mappings of these consumers, flattened, as `checkConsumerMappings` reads them. */
+export function mappingDeclarationsOf(consumers: readonly ConsumerSpec[]): MappingDeclaration[] {
+  return consumers.flatMap((consumer) =>
+    consumer.mappings.map((mapping) => ({
+      consumer: consumer.name,
+      topics: [mapping.topic],
+      consumerGroupId: mapping.consumerGroupId,
+    })),
+  );
+}
+
+/** Mappings that Lambda would refuse; the message lists every offending value. */
+export class InvalidConsumerMappingsError extends Error {
+  public readonly problems: readonly string[];
+
+  public constructor(problems: readonly string[], options?: { cause?: unknown }) {
+    super(`The MSK event source mappings cannot be deployed:\n- ${problems.join('\n- ')}`, options);
+    this.name = 'InvalidConsumerMappingsError';
+    this.problems = problems;
+  }
+}
+
+/**
+ * Refuses, at synthesis, mappings that Lambda refuses at deployment: a consumer group id that two
+ * mappings share (it must be unique among all Kafka event sources), a mapping without exactly one
+ * topic (Lambda takes one topic per Kafka mapping: `Topics`, "Maximum number of 1 item", API
+ * CreateEventSourceMapping), and a group id MSK cannot report lag for (non-ASCII, or with ':').
+ * @throws {InvalidConsumerMappingsError} naming each offending mapping and value.
+ */
+export function checkConsumerMappings(mappings: readonly MappingDeclaration[]): void {
+  const problems: string[] = [];
+  const describe = (mapping: MappingDeclaration): string =>
+    `${mapping.consumer} on ${mapping.topics.length > 0 ? mapping.topics.join(', ') : '(no topic)'}`;
+  for (const mapping of mappings) {
+    if (mapping.topics.length !== 1) {
+      problems.push(
+        `the mapping of ${mapping.consumer} in group '${mapping.consumerGroupId}' has ${mapping.topics.length} topics (${JSON.stringify(mapping.topics)}); a Kafka event source mapping takes exactly one`,
+      );
+    }
+    if (!isValidConsumerGroupId(mapping.consumerGroupId)) {
+      problems.push(
+        `the consumer group id of ${describe(mapping)} must be 1-200 printable ASCII characters without ':', got '${mapping.consumerGroupId}'`,
+      );
+    }
+  }
+  const byGroup = new Map<string, MappingDeclaration[]>();
+  for (const mapping of mappings) {
+    byGroup.set(mapping.consumerGroupId, [...(byGroup.get(mapping.consumerGroupId) ?? []), mapping]);
+  }
+  for (const [group, sharing] of byGroup) {
+    if (sharing.length > 1) {
+      problems.push(
+        `consumer group id '${group}' is used by ${sharing.length} mappings (${sharing.map(describe).join('; ')}); each Kafka event source needs its own`,
+      );
+    }
+  }
+  if (problems.length > 0) throw new InvalidConsumerMappingsError(problems);
 }

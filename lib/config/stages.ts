@@ -9,8 +9,6 @@ export interface StageConfig {
   readonly stage: StageName;
   /** Prefix of resource names, e.g. `order-pipeline-dev`. */
   readonly namePrefix: string;
-  /** The three availability zones of the cluster; given explicitly so synthesis needs no lookups. */
-  readonly availabilityZones: readonly [string, string, string];
   readonly vpcCidr: string;
   /** MSK broker instance type. */
   readonly brokerInstanceType: string;
@@ -49,7 +47,6 @@ export const STAGES: Record<StageName, StageConfig> = {
   dev: {
     stage: 'dev',
     namePrefix: 'order-pipeline-dev',
-    availabilityZones: ['eu-central-1a', 'eu-central-1b', 'eu-central-1c'],
     vpcCidr: '10.20.0.0/16',
     brokerInstanceType: 'kafka.m7g.large',
     brokerVolumeGiB: 100,
@@ -65,7 +62,6 @@ export const STAGES: Record<StageName, StageConfig> = {
   prod: {
     stage: 'prod',
     namePrefix: 'order-pipeline-prod',
-    availabilityZones: ['eu-central-1a', 'eu-central-1b', 'eu-central-1c'],
     vpcCidr: '10.30.0.0/16',
     brokerInstanceType: 'kafka.m7g.xlarge',
     brokerVolumeGiB: 500,
@@ -89,4 +85,33 @@ export function stageConfig(name: unknown): StageConfig {
     );
   }
   return STAGES[stage as StageName];
+}
+
+/** Three availability zones, one per broker and private subnet. */
+export type AvailabilityZones = readonly [string, string, string];
+
+/** Context key that pins the zones, e.g. `-c availabilityZones=us-east-1a,us-east-1b,us-east-1d`. */
+export const AVAILABILITY_ZONES_CONTEXT = 'availabilityZones';
+
+/** `us-east-1a` -> `us-east-1`; also Local Zone style names keep their region prefix. */
+const ZONE_NAME = /^([a-z]{2}(?:-[a-z]+)+-\d+)[a-z]$/;
+
+/**
+ * Reads pinned availability zones from a context value (a comma-separated list or an array): three
+ * distinct zone names of one region. `undefined` when nothing is pinned: the stacks then take the
+ * first three zones the deployment region offers (Fn::GetAZs), whatever region that is.
+ * @throws {RangeError} naming the value received when it is not three distinct zones of one region.
+ */
+export function availabilityZonesFrom(value: unknown): AvailabilityZones | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const zones = (Array.isArray(value) ? value : String(value).split(','))
+    .map((zone) => String(zone).trim())
+    .filter((zone) => zone.length > 0);
+  const regions = new Set(zones.map((zone) => ZONE_NAME.exec(zone)?.[1]));
+  if (zones.length !== 3 || new Set(zones).size !== 3 || regions.size !== 1 || regions.has(undefined)) {
+    throw new RangeError(
+      `${AVAILABILITY_ZONES_CONTEXT} must name three distinct availability zones of one region (e.g. us-east-1a,us-east-1b,us-east-1d), got ${JSON.stringify(value)}`,
+    );
+  }
+  return zones as unknown as AvailabilityZones;
 }

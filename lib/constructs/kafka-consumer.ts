@@ -1,7 +1,8 @@
 /**
  * A Kafka consumer of the pipeline: its function, one MSK event source mapping per subscribed topic
- * with the settings of its ConsumerSpec, an on-failure queue, and IAM scoped to the exact cluster,
- * topics and consumer group. Also the producer grant, so both sides of Kafka IAM live in one module.
+ * (each in its own consumer group) with the settings of its ConsumerSpec, an on-failure queue, and
+ * IAM scoped to the exact cluster, topics and consumer groups. Also the producer grant, so both
+ * sides of Kafka IAM live in one module.
  */
 import { ArnFormat, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,7 +10,13 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { type ConsumerSpec, isValidConsumerGroupId } from '../config/consumers';
+import {
+  type ConsumerMapping,
+  type ConsumerSpec,
+  checkConsumerMappings,
+  consumerLevelGroupId,
+  mappingDeclarationsOf,
+} from '../config/consumers';
 import type { StageConfig } from '../config/stages';
 import type { TopicName } from '../config/topics';
 import { PipelineFunction, type PipelineFunctionNetwork } from './pipeline-function';
@@ -128,6 +135,23 @@ export interface KafkaConsumerProps {
    * @default 512
    */
   readonly memorySize?: number;
+  /**
+   * Whether the mappings that read in a topic's own group invoke the function through the
+   * `SHARED_GROUP_MIGRATION_ALIAS` alias instead of the function itself. Needed once, on a stack
+   * that still has the mappings of the shared consumer groups: Lambda refuses a second mapping of
+   * the same function and topic, and CloudFormation creates the new mapping before it deletes the
+   * old one, so the new one must invoke another function identity (an alias) for the overlap.
+   * @default false
+   */
+  readonly invokeThroughMigrationAlias?: boolean;
+}
+
+/** The alias the own-group mappings invoke while the shared-group mappings are being replaced. */
+export const SHARED_GROUP_MIGRATION_ALIAS = 'shared-group-migration';
+
+/** One mapping of a consumer with the event source mapping built for it. */
+export interface KafkaConsumerMapping extends ConsumerMapping {
+  readonly eventSourceMapping: lambda.EventSourceMapping;
 }
 
 /** Turns a topic name such as `orders.events` into a construct id such as `OrdersEvents`. */
@@ -139,26 +163,42 @@ export function topicConstructId(topic: string): string {
     .join('');
 }
 
+/**
+ * Construct id of a mapping: `Mapping<Topic>` for the mapping of a one-topic consumer in its
+ * consumer-level group (as first deployed), `Mapping<Topic>OwnGroup` for a mapping in a group of
+ * its own topic. The id changes whenever the group does: a group id cannot be updated, so a new
+ * group means a new mapping, and under the old logical id CloudFormation would create that
+ * replacement while the old mapping of the same function and topic still exists, which Lambda
+ * refuses.
+ */
+export function mappingConstructId(spec: Pick<ConsumerSpec, 'name'>, mapping: ConsumerMapping): string {
+  const topicId = topicConstructId(mapping.topic);
+  return readsInOwnGroup(spec, mapping) ? `Mapping${topicId}OwnGroup` : `Mapping${topicId}`;
+}
+
+/** Whether the mapping reads in a group of its own topic rather than the consumer-level group. */
+export function readsInOwnGroup(spec: Pick<ConsumerSpec, 'name'>, mapping: ConsumerMapping): boolean {
+  return mapping.consumerGroupId !== consumerLevelGroupId(spec.name);
+}
+
 export class KafkaConsumer extends Construct {
   readonly spec: ConsumerSpec;
   readonly pipelineFunction: PipelineFunction;
   readonly fn: lambda.IFunction;
   /** One mapping per topic of the spec, in the spec's order. */
-  readonly mappings: readonly lambda.EventSourceMapping[];
+  readonly mappings: readonly KafkaConsumerMapping[];
+  /** The alias own-group mappings invoke during the shared-group migration, when enabled. */
+  readonly migrationAlias?: lambda.Alias;
   /** Records that exhausted their retries or their maximum age, with the failure's metadata. */
   readonly failureQueue: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: KafkaConsumerProps) {
     super(scope, id);
     const { spec, config, cluster } = props;
-    if (!isValidConsumerGroupId(spec.consumerGroupId)) {
-      throw new Error(
-        `Consumer group id of ${spec.name} must be 1-200 printable ASCII characters without ':', got '${spec.consumerGroupId}'`,
-      );
-    }
-    if (spec.topics.length === 0) {
+    if (spec.mappings.length === 0) {
       throw new Error(`Consumer ${spec.name} subscribes to no topic`);
     }
+    checkConsumerMappings(mappingDeclarationsOf([spec]));
     this.spec = spec;
 
     this.failureQueue = new sqs.Queue(this, 'FailureQueue', {
@@ -209,26 +249,44 @@ export class KafkaConsumer extends Construct {
     }
 
     const onFailure = failureQueueDestination(this.failureQueue);
-    this.mappings = spec.topics.map((topic) => {
-      const mapping = new lambda.EventSourceMapping(this, `Mapping${topicConstructId(topic)}`, {
-        target: this.fn,
-        eventSourceArn: cluster.clusterArn,
-        kafkaTopic: topic,
-        kafkaConsumerGroupId: spec.consumerGroupId,
-        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-        batchSize: spec.batchSize,
-        maxBatchingWindow: Duration.seconds(spec.maxBatchingWindowSeconds),
-        bisectBatchOnError: true,
-        retryAttempts: spec.maxRetryAttempts,
-        maxRecordAge: Duration.seconds(spec.maxRecordAgeSeconds),
-        reportBatchItemFailures: true,
-        onFailure,
-        provisionedPollerConfig: { minimumPollers: config.pollers.min, maximumPollers: config.pollers.max },
-        metricsConfig: { metrics: [...MAPPING_METRICS] },
+    if (
+      props.invokeThroughMigrationAlias &&
+      spec.mappings.some((mapping) => readsInOwnGroup(spec, mapping))
+    ) {
+      this.migrationAlias = new lambda.Alias(this, 'SharedGroupMigrationAlias', {
+        aliasName: SHARED_GROUP_MIGRATION_ALIAS,
+        version: this.pipelineFunction.function.currentVersion,
+        description: 'Invoked by the own-group mappings while the shared-group mappings are replaced',
       });
+    }
+    this.mappings = spec.mappings.map((consumerMapping) => {
+      const target =
+        this.migrationAlias && readsInOwnGroup(spec, consumerMapping) ? this.migrationAlias : this.fn;
+      const eventSourceMapping = new lambda.EventSourceMapping(
+        this,
+        mappingConstructId(spec, consumerMapping),
+        {
+          target,
+          eventSourceArn: cluster.clusterArn,
+          kafkaTopic: consumerMapping.topic,
+          kafkaConsumerGroupId: consumerMapping.consumerGroupId,
+          // A new group has no committed offsets, so it starts here: at the oldest retained record,
+          // never skipping one (LATEST can miss records while a new mapping starts polling).
+          startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+          batchSize: spec.batchSize,
+          maxBatchingWindow: Duration.seconds(spec.maxBatchingWindowSeconds),
+          bisectBatchOnError: true,
+          retryAttempts: spec.maxRetryAttempts,
+          maxRecordAge: Duration.seconds(spec.maxRecordAgeSeconds),
+          reportBatchItemFailures: true,
+          onFailure,
+          provisionedPollerConfig: { minimumPollers: config.pollers.min, maximumPollers: config.pollers.max },
+          metricsConfig: { metrics: [...MAPPING_METRICS] },
+        },
+      );
       // The mapping validates its permissions when it is created: the role's policies must exist first.
-      mapping.node.addDependency(role);
-      return mapping;
+      eventSourceMapping.node.addDependency(role);
+      return { ...consumerMapping, eventSourceMapping };
     });
   }
 
@@ -256,7 +314,7 @@ export class KafkaConsumer extends Construct {
       new iam.PolicyStatement({
         sid: 'KafkaConsumerGroup',
         actions: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
-        resources: [kafkaGroupArn(this, cluster, spec.consumerGroupId)],
+        resources: spec.mappings.map((mapping) => kafkaGroupArn(this, cluster, mapping.consumerGroupId)),
       }),
     );
     // The MSK mapping's pollers attach to the cluster's subnets with this role's rights. EC2 does

@@ -1,4 +1,4 @@
-import { type CfnResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { type CfnResource, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -7,7 +7,7 @@ import {
   acknowledgeCheckovFindings,
   LOG_GROUP_KMS_ACKNOWLEDGEMENT,
 } from '../checkov';
-import type { StageConfig } from '../config/stages';
+import type { AvailabilityZones, StageConfig } from '../config/stages';
 import { retentionDays } from './retention';
 
 /**
@@ -55,10 +55,25 @@ export const PRIVATE_SUBNET_GROUP = 'private';
 
 export interface PipelineNetworkProps {
   readonly config: StageConfig;
+  /**
+   * The three zones of the subnets (and so of the brokers), pinned by name.
+   * @default the first three zones `Fn::GetAZs` returns in the region the stack is deployed to
+   */
+  readonly availabilityZones?: AvailabilityZones;
 }
 
 /**
- * The pipeline's VPC: exactly the three availability zones of the stage config, isolated private
+ * The first three zones of the deployment region, resolved by CloudFormation (Fn::GetAZs), so the
+ * environment-agnostic template works in any region with three zones. An env-agnostic stack's own
+ * `availabilityZones` has only two (CDK cannot look zones up without a region), too few for three
+ * brokers.
+ */
+export function deploymentRegionZones(): AvailabilityZones {
+  return [0, 1, 2].map((index) => Fn.select(index, Fn.getAzs())) as unknown as AvailabilityZones;
+}
+
+/**
+ * The pipeline's VPC: exactly three availability zones (pinned, or the region's first three), isolated private
  * subnets only (no NAT, no internet gateway), interface endpoints for every AWS API a function or
  * event source mapping calls, a DynamoDB gateway endpoint, and flow logs.
  */
@@ -73,9 +88,10 @@ export class PipelineNetwork extends Construct {
   constructor(scope: Construct, id: string, props: PipelineNetworkProps) {
     super(scope, id);
     const { config } = props;
-    if (new Set(config.availabilityZones).size !== 3) {
+    const availabilityZones = props.availabilityZones ?? deploymentRegionZones();
+    if (availabilityZones.length !== 3 || new Set(availabilityZones).size !== 3) {
       throw new Error(
-        `The stage '${config.stage}' needs three distinct availability zones, got: ${config.availabilityZones.join(', ')}`,
+        `The stage '${config.stage}' needs three distinct availability zones, got: ${availabilityZones.join(', ')}`,
       );
     }
 
@@ -89,8 +105,8 @@ export class PipelineNetwork extends Construct {
 
     this.vpc = new ec2.Vpc(this, 'Resource', {
       ipAddresses: ec2.IpAddresses.cidr(config.vpcCidr),
-      // Explicit zones keep synthesis free of account lookups and pin one broker per zone.
-      availabilityZones: [...config.availabilityZones],
+      // Explicit zones keep synthesis free of account lookups and give each broker a zone of its own.
+      availabilityZones: [...availabilityZones],
       natGateways: 0,
       subnetConfiguration: [
         { name: PRIVATE_SUBNET_GROUP, subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 20 },

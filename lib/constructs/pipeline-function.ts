@@ -158,6 +158,9 @@ export class PipelineFunction extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(10),
+      // Only an alias publishes versions here (the shared-group migration); a version the alias no
+      // longer points at is deleted, so versions do not pile up against the code storage quota.
+      currentVersionOptions: { removalPolicy: RemovalPolicy.DESTROY },
       tracing: lambda.Tracing.ACTIVE,
       role: this.role,
       logGroup: this.logGroup,

@@ -7,7 +7,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { ConsumerSpec } from '../config/consumers';
+import type { ConsumerMapping, ConsumerSpec } from '../config/consumers';
 import type { StageConfig } from '../config/stages';
 
 /**
@@ -23,13 +23,29 @@ export const COMPENSATION_FAILURES_METRIC = {
 /** Consumer lag metrics MSK publishes with PER_TOPIC_PER_PARTITION monitoring (namespace AWS/Kafka). */
 export const KAFKA_LAG_METRICS = ['MaxOffsetLag', 'SumOffsetLag', 'EstimatedMaxTimeLag'] as const;
 
-/** Minutes a consumer may sit on waiting records without one successful invocation. */
+/** Minutes a mapping may sit on waiting records without committing one. */
 export const STALLED_CONSUMER_MINUTES = 10;
+
+/**
+ * Stalled, per mapping and minute: records are waiting in its group (AWS/Kafka SumOffsetLag) and
+ * its event source mapping committed none (AWS/Lambda CommittedEventCount, the advance of the
+ * committed offsets). Partial batch responses keep Lambda `Errors` at 0 while every record fails,
+ * so only the committed offsets tell a stalled consumer from a busy one. Both inputs are filled
+ * with 0: a group without committed offsets has no lag metric yet (nothing waits that it ever
+ * read), and a mapping that is disabled or whose pollers are gone emits no mapping metrics at all
+ * (Lambda guide, "Event source mapping metrics"), which is exactly the stall.
+ */
+export const STALLED_EXPRESSION = 'IF(FILL(lag, 0) > 0 AND FILL(committed, 0) <= 0, 1, 0)';
+
+/** A mapping as the observability construct watches it: its topic, group and mapping resource. */
+export interface ObservedMapping extends ConsumerMapping {
+  readonly eventSourceMapping: lambda.IEventSourceMapping;
+}
 
 export interface ObservedConsumer {
   readonly spec: ConsumerSpec;
   readonly fn: lambda.IFunction;
-  readonly mappings: readonly lambda.EventSourceMapping[];
+  readonly mappings: readonly ObservedMapping[];
   readonly failureQueue: sqs.IQueue;
 }
 
@@ -86,20 +102,27 @@ export class PipelineObservability extends Construct {
     this.alarms = this.created;
   }
 
-  private kafkaMetric(
-    metricName: string,
-    consumer: ConsumerSpec,
-    topic: string,
-    statistic: string,
-  ): cloudwatch.Metric {
+  /** An MSK consumer lag metric of one mapping's group on its topic (PER_TOPIC_PER_PARTITION monitoring). */
+  private kafkaMetric(metricName: string, mapping: ConsumerMapping, statistic: string): cloudwatch.Metric {
     return new cloudwatch.Metric({
       namespace: 'AWS/Kafka',
       metricName,
       dimensionsMap: {
         'Cluster Name': this.props.clusterName,
-        'Consumer Group': consumer.consumerGroupId,
-        Topic: topic,
+        'Consumer Group': mapping.consumerGroupId,
+        Topic: mapping.topic,
       },
+      statistic,
+      period: ONE_MINUTE,
+    });
+  }
+
+  /** A metric the event source mapping itself publishes (MetricsConfig), per mapping UUID. */
+  private mappingMetric(metricName: string, mapping: ObservedMapping, statistic: string): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'AWS/Lambda',
+      metricName,
+      dimensionsMap: { EventSourceMappingUUID: mapping.eventSourceMapping.eventSourceMappingId },
       statistic,
       period: ONE_MINUTE,
     });
@@ -110,14 +133,15 @@ export class PipelineObservability extends Construct {
     const { config } = this.props;
     const widgets: cloudwatch.IWidget[] = [];
 
-    for (const topic of spec.topics) {
-      const timeLag = this.kafkaMetric('EstimatedMaxTimeLag', spec, topic, 'Maximum');
-      const sumLag = this.kafkaMetric('SumOffsetLag', spec, topic, 'Maximum');
+    for (const mapping of mappings) {
+      const { consumerGroupId, topic } = mapping;
+      const timeLag = this.kafkaMetric('EstimatedMaxTimeLag', mapping, 'Maximum');
+      const sumLag = this.kafkaMetric('SumOffsetLag', mapping, 'Maximum');
       widgets.push(
         new cloudwatch.GraphWidget({
-          title: `${spec.consumerGroupId} on ${topic}`,
+          title: `${consumerGroupId} on ${topic}`,
           left: [
-            this.kafkaMetric('MaxOffsetLag', spec, topic, 'Maximum').with({
+            this.kafkaMetric('MaxOffsetLag', mapping, 'Maximum').with({
               label: 'MaxOffsetLag (records)',
             }),
             sumLag.with({ label: 'SumOffsetLag (records)' }),
@@ -130,29 +154,29 @@ export class PipelineObservability extends Construct {
 
       this.alarm(`LagTime-${spec.name}-${topic}`, {
         alarmName: `${config.namePrefix}-lag-${spec.name}-${topic}`,
-        alarmDescription: `${spec.consumerGroupId} is more than ${config.alarms.maxLagSeconds} s behind on ${topic} for ${config.alarms.lagEvaluationMinutes} minutes.`,
+        alarmDescription: `${consumerGroupId} is more than ${config.alarms.maxLagSeconds} s behind on ${topic} for ${config.alarms.lagEvaluationMinutes} minutes.`,
         metric: timeLag,
         threshold: config.alarms.maxLagSeconds,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: config.alarms.lagEvaluationMinutes,
         datapointsToAlarm: config.alarms.lagEvaluationMinutes,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        // MSK emits lag metrics only for a group that is STABLE or EMPTY and has committed offsets
+        // (MSK guide, "Monitor consumer lags"): they vanish while a consumer's pollers keep
+        // rebalancing and before a new group's first commit. Missing minutes therefore keep the
+        // state: a lagging consumer whose metrics disappear stays in ALARM instead of resolving,
+        // and a group that never read anything does not alarm.
+        treatMissingData: cloudwatch.TreatMissingData.IGNORE,
       });
 
-      // Stalled: records are waiting (lag > 0) and the consumer has not finished one invocation
-      // without error for the whole window. A slow consumer still completes invocations (the
-      // lag-time alarm covers it); a stalled one (poller stuck, mapping disabled, every batch
-      // failing) does not. Missing Lambda datapoints mean zero invocations, hence FILL(..., 0).
       this.alarm(`Stalled-${spec.name}-${topic}`, {
         alarmName: `${config.namePrefix}-stalled-${spec.name}-${topic}`,
-        alarmDescription: `${spec.consumerGroupId} has records waiting on ${topic} but no successful invocation for ${STALLED_CONSUMER_MINUTES} minutes.`,
+        alarmDescription: `${consumerGroupId} has records waiting on ${topic} but its event source mapping committed none for ${STALLED_CONSUMER_MINUTES} minutes: disabled, pollers gone, or every record failing.`,
         metric: new cloudwatch.MathExpression({
-          label: 'stalled (1 = records waiting, no successful invocation)',
-          expression: 'IF(lag > 0 AND (FILL(invocations, 0) - FILL(errors, 0)) <= 0, 1, 0)',
+          label: 'stalled (1 = records waiting, none committed)',
+          expression: STALLED_EXPRESSION,
           usingMetrics: {
             lag: sumLag,
-            invocations: fn.metricInvocations({ statistic: 'Sum', period: ONE_MINUTE }),
-            errors: fn.metricErrors({ statistic: 'Sum', period: ONE_MINUTE }),
+            committed: this.mappingMetric('CommittedEventCount', mapping, 'Sum'),
           },
           period: ONE_MINUTE,
         }),
@@ -160,28 +184,30 @@ export class PipelineObservability extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: STALLED_CONSUMER_MINUTES,
         datapointsToAlarm: STALLED_CONSUMER_MINUTES,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        // The expression fills both inputs, so it has a value every minute; a gap means CloudWatch
+        // could not evaluate it, which neither proves nor disproves a stall: keep the state.
+        treatMissingData: cloudwatch.TreatMissingData.IGNORE,
       });
     }
 
-    // The event source mapping's own view of the lag (AWS/Lambda OffsetLag, per function and per mapping).
+    // The event source mapping's own view: OffsetLag (per function and per mapping) and the
+    // records it committed per minute, the throughput the stalled alarm watches.
     widgets.push(
       new cloudwatch.GraphWidget({
         title: `${spec.name}: event source mapping OffsetLag`,
         left: [
           fn.metric('OffsetLag', { statistic: 'Maximum', period: ONE_MINUTE, label: 'OffsetLag (function)' }),
-          ...mappings.map(
-            (mapping) =>
-              new cloudwatch.Metric({
-                namespace: 'AWS/Lambda',
-                metricName: 'OffsetLag',
-                dimensionsMap: { EventSourceMappingUUID: mapping.eventSourceMappingId },
-                statistic: 'Maximum',
-                period: ONE_MINUTE,
-                label: `OffsetLag ${mapping.node.id}`,
-              }),
+          ...mappings.map((mapping) =>
+            this.mappingMetric('OffsetLag', mapping, 'Maximum').with({
+              label: `OffsetLag ${mapping.topic}`,
+            }),
           ),
         ],
+        right: mappings.map((mapping) =>
+          this.mappingMetric('CommittedEventCount', mapping, 'Sum').with({
+            label: `committed ${mapping.topic}`,
+          }),
+        ),
         width: 8,
       }),
     );
@@ -199,7 +225,7 @@ export class PipelineObservability extends Construct {
     );
     this.alarm(`Dlq-${spec.name}`, {
       alarmName: `${config.namePrefix}-dlq-${spec.name}`,
-      alarmDescription: `Records of ${spec.consumerGroupId} landed in its on-failure queue: inspect and redrive.`,
+      alarmDescription: `Records of the ${spec.name} consumer landed in its on-failure queue: inspect and redrive.`,
       metric: dlqDepth,
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

@@ -13,6 +13,7 @@ import {
   KAFKA_LAG_METRICS,
   PipelineObservability,
   STALLED_CONSUMER_MINUTES,
+  STALLED_EXPRESSION,
 } from '../../lib/constructs/pipeline-observability';
 import { synthPipeline } from './synth';
 import { type CfnValue, flattenIntrinsics } from './template-text';
@@ -31,16 +32,16 @@ function observedStack() {
       handler: 'index.handler',
       code: lambda.Code.fromInline('exports.handler = async () => ({ batchItemFailures: [] });'),
     });
-    const mappings = spec.topics.map(
-      (topic) =>
-        new lambda.EventSourceMapping(stack, `${spec.name}-${topic}`, {
-          target: fn,
-          eventSourceArn: CLUSTER_ARN,
-          kafkaTopic: topic,
-          kafkaConsumerGroupId: spec.consumerGroupId,
-          startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-        }),
-    );
+    const mappings = spec.mappings.map((mapping) => ({
+      ...mapping,
+      eventSourceMapping: new lambda.EventSourceMapping(stack, `${spec.name}-${mapping.topic}`, {
+        target: fn,
+        eventSourceArn: CLUSTER_ARN,
+        kafkaTopic: mapping.topic,
+        kafkaConsumerGroupId: mapping.consumerGroupId,
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+      }),
+    }));
     const failureQueue = new sqs.Queue(stack, `${spec.name}Failures`);
     return { spec, fn, mappings, failureQueue };
   });
@@ -58,27 +59,37 @@ function observedStack() {
     alarmTopic,
   });
   const template = Template.fromStack(stack);
+  const mappingIds = Object.fromEntries(
+    consumers.flatMap((consumer) =>
+      consumer.mappings.map((mapping) => [
+        mapping.consumerGroupId,
+        stack.getLogicalId(mapping.eventSourceMapping.node.defaultChild as never),
+      ]),
+    ),
+  );
   return {
     stack,
     template,
     observability,
+    mappingIds,
     alarmTopicId: stack.getLogicalId(alarmTopic.node.defaultChild as never),
   };
 }
 
+/** Every mapping of the catalogue: consumer name, topic and the mapping's own group. */
 const GROUP_TOPICS = CONSUMERS.flatMap((spec) =>
-  spec.topics.map((topic) => [spec.name, topic, spec] as const),
+  spec.mappings.map((mapping) => [spec.name, mapping.topic, mapping.consumerGroupId] as const),
 );
 
 describe('PipelineObservability', () => {
   // Prepare
-  const { template, alarmTopicId } = observedStack();
+  const { template, alarmTopicId, mappingIds } = observedStack();
   const config = STAGES.dev;
   const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
   const alarmNamed = (name: string) =>
     alarms.find((alarm) => alarm.Properties.AlarmName === name)?.Properties;
 
-  it.each(GROUP_TOPICS)('alarms when %s lags more than the stage threshold on %s', (name, topic, spec) => {
+  it.each(GROUP_TOPICS)('alarms when %s lags more than the stage threshold on %s', (name, topic, group) => {
     // Act
     const alarm = alarmNamed(`${config.namePrefix}-lag-${name}-${topic}`);
 
@@ -93,19 +104,21 @@ describe('PipelineObservability', () => {
       EvaluationPeriods: config.alarms.lagEvaluationMinutes,
       DatapointsToAlarm: config.alarms.lagEvaluationMinutes,
       AlarmActions: [{ Ref: alarmTopicId }],
+      // MSK stops emitting lag for an unstable group: keep the state rather than resolve.
+      TreatMissingData: 'ignore',
     });
     expect(alarm?.Dimensions).toEqual(
       expect.arrayContaining([
         { Name: 'Cluster Name', Value: CLUSTER_NAME },
-        { Name: 'Consumer Group', Value: spec.consumerGroupId },
+        { Name: 'Consumer Group', Value: group },
         { Name: 'Topic', Value: topic },
       ]),
     );
   });
 
   it.each(GROUP_TOPICS)(
-    'alarms when %s has records waiting on %s but makes no progress',
-    (name, topic, spec) => {
+    'alarms when %s has records waiting on %s but its mapping commits none',
+    (name, topic, group) => {
       // Act
       const alarm = alarmNamed(`${config.namePrefix}-stalled-${name}-${topic}`);
       const queries = alarm?.Metrics as Array<Record<string, CfnValue>>;
@@ -118,26 +131,29 @@ describe('PipelineObservability', () => {
         EvaluationPeriods: STALLED_CONSUMER_MINUTES,
         DatapointsToAlarm: STALLED_CONSUMER_MINUTES,
         AlarmActions: [{ Ref: alarmTopicId }],
+        TreatMissingData: 'ignore',
       });
-      const expression = queries.find((query) => query.Expression);
-      expect(expression?.Expression).toBe(
-        'IF(lag > 0 AND (FILL(invocations, 0) - FILL(errors, 0)) <= 0, 1, 0)',
-      );
+      expect(queries.find((query) => query.Expression)?.Expression).toBe(STALLED_EXPRESSION);
       expect(byId.lag.MetricStat.Metric).toMatchObject({
         Namespace: 'AWS/Kafka',
         MetricName: 'SumOffsetLag',
       });
       expect(byId.lag.MetricStat.Metric.Dimensions).toEqual(
         expect.arrayContaining([
-          { Name: 'Consumer Group', Value: spec.consumerGroupId },
+          { Name: 'Consumer Group', Value: group },
           { Name: 'Topic', Value: topic },
         ]),
       );
-      expect(byId.invocations.MetricStat.Metric).toMatchObject({
-        Namespace: 'AWS/Lambda',
-        MetricName: 'Invocations',
+      // Progress is the mapping's own committed offsets, not Lambda Errors (0 with partial batch responses).
+      expect(byId.committed.MetricStat).toMatchObject({
+        Metric: {
+          Namespace: 'AWS/Lambda',
+          MetricName: 'CommittedEventCount',
+          Dimensions: [{ Name: 'EventSourceMappingUUID', Value: { Ref: mappingIds[group] } }],
+        },
+        Stat: 'Sum',
       });
-      expect(byId.errors.MetricStat.Metric).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors' });
+      expect(queries.map((query) => query.MetricStat?.Metric.MetricName)).not.toContain('Errors');
     },
   );
 
@@ -232,12 +248,10 @@ describe('PipelineObservability', () => {
       });
     });
 
-    it.each(GROUP_TOPICS)('shows the MSK lag metrics of %s on %s', (_name, topic, spec) => {
+    it.each(GROUP_TOPICS)('shows the MSK lag metrics of %s on %s', (_name, topic, group) => {
       // Assess
       for (const metric of KAFKA_LAG_METRICS) {
-        expect(
-          has('AWS/Kafka', metric, 'Consumer Group', spec.consumerGroupId, 'Topic', topic, CLUSTER_NAME),
-        ).toBe(true);
+        expect(has('AWS/Kafka', metric, 'Consumer Group', group, 'Topic', topic, CLUSTER_NAME)).toBe(true);
       }
     });
 
@@ -298,14 +312,13 @@ describe('PipelineObservability in the synthesized app', () => {
 
     // Assess
     expect(lagAlarms).toHaveLength(GROUP_TOPICS.length);
-    for (const [, topic, spec] of GROUP_TOPICS) {
+    for (const [, topic, group] of GROUP_TOPICS) {
       expect(
         lagAlarms.some((alarm) =>
           ['Cluster Name', 'Consumer Group', 'Topic'].every((name, index) =>
             alarm.Properties.Dimensions.some(
               (dimension: { Name: string; Value: string }) =>
-                dimension.Name === name &&
-                dimension.Value === [stacks.data.clusterName, spec.consumerGroupId, topic][index],
+                dimension.Name === name && dimension.Value === [stacks.data.clusterName, group, topic][index],
             ),
           ),
         ),

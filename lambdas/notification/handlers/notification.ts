@@ -1,7 +1,9 @@
 /**
  * MSK consumer of orders.events and notifications.commands: the confirmation and failure e-mails,
  * and e-mails asked for by a SendEmail command. Other message types are skipped before the
- * idempotency layer, so they cost no idempotency record.
+ * idempotency layer, so they cost no idempotency record. An e-mail the mail service refused for
+ * good (unverified sender, SES sandbox recipient, sending paused) goes to the on-failure queue at
+ * once with its reason, instead of being retried like a throttled one.
  */
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context, MSKEvent } from 'aws-lambda';
@@ -9,6 +11,7 @@ import { CONSUMERS } from '../../../lib/config/consumers';
 import { documentClient } from '../../shared/aws/clients';
 import { failedRecordSinkFromEnvironment } from '../../shared/aws/sqs-failed-record-sink';
 import { requireEnv } from '../../shared/env';
+import { PoisonRecordError } from '../../shared/events/errors';
 import { makeEventProcessorIdempotent } from '../../shared/idempotency';
 import {
   type DecodedKafkaRecord,
@@ -20,7 +23,7 @@ import type { FailedRecordSink } from '../../shared/ports/failed-record-sink';
 import { DynamoDbSentEmails } from '../adapters/dynamodb-sent-emails';
 import { emailSenderFromEnvironment } from '../adapters/email-sender-factory';
 import { isNotifiedType, type NotifiedMessage } from '../domain/customer-emails';
-import type { EmailSender } from '../ports/email-sender';
+import { EmailRejectedError, type EmailSender } from '../ports/email-sender';
 import type { SentEmails } from '../ports/sent-emails';
 import { notifyCustomer } from '../use-cases/notify-customer';
 
@@ -61,7 +64,16 @@ export function createNotificationHandler(deps: NotificationDependencies) {
       event,
       async (record) => {
         if (!isNotifiedType(record.envelope.eventType)) return;
-        await sendOnce(record as DecodedKafkaRecord & { readonly envelope: NotifiedMessage });
+        try {
+          await sendOnce(record as DecodedKafkaRecord & { readonly envelope: NotifiedMessage });
+        } catch (error) {
+          // A business failure of this record, not of the consumer: off the partition at once.
+          if (error instanceof EmailRejectedError) {
+            countMetric('EmailsRejected');
+            throw new PoisonRecordError(error.message, { reason: error.reason, cause: error });
+          }
+          throw error;
+        }
       },
       {
         failedRecordSink: deps.failedRecordSink,

@@ -8,9 +8,12 @@ import type { CustomerEmail } from '../domain/customer-emails';
 export interface SentEmails {
   /**
    * Claims the order's e-mail of this template for the message asking for it. True: this message
-   * sends it (the first claim, or a retry of the message that claimed it, whose send may have
-   * failed). False: another message already claimed it, so the e-mail is not sent again.
+   * sends it (the first claim, or a retry of the message that claimed it whose send did not go
+   * out). False: another message already claimed it, or this one already sent it (a redelivery or
+   * a replay, however late), so the e-mail is not sent again.
    * Infrastructure failures reject (the record is retried).
    */
   claim(email: Pick<CustomerEmail, 'orderId' | 'template' | 'messageId'>): Promise<boolean>;
+  /** Records that the claimed e-mail went out, so no later delivery of the message sends it again. */
+  markSent(email: Pick<CustomerEmail, 'orderId' | 'template' | 'messageId'>): Promise<void>;
 }

@@ -1,7 +1,7 @@
 /**
- * Sends the e-mail a message asks for, unless the order already got that kind of e-mail from
- * another message (SentEmails). Redeliveries of one message are made harmless by the idempotency
- * layer (eventId); republished facts under new event ids by the per-order claim.
+ * Sends the e-mail a message asks for, unless the order already got that kind of e-mail (SentEmails).
+ * Redeliveries of one message are made harmless by the idempotency layer (eventId) and, after its
+ * records expired, by the sent marker; republished facts under new event ids by the per-order claim.
  */
 import { type CustomerEmail, emailFor, type NotifiedMessage } from '../domain/customer-emails';
 import type { EmailSender } from '../ports/email-sender';
@@ -25,5 +25,6 @@ export async function notifyCustomer(
   const email = emailFor(message);
   if (!(await deps.sentEmails.claim(email))) return { email, sent: false };
   await deps.sender.send(email);
+  await deps.sentEmails.markSent(email);
   return { email, sent: true };
 }

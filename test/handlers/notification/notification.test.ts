@@ -115,6 +115,7 @@ describe('notification handler', () => {
         messageId: first.eventId,
         claimedAt: '2026-11-24T10:00:00.000Z',
         expiration: Math.floor(Date.parse('2026-11-24T10:00:00.000Z') / 1000) + 30 * 24 * 60 * 60,
+        sentAt: '2026-11-24T10:00:00.000Z',
       },
     ]);
   });
@@ -162,8 +163,8 @@ describe('notification handler', () => {
 
     // Assess
     expect(response.batchItemFailures).toEqual([
-      { itemIdentifier: { 'topic-partition': 'orders.events-0', offset: 100 } },
-      { itemIdentifier: { 'topic-partition': 'orders.events-0', offset: 101 } },
+      { itemIdentifier: { partition: 'orders.events-0', offset: 100 } },
+      { itemIdentifier: { partition: 'orders.events-0', offset: 101 } },
     ]);
   });
 

@@ -133,12 +133,40 @@ describe('customer e-mails', () => {
       await notifyCustomer(deps, e.orderFailed('2026-11-24T10:00:05.000Z')),
     ];
 
-    // Assess: the retry of the first message may send (its send may have failed); the copy may not.
-    expect(results.map((result) => result.sent)).toEqual([true, false, true, true]);
+    // Assess: neither the copy nor a later delivery of the first message sends again.
+    expect(results.map((result) => result.sent)).toEqual([true, false, false, true]);
     expect(sent.map((email) => [email.template, email.messageId])).toEqual([
-      ['order-confirmed', first.eventId],
       ['order-confirmed', first.eventId],
       ['order-failed', expect.any(String)],
     ]);
+  });
+
+  it('sends on the retry of a message whose send failed, and only then marks the e-mail sent', async () => {
+    // Prepare: SES is throttling on the first attempt.
+    const sent: CustomerEmail[] = [];
+    let failures = 1;
+    const sentEmails = new InMemorySentEmails();
+    const deps = {
+      sender: {
+        send: async (email: CustomerEmail) => {
+          if (failures-- > 0) throw new Error('TooManyRequestsException');
+          sent.push(email);
+        },
+      },
+      sentEmails,
+    };
+    const confirmed = e.orderConfirmed('2026-11-24T10:00:00.000Z');
+
+    // Act
+    const firstAttempt = notifyCustomer(deps, confirmed);
+    await expect(firstAttempt).rejects.toThrow('TooManyRequestsException');
+    const notMarked = sentEmails.sent.size;
+    const retry = await notifyCustomer(deps, confirmed);
+
+    // Assess
+    expect(notMarked).toBe(0);
+    expect(retry.sent).toBe(true);
+    expect(sent).toHaveLength(1);
+    expect(sentEmails.sent).toEqual(new Set([`${confirmed.orderId}#order-confirmed`]));
   });
 });
