@@ -2,27 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AwsRuleViolationError } from '../../../../lib/config/aws-rules';
 import { EventSourceMappings } from '../../../../local/runtime/event-source-mapping';
 import type { EventSourceMappingDefinition } from '../../../../local/runtime/template';
-
-function definition(overrides: Partial<EventSourceMappingDefinition>): EventSourceMappingDefinition {
-  return {
-    logicalId: 'Mapping',
-    functionLogicalId: 'Function',
-    topics: ['orders.events'],
-    consumerGroupId: 'group',
-    eventSourceArn: 'arn:aws:kafka:us-east-1:000000000000:cluster/local/local',
-    batchSize: 10,
-    maximumBatchingWindowSeconds: 0,
-    startingPosition: 'TRIM_HORIZON',
-    startingPositionTimestamp: undefined,
-    maximumRetryAttempts: 3,
-    maximumRecordAgeSeconds: -1,
-    bisectBatchOnFunctionError: true,
-    reportBatchItemFailures: true,
-    onFailureQueueUrl: undefined,
-    enabled: true,
-    ...overrides,
-  };
-}
+import { mappingDefinition } from '../../../fixtures/local/mapping-definition';
 
 function mappingsOf(definitions: EventSourceMappingDefinition[]): EventSourceMappings {
   return new EventSourceMappings({
@@ -38,8 +18,8 @@ describe('EventSourceMappings', () => {
   it('refuses mappings that would share a consumer group, before touching Kafka', () => {
     // Prepare
     const definitions = [
-      definition({ logicalId: 'LoyaltyOrders', consumerGroupId: 'order-pipeline.loyalty' }),
-      definition({
+      mappingDefinition({ logicalId: 'LoyaltyOrders', consumerGroupId: 'order-pipeline.loyalty' }),
+      mappingDefinition({
         logicalId: 'LoyaltyPayments',
         topics: ['payments.events'],
         consumerGroupId: 'order-pipeline.loyalty',
@@ -58,7 +38,7 @@ describe('EventSourceMappings', () => {
 
   it('refuses a mapping with two topics', () => {
     // Act
-    const build = () => mappingsOf([definition({ topics: ['orders.events', 'payments.events'] })]);
+    const build = () => mappingsOf([mappingDefinition({ topics: ['orders.events', 'payments.events'] })]);
 
     // Assess
     expect(build).toThrow(/exactly one topic, received \["orders\.events","payments\.events"\]/);
@@ -67,14 +47,17 @@ describe('EventSourceMappings', () => {
   it('runs each mapping as its own consumer group', () => {
     // Prepare
     const definitions = [
-      definition({ logicalId: 'LoyaltyOrders', consumerGroupId: 'order-pipeline.loyalty.orders-events' }),
-      definition({
+      mappingDefinition({
+        logicalId: 'LoyaltyOrders',
+        consumerGroupId: 'order-pipeline.loyalty.orders-events',
+      }),
+      mappingDefinition({
         logicalId: 'LoyaltyPayments',
         topics: ['payments.events'],
         consumerGroupId: 'order-pipeline.loyalty.payments-events',
       }),
       // A disabled mapping joins no group, so its id cannot clash.
-      definition({
+      mappingDefinition({
         logicalId: 'Disabled',
         consumerGroupId: 'order-pipeline.loyalty.orders-events',
         enabled: false,

@@ -7,28 +7,7 @@ import {
   UnknownMappingError,
 } from '../../../../local/runtime/event-source-mapping';
 import { combineMappings, type MappingControl } from '../../../../local/runtime/mapping-control';
-import type { EventSourceMappingDefinition } from '../../../../local/runtime/template';
-
-function definition(overrides: Partial<EventSourceMappingDefinition>): EventSourceMappingDefinition {
-  return {
-    logicalId: 'Mapping',
-    functionLogicalId: 'Function',
-    topics: ['orders.events'],
-    consumerGroupId: 'group',
-    eventSourceArn: 'arn:aws:kafka:us-east-1:000000000000:cluster/local/local',
-    batchSize: 10,
-    maximumBatchingWindowSeconds: 0,
-    startingPosition: 'TRIM_HORIZON',
-    startingPositionTimestamp: undefined,
-    maximumRetryAttempts: 3,
-    maximumRecordAgeSeconds: -1,
-    bisectBatchOnFunctionError: true,
-    reportBatchItemFailures: true,
-    onFailureQueueUrl: undefined,
-    enabled: true,
-    ...overrides,
-  };
-}
+import { mappingDefinition } from '../../../fixtures/local/mapping-definition';
 
 class FakeControl implements MappingControl {
   readonly paused = new Set<string>();
@@ -139,9 +118,13 @@ describe('readConsumerLag', () => {
 
     // Act
     const lags = await readConsumerLag(admin, [
-      definition({ logicalId: 'LoyaltyMapping', consumerGroupId: 'loyalty' }),
-      definition({ logicalId: 'LatestMapping', consumerGroupId: 'latest', startingPosition: 'LATEST' }),
-      definition({ logicalId: 'DisabledMapping', consumerGroupId: 'disabled', enabled: false }),
+      mappingDefinition({ logicalId: 'LoyaltyMapping', consumerGroupId: 'loyalty' }),
+      mappingDefinition({
+        logicalId: 'LatestMapping',
+        consumerGroupId: 'latest',
+        startingPosition: 'LATEST',
+      }),
+      mappingDefinition({ logicalId: 'DisabledMapping', consumerGroupId: 'disabled', enabled: false }),
     ]);
 
     // Assess
