@@ -26,7 +26,8 @@ import { TokenBucket } from './token-bucket';
 const INTEGRATION_TIMEOUT_MS = 29_000;
 /** After a 413, how much of the refused body is read and dropped before the connection is cut. */
 const MAX_DISCARDED_BYTES = 128 * 1024 * 1024;
-const DISCARD_WINDOW_MS = 2_000;
+/** After a 413, how long a client that is still sending the refused body may take before it is cut off. */
+const DISCARD_WINDOW_MS = 10_000;
 /** With no stage throttle in the template, AWS's account-level default applies. */
 const ACCOUNT_DEFAULT_THROTTLE = { rateLimit: 10_000, burstLimit: 5_000 };
 
@@ -175,7 +176,13 @@ export class LocalApiServer {
           if (discarded > MAX_DISCARDED_BYTES) request.socket.destroy();
         });
         request.resume();
-        response.on('finish', () => setTimeout(() => request.socket.destroy(), DISCARD_WINDOW_MS).unref());
+        // A client that sent its whole body keeps its connection; one still sending after the window
+        // is cut off, so a slow sender cannot hold the socket.
+        response.on('finish', () =>
+          setTimeout(() => {
+            if (!request.complete) request.socket.destroy();
+          }, DISCARD_WINDOW_MS).unref(),
+        );
       }
       answer(rendered.statusCode, rendered.headers, rendered.body);
     };

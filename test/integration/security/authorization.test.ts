@@ -247,19 +247,28 @@ function postRaw(
   headers: Record<string, string | number>,
 ): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
+    let answered = false;
     const req = request(
       `${pipeline.apiUrl}/orders`,
       { method: 'POST', headers: { authorization, 'content-type': 'application/json', ...headers } },
       (res) => {
+        answered = true;
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
         res.on('error', reject);
+        res.on('close', () => {
+          if (!res.complete) reject(new Error('The connection closed in the middle of the answer'));
+        });
       },
     );
-    // The server may answer and close before the whole body is written; that is the point.
+    // The server may answer and close before the whole body is written; that is the point. A
+    // connection that closes with no answer at all is a failure, not a wait until the test times out.
     req.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code !== 'ECONNRESET' && error.code !== 'EPIPE') reject(error);
+    });
+    req.on('close', () => {
+      if (!answered) reject(new Error('The connection closed before the gateway answered'));
     });
     write(req);
   });
