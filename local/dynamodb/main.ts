@@ -2,13 +2,15 @@
  * Runs the DynamoDB-compatible server:
  *   node --import tsx local/dynamodb/main.ts [--port 8000] [--host 127.0.0.1] [--data-dir .local/dynamodb]
  * Prints one line on stdout when ready; other lines go to stderr. SIGTERM and SIGINT close it
- * cleanly; after a SIGKILL every acknowledged write is still in the data directory.
+ * cleanly; after a SIGKILL every acknowledged write is still in the data directory. Started by the
+ * local mode it gets `--ignore-interrupt`: the local mode stops it after the consumers that use it,
+ * so a terminal's Ctrl-C meant for the local mode must not stop it first.
  */
 import { parseArgs } from 'node:util';
 import { startDynamoDbServer } from './server';
 
 const USAGE =
-  'Usage: main.ts [--port 8000] [--host 127.0.0.1] [--data-dir <dir>] [--ttl-sweep-interval-ms 5000]';
+  'Usage: main.ts [--port 8000] [--host 127.0.0.1] [--data-dir <dir>] [--ttl-sweep-interval-ms 5000] [--ignore-interrupt]';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -17,6 +19,7 @@ async function main(): Promise<void> {
       host: { type: 'string', default: '127.0.0.1' },
       'data-dir': { type: 'string' },
       'ttl-sweep-interval-ms': { type: 'string' },
+      'ignore-interrupt': { type: 'boolean', default: false },
     },
   });
   const port = Number(values.port);
@@ -43,7 +46,8 @@ async function main(): Promise<void> {
     );
   };
   process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  if (values['ignore-interrupt']) process.on('SIGINT', () => undefined);
+  else process.once('SIGINT', stop);
 }
 
 main().catch((error: unknown) => {

@@ -1,7 +1,9 @@
 /**
  * Every child process the local mode started, so that none outlives Node: on a normal exit each
- * gets SIGTERM (the JVM then shuts down on its own); on SIGINT/SIGTERM we first stop them and wait,
- * then exit unless the application has its own handler for the signal.
+ * gets SIGTERM (the JVM then shuts down on its own); on SIGINT, SIGTERM or SIGHUP (the terminal
+ * closed) the stop hooks run first, in the order their owners stop things, then the children get
+ * SIGTERM and Node exits unless the application has its own handler for the signal. A second
+ * signal during that stop ends the children at once (SIGKILL) and exits.
  */
 import type { ChildProcess } from 'node:child_process';
 
@@ -40,18 +42,26 @@ function installHandlers(): void {
       child.kill('SIGTERM');
     }
   });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  for (const signal of SHUTDOWN_SIGNALS) {
     process.on(signal, () => {
       void shutDown(signal);
     });
   }
 }
 
+const SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+const EXIT_CODES: Record<(typeof SHUTDOWN_SIGNALS)[number], number> = {
+  SIGHUP: 129,
+  SIGINT: 130,
+  SIGTERM: 143,
+};
+
 let shuttingDown = false;
 
-async function shutDown(signal: 'SIGINT' | 'SIGTERM'): Promise<void> {
+async function shutDown(signal: (typeof SHUTDOWN_SIGNALS)[number]): Promise<void> {
   if (shuttingDown) {
-    return;
+    for (const child of children) child.kill('SIGKILL');
+    process.exit(EXIT_CODES[signal]);
   }
   shuttingDown = true;
   await Promise.allSettled([...stopHooks].map((hook) => hook()));
@@ -60,6 +70,6 @@ async function shutDown(signal: 'SIGINT' | 'SIGTERM'): Promise<void> {
   }
   // Our listener is the only one: Node's default (exit on the signal) was disabled by adding it.
   if (process.listenerCount(signal) <= 1) {
-    process.exit(signal === 'SIGINT' ? 130 : 143);
+    process.exit(EXIT_CODES[signal]);
   }
 }

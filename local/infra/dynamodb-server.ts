@@ -51,6 +51,7 @@ export class DynamoDbServer extends SinglePortService {
         String(this.port),
         '--data-dir',
         this.dataDir,
+        '--ignore-interrupt',
       ],
       cwd: root,
     };

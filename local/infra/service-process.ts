@@ -64,12 +64,19 @@ export class ServiceProcess {
     mkdirSync(dirname(this.options.logFile), { recursive: true });
     const log = openSync(this.options.logFile, 'a');
     writeSync(log, `\n=== ${new Date().toISOString()} starting ${this.options.name}\n`);
-    // detached: false keeps the child in our process group, so a terminal's Ctrl-C reaches it too.
-    const child = spawn(this.options.command, [...this.options.args], {
-      cwd: this.options.cwd,
-      stdio: ['ignore', log, log],
-      detached: false,
-    });
+    // In our process group, so whatever ends the group (a CI job's timeout, a kill of the group)
+    // ends the child too; but started with SIGINT ignored (the JVM keeps an ignored SIGINT, and the
+    // DynamoDB server is told to), so a terminal's Ctrl-C reaches only Node, which then stops the
+    // consumers and producers before the broker and the tables they talk to (child-registry.ts).
+    const child = spawn(
+      '/bin/sh',
+      ['-c', 'trap "" INT; exec "$0" "$@"', this.options.command, ...this.options.args],
+      {
+        cwd: this.options.cwd,
+        stdio: ['ignore', log, log],
+        detached: false,
+      },
+    );
     closeSync(log);
     this.child = child;
     trackChild(child);
