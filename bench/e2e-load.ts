@@ -7,12 +7,12 @@
 import type { BenchContext } from './lib/context';
 import { CpuSampler, type CpuWindow } from './lib/cpu-sampler';
 import { BENCH_DATA_MARKER } from './lib/environment';
-import { LagMonitor, LagReader, waitForZeroLag } from './lib/lag-monitor';
-import { keepAliveAgent, MAX_IN_FLIGHT, runOpenLoop, statusCounts } from './lib/load-generator';
-import { type OrderOutcome, OrderOutcomeWatcher } from './lib/order-outcomes';
-import { cartGenerator, checkoutRequests, customerTokens, type PlaceOrderReply } from './lib/orders';
+import { LagMonitor, type LagReader, waitForZeroLag } from './lib/lag-monitor';
+import { type keepAliveAgent, MAX_IN_FLIGHT, runOpenLoop, statusCounts } from './lib/load-generator';
+import { startLoadRun } from './lib/load-run';
+import type { OrderOutcome, OrderOutcomeWatcher } from './lib/order-outcomes';
+import { type cartGenerator, checkoutRequests, type PlaceOrderReply } from './lib/orders';
 import { machineInfo, type Percentiles, percentiles, round2, sleep, writeResult } from './lib/results';
-import { warmUpPipeline } from './lib/warm-up';
 
 export interface E2eStep {
   readonly targetRate: number;
@@ -48,15 +48,8 @@ export async function runE2eLoad(ctx: BenchContext): Promise<string> {
   const rates = ctx.quick ? [4.2, 10, 21] : [4.2, 21, 42, 100, 200, 417];
   const stepSeconds = ctx.quick ? 5 : 60;
   const drainCapMs = ctx.quick ? 20_000 : 30_000;
-  const { pipeline } = await ctx.environment();
-  const customers = await customerTokens(pipeline);
-  const watcher = new OrderOutcomeWatcher(pipeline.endpoints.kafkaBrokers);
-  await watcher.start();
-  await warmUpPipeline(pipeline, ctx.log);
-  await pipeline.waitForConsumersIdle().catch(() => undefined);
-  const agent = keepAliveAgent();
-  const lagReader = new LagReader(pipeline.endpoints.kafkaBrokers);
-  const nextCart = cartGenerator(42);
+  const load = await startLoadRun(ctx, 42);
+  const { pipeline, customers, watcher, agent, lagReader, nextCart } = load;
   const steps: E2eStep[] = [];
   let saturatedAt: number | undefined;
   try {
@@ -93,9 +86,7 @@ export async function runE2eLoad(ctx: BenchContext): Promise<string> {
       else await pipeline.waitForConsumersIdle().catch(() => undefined);
     }
   } finally {
-    agent.destroy();
-    await lagReader.close();
-    await watcher.stop();
+    await load.close();
   }
   return writeResult(
     'e2e-load',

@@ -21,6 +21,7 @@ import {
   readResult,
   useOutputDir,
 } from './lib/results';
+import { type OverloadStep, SAGA_SERVICES } from './overload';
 import type { ProfileFigures } from './profile';
 
 const chartsDir = (): string => join(outputDirectory(), 'charts');
@@ -771,6 +772,78 @@ function profileSection(result: BenchResult<ProfileFigures>): Section {
  * What every reader of these figures must know about the machine they came from: its size, the
  * load averages the results recorded, and where to see whether anything else ran.
  */
+function overloadSection(result: BenchResult<{ steps: OverloadStep[] }>): Section {
+  const { steps } = result.figures;
+  const settings = result.settings as {
+    sustainableOrdersPerSecond: number;
+    maxCommandBacklog: number;
+    pickUpBudgetSeconds: number;
+    settleCapSeconds: number;
+  };
+  const failures = (step: OverloadStep): string =>
+    Object.entries(step.failed)
+      .map(([reason, count]) => `${reason}: ${count}`)
+      .join(', ') || 'none';
+  const rows = steps.map(
+    (s) =>
+      `| ${s.multiple}x = ${s.targetRate} | ${fmt(s.offeredRate, 1)} | ${s.accepted} (${fmt(s.acceptedRate, 1)}/s) | ${s.refused} | ${s.shed} | ` +
+      `${s.confirmed} / ${s.expectedConfirmed} at ${fmt(s.confirmedRate, 1)}/s | ${s.failedByPipeline} (${failures(s)}); unresolved ${s.unresolved} | ` +
+      `${fmt(s.acceptedLatencyMs.p50)} / ${fmt(s.acceptedLatencyMs.p99)} | ${fmt(s.refusedLatencyMs.p50)} / ${fmt(s.refusedLatencyMs.p99)} | ` +
+      `${SAGA_SERVICES.map((name) => `${name} ${s.maxSagaBacklog[name] ?? 0}`).join(', ')} | ${s.settleSeconds === null ? `> ${settings.settleCapSeconds} s` : `${fmt(s.settleSeconds)} s`} |`,
+  );
+  // What admission control promises: nothing it takes fails for want of capacity.
+  const met = steps.length > 0 && steps.every((s) => s.failedByPipeline === 0 && s.unresolved === 0);
+  const reachedThreshold = steps.filter((s) =>
+    Object.values(s.maxSagaBacklog).some((backlog) => backlog > settings.maxCommandBacklog),
+  );
+  const chart: LineChart = {
+    title: `Saga command backlogs while overloaded (checkout refuses above ${settings.maxCommandBacklog})`,
+    xLabel: 'seconds since the step started',
+    yLabel: 'commands waiting',
+    series: steps.flatMap((s) =>
+      SAGA_SERVICES.map((name) => ({
+        name: `${s.multiple}x ${name}`,
+        points: s.backlogSeries.map((point) => [point.t / 1000, point[name]] as [number, number]),
+      })),
+    ),
+  };
+  const markdown = [
+    header('9. Overload (2x and 4x the sustainable rate)', result, 'npm run bench:overload'),
+    '| offered multiple = orders/s | offered /s | taken (202) | refused (503) | shed by the generator | confirmed / expected | failed by the pipeline (all failures) | 202 p50 / p99 ms | 503 p50 / p99 ms | max backlog | all taken ended after |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    ...rows,
+    '',
+    `Target: no order that checkout took fails for a reason other than the customer's (declined, out of stock), and every one ends within ` +
+      `the settle cap (pick-up budget ${settings.pickUpBudgetSeconds} s + 60 s) — ${yesNo(met)}.`,
+    '',
+    '![overload](charts/overload.png)',
+    '',
+    reachedThreshold.length > 0
+      ? `The saga backlog passed the admission threshold (${settings.maxCommandBacklog} commands) at ${reachedThreshold.map((s) => `${s.multiple}x`).join(' and ')}: checkout refused from then on, with 503 and Retry-After.`
+      : `No saga backlog reached the admission threshold (${settings.maxCommandBacklog} commands, half of what the services pick up within the pick-up budget at ${settings.sustainableOrdersPerSecond} orders/s), so checkout refused nothing: every order it took could still be finished in time. ` +
+        'On this machine the first limit an overload meets is checkout itself (three execution environments on two shared cores): its answers slow down and the generator sheds what is beyond its outstanding cap, while in AWS checkout scales out and the saga backlog is what grows.',
+    '',
+  ].join('\n');
+  return {
+    markdown,
+    charts: [{ file: join(chartsDir(), 'overload.png'), svg: lineChartSvg(chart) }],
+    summary: [
+      {
+        benchmark: `9 overload (${result.mode})`,
+        target: 'at 2x and 4x the sustainable rate no taken order fails for capacity',
+        measured:
+          steps
+            .map(
+              (s) =>
+                `${s.multiple}x: ${s.accepted} taken, ${s.refused} refused, ${fmt(s.confirmedRate, 1)}/s confirmed, ${s.failedByPipeline} failed by the pipeline`,
+            )
+            .join('; ') || 'no step ran',
+        met,
+      },
+    ],
+  };
+}
+
 function machineNote(machines: readonly MachineInfo[]): string {
   const loads = machines.flatMap((m) => [m.loadavgAtStart[0] ?? 0, m.loadavgAtEnd?.[0] ?? 0]);
   return (
@@ -803,6 +876,7 @@ export async function renderReport(options: { log: (line: string) => void }): Pr
   add('synth', synthSection);
   add('before-after', beforeAfterSection);
   add('profile', profileSection);
+  add('overload', overloadSection);
   const charts = sections.flatMap((section) => section.charts);
   mkdirSync(chartsDir(), { recursive: true });
   try {

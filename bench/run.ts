@@ -13,7 +13,8 @@ import { runIdempotencyCost } from './idempotency-cost';
 import { runKafkaCeiling } from './kafka-ceiling';
 import type { BenchContext } from './lib/context';
 import { type BenchEnvironment, startBenchEnvironment } from './lib/environment';
-import { QUICK_OUTPUT_DIR, useOutputDir } from './lib/results';
+import { QUICK_OUTPUT_DIR, readResult, useOutputDir } from './lib/results';
+import { runOverload } from './overload';
 import { runProfile } from './profile';
 import { renderReport } from './report';
 import { runSynth } from './synth';
@@ -29,6 +30,8 @@ interface Benchmark {
    * consumers paused on a backlog that is not theirs. The runner stops it; the next one starts fresh.
    */
   readonly dirtiesStack?: boolean;
+  /** Seconds a full run takes, for the time-left estimate until the benchmark has a result of its own. */
+  readonly typicalSeconds: number;
 }
 
 /**
@@ -36,15 +39,28 @@ interface Benchmark {
  * (it starts its own in a profiled child); synth last on a machine the stack no longer loads.
  */
 const BENCHMARKS: Record<string, Benchmark> = {
-  'cold-start': { run: runColdStart, usesStack: false },
-  'kafka-ceiling': { run: runKafkaCeiling, usesStack: true },
-  'idempotency-cost': { run: runIdempotencyCost, usesStack: true },
-  'e2e-load': { run: runE2eLoad, usesStack: true, dirtiesStack: true },
-  'catch-up': { run: runCatchUp, usesStack: true, dirtiesStack: true },
-  'before-after': { run: runBeforeAfter, usesStack: true },
-  profile: { run: runProfile, usesStack: false },
-  synth: { run: runSynth, usesStack: false },
+  'cold-start': { run: runColdStart, usesStack: false, typicalSeconds: 30 },
+  'kafka-ceiling': { run: runKafkaCeiling, usesStack: true, typicalSeconds: 90 },
+  'idempotency-cost': { run: runIdempotencyCost, usesStack: true, typicalSeconds: 60 },
+  'e2e-load': { run: runE2eLoad, usesStack: true, dirtiesStack: true, typicalSeconds: 350 },
+  'catch-up': { run: runCatchUp, usesStack: true, dirtiesStack: true, typicalSeconds: 530 },
+  // At 4x the side-effect consumers are still minutes behind when it ends (they get a minute only).
+  overload: { run: runOverload, usesStack: true, dirtiesStack: true, typicalSeconds: 300 },
+  'before-after': { run: runBeforeAfter, usesStack: true, typicalSeconds: 310 },
+  profile: { run: runProfile, usesStack: false, typicalSeconds: 130 },
+  synth: { run: runSynth, usesStack: false, typicalSeconds: 60 },
 };
+
+/** What a benchmark took last time on this machine (its results file), else its typical time. */
+function expectedSeconds(name: string, quick: boolean): number {
+  const last = readResult(name)?.durationSeconds;
+  if (last !== undefined) return last;
+  return quick ? Math.min(BENCHMARKS[name]!.typicalSeconds, 60) : BENCHMARKS[name]!.typicalSeconds;
+}
+
+function minutes(seconds: number): string {
+  return seconds < 90 ? `${Math.round(seconds)} s` : `${Math.round(seconds / 60)} min`;
+}
 
 /** The issue's budget for `npm run bench`; quick runs get a few minutes. */
 const FULL_BUDGET_MS = 28 * 60_000;
@@ -100,6 +116,8 @@ async function main(): Promise<void> {
   try {
     for (const [index, name] of selected.entries()) {
       const benchStarted = Date.now();
+      const left = selected.slice(index).reduce((sum, later) => sum + expectedSeconds(later, quick), 0);
+      log(`step ${index + 1} of ${selected.length}: ${name} (about ${minutes(left)} left in all)`);
       if (
         !BENCHMARKS[name]!.usesStack &&
         !selected.slice(index).some((later) => BENCHMARKS[later]!.usesStack)

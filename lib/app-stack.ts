@@ -3,16 +3,23 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
+import { ADMISSION_ENV } from '../lambdas/checkout/handlers/runtime-names';
 import {
   CONSUMERS,
   type ConsumerName,
   checkConsumerMappings,
   mappingDeclarationsOf,
+  sagaCommandMappings,
 } from './config/consumers';
 import type { StageConfig } from './config/stages';
 import { TOPICS, type TopicName } from './config/topics';
 import { CheckoutApi } from './constructs/checkout-api';
-import { grantKafkaProduce, KafkaConsumer, type MskClusterRef } from './constructs/kafka-consumer';
+import {
+  grantKafkaLagRead,
+  grantKafkaProduce,
+  KafkaConsumer,
+  type MskClusterRef,
+} from './constructs/kafka-consumer';
 import { OrderSaga } from './constructs/order-saga';
 import { PipelineFunction, type PipelineFunctionNetwork } from './constructs/pipeline-function';
 import { PipelineObservability } from './constructs/pipeline-observability';
@@ -178,8 +185,8 @@ export class AppStack extends Stack {
       network,
       environment: { MSK_CLUSTER_ARN: cluster.clusterArn },
     });
+    // It answers no task token: the services do, and its own steps end when the publish is acknowledged.
     grantKafkaProduce(this, this.sagaPublisher.role, cluster, SAGA_PUBLISHER_TOPICS);
-    grantSagaCallbacks(this.sagaPublisher);
 
     this.saga = new OrderSaga(this, 'OrderSaga', { config, publisher: this.sagaPublisher.function });
 
@@ -226,14 +233,24 @@ export class AppStack extends Stack {
       return consumer;
     });
 
+    // In the VPC since it reads the saga services' consumer lag from the brokers (admission control);
+    // its other calls (DynamoDB, Step Functions, GetBootstrapBrokers, X-Ray) have VPC endpoints.
     this.checkout = new PipelineFunction(this, 'Checkout', {
       config,
       pipelineName: FUNCTION_NAMES.checkout,
       entry: 'lambdas/checkout/handlers/place-order.ts',
-      description: 'POST /orders: prices the order, stores it and starts the saga (202)',
-      environment: { STATE_MACHINE_ARN: this.saga.stateMachine.stateMachineArn },
+      description:
+        'POST /orders: prices the order, stores it and starts the saga (202), or refuses it at capacity (503)',
+      network,
+      environment: {
+        STATE_MACHINE_ARN: this.saga.stateMachine.stateMachineArn,
+        MSK_CLUSTER_ARN: cluster.clusterArn,
+        [ADMISSION_ENV.maxCommandBacklog]: String(config.admission.maxCommandBacklog),
+        [ADMISSION_ENV.retryAfterSeconds]: String(config.admission.retryAfterSeconds),
+      },
     });
     grantTables(this.checkout, { orders: 'readWrite', inventory: 'read' });
+    grantKafkaLagRead(this, this.checkout.role, cluster, sagaCommandMappings());
     this.saga.stateMachine.grantStartExecution(this.checkout.role);
     // A repeated checkout finds the execution of the first one (the execution name is the order id).
     this.checkout.role.addToPrincipalPolicy(

@@ -112,6 +112,13 @@ export interface StartPipelineOptions {
    * @default none: every consumer runs in this process
    */
   readonly consumerProcess?: ConsumerProcessOptions;
+  /**
+   * Variables set on top of the template's environment of single functions, by pipeline name, e.g.
+   * `{ checkout: { ADMISSION_MAX_COMMAND_BACKLOG: '5' } }`: a test's own setting, in place of the
+   * stage's.
+   * @default none: every function runs with its template environment
+   */
+  readonly functionEnvironment?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 export interface ConsumerProcessOptions {
@@ -193,6 +200,7 @@ export async function startPipeline(options: StartPipelineOptions = {}): Promise
       stopAll,
       stepFunctionsDataDir: options.stepFunctionsDataDir,
       consumerProcess: options.consumerProcess,
+      functionEnvironment: options.functionEnvironment,
     });
   } catch (error) {
     await stopAll();
@@ -221,6 +229,7 @@ interface AssembleInput {
   readonly stopAll: () => Promise<void>;
   readonly stepFunctionsDataDir?: string;
   readonly consumerProcess?: ConsumerProcessOptions;
+  readonly functionEnvironment?: StartPipelineOptions['functionEnvironment'];
 }
 
 async function assemble(input: AssembleInput): Promise<RunningPipeline> {
@@ -244,7 +253,7 @@ async function assemble(input: AssembleInput): Promise<RunningPipeline> {
   };
 
   const sfnEndpoint = `http://127.0.0.1:${ports.sfn}`;
-  const topology = readTopology({
+  const templateTopology = readTopology({
     templates: input.templates,
     infrastructure,
     repoRoot: input.repoRoot,
@@ -261,6 +270,7 @@ async function assemble(input: AssembleInput): Promise<RunningPipeline> {
       KAFKAJS_NO_PARTITIONER_WARNING: '1',
     },
   });
+  const topology = withFunctionEnvironment(templateTopology, input.functionEnvironment ?? {});
   const region = topology.region;
   const split = splitConsumers(topology, input.consumerProcess?.consumers ?? []);
 
@@ -476,6 +486,27 @@ async function assemble(input: AssembleInput): Promise<RunningPipeline> {
     },
     consumerProcess,
     stop,
+  };
+}
+
+/** The topology with each named function's variables added to its environment. */
+function withFunctionEnvironment(
+  topology: PipelineTopology,
+  byName: Readonly<Record<string, Readonly<Record<string, string>>>>,
+): PipelineTopology {
+  const known = new Set(topology.functions.map(consumerNameOf));
+  const unknown = Object.keys(byName).filter((name) => !known.has(name));
+  if (unknown.length > 0) {
+    throw new RangeError(
+      `No function ${unknown.map((name) => `'${name}'`).join(', ')} to set variables on; known: ${[...known].join(', ')}`,
+    );
+  }
+  return {
+    ...topology,
+    functions: topology.functions.map((definition) => ({
+      ...definition,
+      environment: { ...definition.environment, ...byName[consumerNameOf(definition)] },
+    })),
   };
 }
 

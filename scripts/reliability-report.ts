@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ScenarioResult } from '../test/integration/reliability/scenario';
 
-/** The issue's eight fault scenarios, in order; the id prefix ties a result file to its row. */
+/** The fault scenarios, in order; the id prefix ties a result file to its row. */
 const SCENARIOS: readonly { prefix: string; title: string; notAutomated?: string; limit?: string }[] = [
   {
     prefix: 'scenario-1-',
@@ -30,6 +30,20 @@ const SCENARIOS: readonly { prefix: string; title: string; notAutomated?: string
     limit:
       "Limit: the Step Functions emulator keeps a journal of the top-level state each execution last entered and, after a restart (once the functions are warm), continues a RUNNING execution there with the state's input; a task that was waiting is invoked again with a new token, so its command may be published twice, which the services absorb (idempotent per order, stale tokens refused). AWS Step Functions continues the execution in place, durably. The real parts (Kafka, the DynamoDB server, ElasticMQ) stay up in this scenario; their own restarts are scenarios 2 and 4.",
   },
+  {
+    prefix: 'scenario-9-',
+    title: '9. Rolling restart of a three-broker cluster under load',
+    limit:
+      'Limit: MSK patches one broker at a time and moves on once the cluster is healthy again; here the three KRaft nodes are broker and controller at once on one machine, so each stop also moves the controller quorum, which MSK keeps apart from its brokers.',
+  },
+  { prefix: 'scenario-10-stall-inventory', title: '10a. inventoryService stalled for 30 s under load' },
+  { prefix: 'scenario-10-stall-payment', title: '10b. paymentService stalled for 30 s under load' },
+  {
+    prefix: 'scenario-11-',
+    title: '11. Overload: 40 checkouts/s offered for 30 s',
+    limit:
+      'Limit: one API process and one Step Functions emulator on two cores take the place of API Gateway, Lambda and Step Functions, which scale out; what overloads here is this machine, so the figures show how checkout behaves beyond capacity, not where the capacity of the AWS deployment lies.',
+  },
 ];
 
 /**
@@ -39,21 +53,22 @@ const SCENARIOS: readonly { prefix: string; title: string; notAutomated?: string
 const FINDINGS: readonly string[] = [
   "**Fixed: a crashed consumer lost events (scenario 1).** A record whose consumer died mid-record kept its idempotency lock until the dead invocation's deadline; the re-delivery hit the lock, spent the mapping's retries in seconds and went to the on-failure queue with the rest of its partition. A delivery that finds the lock held now waits for it within its own invocation time (lambdas/shared/idempotency.ts).",
   '**Fixed: a restart left charges behind (scenario 8).** After a restart the emulator re-ran every RUNNING execution from PlaceOrder before the functions were warm, so PlaceOrder timed out and the order was flagged; then the payment service consumed a ChargeCard from before the stop and charged for a saga that had moved on. Now the emulator continues an execution at the state it was in (after the functions are warm), the services send SendTaskHeartbeat when they pick up a command and do not charge or reserve for a stale token, and CHARGE and VOID exclude each other in one DynamoDB transaction (a charge that loses the race is refunded at once).',
-  '**Fixed: outages outlasted the retries (scenarios 2 and 4).** A publisher waiting on a dead broker hung until its Lambda timeout; PlaceOrder, FailOrder and the compensations gave up after about a minute; side-effect consumers sent an event to the on-failure queue after 8 s of DynamoDB errors. Now a publish fails within about 2 s (EventPublishError, retried by the saga), the steps that must happen retry for minutes after errors and timeouts (MUST_HAPPEN_RETRY in lib/constructs/order-saga.ts), and side-effect consumers retry for 2-3 minutes before a record is given up.',
+  '**Fixed: outages outlasted the retries (scenarios 2 and 4).** A publisher waiting on a dead broker hung until its Lambda timeout; PlaceOrder, FailOrder and the compensations gave up after about a minute; side-effect consumers sent an event to the on-failure queue after 8 s of DynamoDB errors. Now a publish fails within about 2 s (EventPublishError, retried by the saga), the steps that must happen retry for minutes after errors and timeouts (MUST_HAPPEN_RETRY in lib/config/saga-timing.ts), and side-effect consumers retry for 2-3 minutes before a record is given up.',
   "**Fixed: a failed send could make Kafka drop the next one (scenario 2).** kafkajs rolls back the idempotent producer's sequence numbers after a failed send; had the broker stored that batch, the next, different batch would reuse them and be dropped as a duplicate. The producer is replaced after a failed send.",
   '**Fixed: a retried step published a second e-mail.** OrderPlaced, OrderConfirmed, OrderFailed and OrderNeedsAttention now carry a name-based eventId per order, so a retried step republishes the same event and consumers absorb it; notification also claims one e-mail per order and template.',
   '**Open: an e-mail can be sent twice when a consumer dies between sending and recording it.** The local mailbox names files by message id, so it keeps one; SES would deliver two. Closing it needs a provider that de-duplicates.',
-  '**Open: a confirmation can precede a failure.** ConfirmOrder publishes OrderConfirmed before it answers the task; when the step then times out (CONFIRMATION_FAILED) the order is failed and refunded after the confirmation e-mail went out.',
-  '**Open: a compensation that never succeeds waits for a person.** After MUST_HAPPEN_RETRY (about 4-5 minutes, 9 at most) the saga raises OrderNeedsAttention (scenario 7) with the charge or reservation still held, as the design asks.',
+  "**Fixed: transient trouble failed accepted orders (scenarios 2, 3, 4, 9, 10 and 11).** A saga step gave up after 4-8 s without a heartbeat, so a broker failover, a stalled consumer or a queue behind a busy service failed orders whose card and stock were fine. Now a step waits up to the stage's pick-up budget (2 minutes for dev) for its service to take the command, and the service enforces the shop's processing limit (5 s for stock, 10 s for a card) from pick-up (docs/saga-timing.md); checkout refuses new orders with 503 and Retry-After while a saga service is too far behind.",
+  '**Fixed: a confirmation could precede a refund.** ConfirmOrder now publishes OrderConfirmed and is retried until the broker takes it; it has no path to a compensation.',
+  '**Open: a compensation that never succeeds waits for a person.** A compensation not picked up within two whole pick-up budgets (about 4 minutes for dev) raises OrderNeedsAttention (scenario 7) with the charge or reservation still held, as the design asks.',
 ];
 
 const LIMITS: readonly string[] = [
   '**Sandboxes.** Handlers run in Node worker threads (local/runtime FunctionPool), not in Lambda micro-VMs: a crash that takes down their process takes down every function in it (scenario 1 runs the side-effect consumers in a process of their own for that reason), memory limits are not enforced per function, and scaling is a fixed number of environments per function instead of Lambda concurrency.',
   '**Event source mappings.** The ESM emulator is a kafkajs consumer group per mapping with the synthesized batch size, window, retries, bisect and on-failure settings. It approximates, not reproduces, the MSK poller: batching, the order of retries and when offsets are committed may differ; AWS documents at-least-once delivery, which is the property the scenarios rely on.',
-  '**Step Functions.** aws-local-stepfunctions behind a small API. Task timeouts, heartbeats and retries are timed by one Node event loop on a shared machine, so a starved machine turns slow answers into States.Timeout (a legitimate FAILED, counted as ended correctly). Its journal records the top-level state each execution last entered; after a restart it continues there with a new task token (a command may be published twice, which the services absorb), where AWS keeps execution state durably and never loses a transition.',
+  '**Step Functions.** aws-local-stepfunctions behind a small API. Task timeouts, heartbeats and retries are timed by one Node event loop on a shared machine, so a starved machine turns slow answers into States.Timeout (a FAILED with its compensation, counted as ended correctly but not as confirmed). Its journal records the top-level state each execution last entered; after a restart it continues there with a new task token (a command may be published twice, which the services absorb), where AWS keeps execution state durably and never loses a transition.',
   '**The DynamoDB server** (the project\'s own, `local/dynamodb`) is a single process with a journal on local disk: no replication, no partitions, no throttling and no multi-AZ durability; "restarted" here is a process restart on the same data folder.',
-  '**Kafka** runs in KRaft mode from the Apache jars: one broker for most scenarios (replication factor 1), three brokers on one machine for scenario 3. MSK spreads brokers over three AZs with IAM auth and TLS, which the local mode does not exercise.',
-  '**Load.** Each scenario places 10-42 orders on a two-core machine; the load average when it finished is in its details. On a busy machine saga steps time out (INVENTORY_TIMEOUT, PAYMENT_TIMEOUT) and end FAILED with their compensation, which the books count as correct. These are correctness figures under faults, not throughput or latency figures; durations are wall-clock.',
+  '**Kafka** runs in KRaft mode from the Apache jars: one broker for most scenarios (replication factor 1), three brokers on one machine for scenarios 3 and 9. MSK spreads brokers over three AZs with IAM auth and TLS, which the local mode does not exercise.',
+  '**Load.** Most scenarios place 10-42 orders on a two-core machine; those that last (9, 10a, 10b) keep placing orders until the fault has healed, and the overload scenario offers 1,200 in 30 s; the load average when each finished is in its details. A saga step that times out on a busy machine ends FAILED with its compensation: the books count that as ended correctly, but an order whose card allows it must still be confirmed, so it shows in confirmed / expected and fails the scenario. These are correctness figures under faults, not throughput or latency figures; durations are wall-clock.',
 ];
 
 function yesNo(value: boolean): string {
@@ -61,7 +76,7 @@ function yesNo(value: boolean): string {
 }
 
 function row(result: ScenarioResult | undefined, title: string): string {
-  if (!result) return `| ${title} | not run | – | – | – | – | – | – | – | – |`;
+  if (!result) return `| ${title} | not run | – | – | – | – | – | – | – | – | – |`;
   const duplicates =
     result.duplicatesSeen === undefined ? '–' : `${result.duplicatesSeen} / ${result.duplicatesAbsorbed}`;
   return [
@@ -69,8 +84,9 @@ function row(result: ScenarioResult | undefined, title: string): string {
     `${title}`,
     result.passed ? 'pass' : '**FAIL**',
     result.fault,
-    `${result.placed} (${result.accepted} accepted)`,
+    `${result.placed} (${result.accepted} accepted${result.refused > 0 ? `, ${result.refused} refused` : ''})`,
     `${result.endedCorrectly} / ${result.accepted}`,
+    `${result.confirmed} / ${result.expectedConfirmed}${result.outcomeRule ? ' (own rule)' : ''}`,
     `${result.charges} / ${result.chargesExpected}`,
     yesNo(result.stockExact),
     `${result.points} / ${result.pointsExpected}`,
@@ -97,6 +113,11 @@ export function render(results: readonly ScenarioResult[]): string {
     '(or NEEDS_ATTENTION where the scenario forces it), no order has more than one CHARGE and a failed',
     'order kept no unrefunded charge, stock per SKU equals the initial stock minus the confirmed',
     'quantities, and loyalty points per customer equal floor(total / 100) of the confirmed orders.',
+    'On top of the books, "confirmed / expected": every accepted order whose card allows it (tok_approve,',
+    'tok_flaky; stock never runs short) must end CONFIRMED and no other may, so a fault may delay an',
+    'order but never fail it; a scenario marked "own rule" (the payment provider) states its own.',
+    '"Refused" counts checkouts turned away with 429 or 503, Retry-After and the error body, which only',
+    'the overload scenario accepts instead of retrying them.',
     '',
     `Figures from the run finished ${
       results
@@ -105,11 +126,11 @@ export function render(results: readonly ScenarioResult[]): string {
         .at(-1) ?? '(no run)'
     }.`,
     '',
-    '| scenario | result | injected | orders placed | ended correctly | charges (actual / expected) | stock | points (actual / expected) | duplicates seen / absorbed | duration |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| scenario | result | injected | orders placed | ended correctly | confirmed / expected | charges (actual / expected) | stock | points (actual / expected) | duplicates seen / absorbed | duration |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...SCENARIOS.map(({ prefix, title, notAutomated }) =>
       notAutomated && !byPrefix(prefix)
-        ? `| ${title} | **not automated** | – | – | – | – | – | – | – | – |`
+        ? `| ${title} | **not automated** | – | – | – | – | – | – | – | – | – |`
         : row(byPrefix(prefix), title),
     ),
     '',
@@ -135,6 +156,11 @@ export function render(results: readonly ScenarioResult[]): string {
         .map(([status, n]) => `${n} ${status}`)
         .join(', ')}`,
     );
+    lines.push(
+      `- Confirmed / expected: ${result.confirmed} / ${result.expectedConfirmed}${result.refused > 0 ? `; ${result.refused} checkouts refused with Retry-After` : ''}`,
+    );
+    if (result.outcomeRule)
+      lines.push(`- Outcome rule of its own (confirmed / expected not judged): ${result.outcomeRule}`);
     lines.push(`- Stock (actual/expected): ${result.stockDetail}`);
     if (result.loadAverage)
       lines.push(`- Load average at the end (1/5/15 min): ${result.loadAverage.join(' / ')}`);

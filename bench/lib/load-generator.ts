@@ -4,7 +4,7 @@
  * (closed-loop generators hide exactly the queueing a benchmark must show). Latency is measured
  * from the scheduled time, which also charges any delay in sending to the system's account.
  */
-import { Agent, request } from 'node:http';
+import { Agent, type IncomingHttpHeaders, request } from 'node:http';
 
 export interface ScheduledRequest {
   readonly index: number;
@@ -19,6 +19,8 @@ export interface RequestOutcome<T> {
   readonly status: number;
   /** Parsed JSON body, when there was one. */
   readonly body: T | undefined;
+  /** Response headers, when there was an answer (e.g. Retry-After on a refusal). */
+  readonly headers?: IncomingHttpHeaders;
   readonly error?: string;
 }
 
@@ -80,11 +82,31 @@ export async function runOpenLoop<T>(options: OpenLoopOptions<T>): Promise<OpenL
   const maxInFlight = options.maxInFlight ?? Number.POSITIVE_INFINITY;
 
   const send = (index: number, scheduledAt: number): Promise<RequestOutcome<T>> =>
+    attempt(index, scheduledAt, options.build(index), false);
+  const attempt = (
+    index: number,
+    scheduledAt: number,
+    spec: ReturnType<OpenLoopOptions<T>['build']>,
+    retried: boolean,
+  ): Promise<RequestOutcome<T>> =>
     new Promise((resolve) => {
-      const spec = options.build(index);
       const sentAt = performance.now();
-      const done = (status: number, body: T | undefined, error?: string): void => {
-        const outcome = { index, scheduledAt, sentAt, answeredAt: performance.now(), status, body, error };
+      const done = (
+        status: number,
+        body: T | undefined,
+        error?: string,
+        headers?: IncomingHttpHeaders,
+      ): void => {
+        const outcome = {
+          index,
+          scheduledAt,
+          sentAt,
+          answeredAt: performance.now(),
+          status,
+          body,
+          headers,
+          error,
+        };
         options.onOutcome?.(outcome);
         resolve(outcome);
       };
@@ -110,13 +132,22 @@ export async function runOpenLoop<T>(options: OpenLoopOptions<T>): Promise<OpenL
             } catch {
               body = undefined;
             }
-            done(res.statusCode ?? 0, body);
+            done(res.statusCode ?? 0, body, undefined, res.headers);
           });
           res.on('error', (error) => done(0, undefined, error.message));
         },
       );
       req.on('timeout', () => req.destroy(new Error('client timeout')));
-      req.on('error', (error) => done(0, undefined, error.message));
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        // A kept-alive connection the server closed just as the request went out: the request never
+        // reached it, so a browser sends it again once, and so does this client (Node's docs on
+        // `request.reusedSocket`).
+        if (!retried && req.reusedSocket && error.code === 'ECONNRESET') {
+          resolve(attempt(index, scheduledAt, spec, true));
+          return;
+        }
+        done(0, undefined, error.message);
+      });
       req.end(spec.body);
     });
 

@@ -21,16 +21,23 @@ export interface ErrorBody {
 
 export class HttpError extends Error {
   public readonly details: readonly ErrorDetail[];
+  /** Response headers besides Content-Type, e.g. `Retry-After` on a 503. */
+  public readonly headers: Readonly<Record<string, string>>;
 
   public constructor(
     public readonly statusCode: number,
     public readonly code: string,
     message: string,
-    options: { details?: readonly ErrorDetail[]; cause?: unknown } = {},
+    options: {
+      details?: readonly ErrorDetail[];
+      headers?: Readonly<Record<string, string>>;
+      cause?: unknown;
+    } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = 'HttpError';
     this.details = options.details ?? [];
+    this.headers = options.headers ?? {};
   }
 }
 
@@ -65,6 +72,20 @@ export class ConflictError extends HttpError {
   ) {
     super(409, options.code ?? 'CONFLICT', message, options);
     this.name = 'ConflictError';
+  }
+}
+
+/** The service cannot take the request now; `Retry-After` tells the client when to try again (503). */
+export class ServiceUnavailableError extends HttpError {
+  public constructor(
+    message: string,
+    options: { retryAfterSeconds: number; code?: string; cause?: unknown },
+  ) {
+    super(503, options.code ?? 'SERVICE_UNAVAILABLE', message, {
+      headers: { 'Retry-After': String(options.retryAfterSeconds) },
+      cause: options.cause,
+    });
+    this.name = 'ServiceUnavailableError';
   }
 }
 
@@ -108,7 +129,7 @@ export interface ErrorLogger {
 export function toApiResponse(error: unknown, logger?: ErrorLogger): APIGatewayProxyResult {
   if (error instanceof HttpError) {
     const body: ErrorBody = { error: { code: error.code, message: error.message, details: error.details } };
-    return jsonResponse(error.statusCode, body);
+    return jsonResponse(error.statusCode, body, { ...error.headers });
   }
   logger?.error('Unexpected error', { error });
   const body: ErrorBody = {

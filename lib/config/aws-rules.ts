@@ -68,6 +68,10 @@ export const AWS_RULES = {
     rule: 'Lambda passes the records of a batch in one call up to the 6 MB payload limit of a synchronous invocation',
     source: LAMBDA_ESM_API,
   },
+  kafkaMappingCommitsOffsets: {
+    rule: "An MSK event source mapping commits the offsets of the records it processed to its consumer group on the cluster, so the group's committed offsets (and the lag against the topic's end offsets) show how far its function has got",
+    source: 'https://docs.aws.amazon.com/lambda/latest/dg/with-msk-process.html',
+  },
   lambdaSyncPayload: {
     rule: 'A synchronous invocation carries at most 6 MB of request and 6 MB of response',
     source: 'https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html',

@@ -163,6 +163,22 @@ export const CONSUMERS: readonly ConsumerSpec[] = DECLARED_CONSUMERS.map((consum
   })),
 }));
 
+/** A mapping of a saga service: the command topic it reads and the group it reads it in. */
+export interface SagaCommandMapping extends ConsumerMapping {
+  readonly consumer: ConsumerName;
+}
+
+/**
+ * The mappings the saga waits on: those of the critical consumers (inventoryService on
+ * inventory.commands, paymentService on payments.commands). Their consumer lag is the queue a new
+ * order joins, so checkout's admission control reads it and may read nothing else.
+ */
+export function sagaCommandMappings(consumers: readonly ConsumerSpec[] = CONSUMERS): SagaCommandMapping[] {
+  return consumers
+    .filter((consumer) => consumer.critical)
+    .flatMap((consumer) => consumer.mappings.map((mapping) => ({ ...mapping, consumer: consumer.name })));
+}
+
 /** `orderReadModel` -> `order-read-model`. */
 function kebabCase(name: string): string {
   return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);

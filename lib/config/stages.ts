@@ -32,6 +32,36 @@ export interface StageConfig {
     /** Failed saga executions per 5 minutes that warrant a look. */
     readonly sagaFailuresPer5Min: number;
   };
+  readonly saga: {
+    /**
+     * How long a saga step waits for its service to pick the command up before the order fails, in
+     * seconds (lib/config/saga-timing.ts, docs/saga-timing.md). It must outlast what the
+     * infrastructure does on its own: a broker restart or failover, a consumer group rebalance, a
+     * cold start plus a poll of the mapping.
+     */
+    readonly pickUpBudgetSeconds: number;
+  };
+  /**
+   * Admission control at checkout: POST /orders refuses new orders (503 with Retry-After) while a
+   * saga service has more commands waiting than it can pick up within the pick-up budget.
+   */
+  readonly admission: {
+    /**
+     * The saga rate this stage sustains, orders per second: each order puts one command on
+     * inventory.commands and one on payments.commands, so it is also each service's command rate.
+     */
+    readonly sustainableOrdersPerSecond: number;
+    /**
+     * Commands waiting for one saga service (its consumer group's lag on its command topic, summed
+     * over partitions, as AWS/Kafka SumOffsetLag) above which checkout refuses. A command at the back
+     * of the queue waits about backlog / rate before pick-up; the threshold keeps that at half the
+     * pick-up budget (sustainable rate x budget / 2), so a broker failover or a rebalance on top of a
+     * full queue still fits in the budget.
+     */
+    readonly maxCommandBacklog: number;
+    /** Seconds a refused client is told to wait (`Retry-After`). */
+    readonly retryAfterSeconds: number;
+  };
   /** Retain business data when the stack is deleted. */
   readonly retainData: boolean;
   /** Hours an idempotency record lives; must exceed the longest mapping retry horizon. */
@@ -55,6 +85,13 @@ export const STAGES: Record<StageName, StageConfig> = {
     wafRateLimitPer5Min: 2000,
     pollers: { min: 1, max: 3 },
     alarms: { maxLagSeconds: 60, lagEvaluationMinutes: 5, api5xxPercent: 1, sagaFailuresPer5Min: 50 },
+    // Two minutes: a single-broker restart with its consumer groups rejoining, or a consumer
+    // stalled by a redeploy, is back well within it (the local mode runs this stage).
+    saga: { pickUpBudgetSeconds: 120 },
+    // 10 orders/s is what the local mode (which runs this stage) sustains on a 2-core machine with
+    // every order confirmed: 10 x 120 s / 2 = 600 commands. Retry after 5 s: the reading behind the
+    // decision is refreshed every second and a shopper still on the checkout page retries within it.
+    admission: { sustainableOrdersPerSecond: 10, maxCommandBacklog: 600, retryAfterSeconds: 5 },
     retainData: false,
     idempotencyTtlHours: 48,
     sagaLogsIncludeExecutionData: true,
@@ -71,6 +108,13 @@ export const STAGES: Record<StageName, StageConfig> = {
     wafRateLimitPer5Min: 1000,
     pollers: { min: 2, max: 20 },
     alarms: { maxLagSeconds: 60, lagEvaluationMinutes: 5, api5xxPercent: 0.5, sagaFailuresPer5Min: 200 },
+    // Five minutes: MSK patches one broker at a time, and a mapping's pollers rebalance after each;
+    // the lag alarm (maxLagSeconds) pages well before an order runs out of budget.
+    saga: { pickUpBudgetSeconds: 300 },
+    // Sized for 417 orders/s: 417 x 300 s / 2 = 62,550, rounded down to 60,000 commands. Refused
+    // clients wait 10 s: at this traffic a wave of them retrying together lands as a burst on the
+    // same queue, so they are spread out further than in dev.
+    admission: { sustainableOrdersPerSecond: 417, maxCommandBacklog: 60_000, retryAfterSeconds: 10 },
     retainData: true,
     idempotencyTtlHours: 48,
     sagaLogsIncludeExecutionData: false,

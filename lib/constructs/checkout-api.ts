@@ -19,6 +19,9 @@ import { logRetention } from './pipeline-function';
 /** Request header that makes `POST /orders` idempotent. */
 export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
 
+/** Response header of a refused `POST /orders` (503): seconds until the client may try again. */
+export const RETRY_AFTER_HEADER = 'Retry-After';
+
 /**
  * The `POST /orders` body as a draft-4 JSON schema (the draft API Gateway models use), produced from
  * the zod schema the checkout handler validates with, so both edges refuse the same input.
@@ -228,6 +231,12 @@ export class CheckoutApi extends Construct {
           responseModels: { 'application/json': apigateway.Model.EMPTY_MODEL },
         },
         ...errorResponses(['400', '401', '403', '409', '422', '429', '500']),
+        {
+          // Checkout's admission control: the pipeline is at capacity, nothing was taken.
+          statusCode: '503',
+          responseParameters: { [`method.response.header.${RETRY_AFTER_HEADER}`]: true },
+          responseModels: { 'application/json': errorModel },
+        },
       ],
     });
 

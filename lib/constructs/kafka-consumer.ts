@@ -1,8 +1,8 @@
 /**
  * A Kafka consumer of the pipeline: its function, one MSK event source mapping per subscribed topic
  * (each in its own consumer group) with the settings of its ConsumerSpec, an on-failure queue, and
- * IAM scoped to the exact cluster, topics and consumer groups. Also the producer grant, so both
- * sides of Kafka IAM live in one module.
+ * IAM scoped to the exact cluster, topics and consumer groups. Also the producer grant and the
+ * lag-reading grant, so every side of Kafka IAM lives in one module.
  */
 import { ArnFormat, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -92,6 +92,51 @@ export function grantKafkaProduce(
       sid: 'KafkaProducerTopics',
       actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
       resources: [...new Set(topics)].map((topic) => kafkaTopicArn(scope, cluster, topic)),
+    }),
+  );
+}
+
+/**
+ * Lets a function read the consumer lag of these mappings, and nothing more: Connect to the
+ * cluster, DescribeTopic on their topics (Metadata and ListOffsets: the end offsets) and
+ * DescribeGroup on their groups (FindCoordinator and OffsetFetch: the committed offsets). Without
+ * ReadData or AlterGroup it can neither consume a record nor move an offset. The actions, what
+ * each requires and their resources: MSK Developer Guide, "Semantics of IAM authorization policy
+ * actions and resources", https://docs.aws.amazon.com/msk/latest/developerguide/kafka-actions.html.
+ * kafka:GetBootstrapBrokers (the control plane) tells the client where the IAM brokers are.
+ */
+export function grantKafkaLagRead(
+  scope: Construct,
+  grantee: iam.IGrantable,
+  cluster: MskClusterRef,
+  mappings: readonly ConsumerMapping[],
+): void {
+  if (mappings.length === 0) {
+    throw new Error(`grantKafkaLagRead needs at least one mapping, got ${JSON.stringify(mappings)}`);
+  }
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'KafkaLagReadCluster',
+      actions: ['kafka-cluster:Connect', 'kafka:GetBootstrapBrokers'],
+      resources: [cluster.clusterArn],
+    }),
+  );
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'KafkaLagReadTopics',
+      actions: ['kafka-cluster:DescribeTopic'],
+      resources: [...new Set(mappings.map((mapping) => mapping.topic))].map((topic) =>
+        kafkaTopicArn(scope, cluster, topic),
+      ),
+    }),
+  );
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'KafkaLagReadGroups',
+      actions: ['kafka-cluster:DescribeGroup'],
+      resources: [...new Set(mappings.map((mapping) => mapping.consumerGroupId))].map((group) =>
+        kafkaGroupArn(scope, cluster, group),
+      ),
     }),
   );
 }

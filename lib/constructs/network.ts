@@ -34,7 +34,10 @@ export const INTERFACE_ENDPOINTS = {
     service: ec2.InterfaceVpcEndpointAwsService.SQS,
     usedBy: 'consumers send poison records to their on-failure queue',
   },
-  Kafka: { service: ec2.InterfaceVpcEndpointAwsService.KAFKA, usedBy: 'producers call GetBootstrapBrokers' },
+  Kafka: {
+    service: ec2.InterfaceVpcEndpointAwsService.KAFKA,
+    usedBy: "producers and checkout's admission control call GetBootstrapBrokers",
+  },
   Email: {
     service: ec2.InterfaceVpcEndpointAwsService.EMAIL,
     usedBy: 'notification sends e-mail with the SES v2 API',

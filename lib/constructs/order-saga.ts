@@ -2,7 +2,8 @@
  * The checkout saga: a Standard state machine (JSONPath only: no JSONata, no Assign, so the local
  * emulator runs the very same definition) that publishes each command through the saga publisher
  * and waits for the service's answer on the task token. Failures run the compensations of the
- * steps already taken; a compensation that fails for good is flagged and alarmed.
+ * steps already taken; a compensation that fails for good is flagged and alarmed. How long each
+ * step waits is lib/config/saga-timing.ts (docs/saga-timing.md).
  *
  * The module also exports `sagaDefinitionFromTemplate`, which the local mode and the tests use to
  * read the definition back from the synthesized template.
@@ -14,6 +15,17 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { acknowledgeCheckovFinding, LOG_GROUP_KMS_ACKNOWLEDGEMENT } from '../checkov';
+import {
+  type CallbackStep,
+  COMPENSATION_TIMEOUT_RETRIES,
+  callbackStepTimeoutSeconds,
+  FORWARD_TRANSIENT_RETRY,
+  longestExecutionSeconds,
+  MUST_HAPPEN_RETRY,
+  PLAIN_STEP_TIMEOUT_SECONDS,
+  PROCESSING_TIMEOUT_ERRORS,
+  type RetryPolicy,
+} from '../config/saga-timing';
 import type { StageConfig } from '../config/stages';
 import { logRetention } from './pipeline-function';
 
@@ -51,46 +63,21 @@ export type SagaFailureReason =
   | 'INVENTORY_TIMEOUT'
   | 'PAYMENT_DECLINED'
   | 'PAYMENT_TIMEOUT'
-  | 'INTERNAL_ERROR'
-  | 'CONFIRMATION_FAILED';
-
-/** Seconds a callback step may take, and how often the service must show it is alive. */
-export const STEP_TIMEOUTS = {
-  reserveInventory: { timeoutSeconds: 5, heartbeatSeconds: 4 },
-  processPayment: { timeoutSeconds: 10, heartbeatSeconds: 8 },
-  confirmOrder: { timeoutSeconds: 3, heartbeatSeconds: 2 },
-  refundCharge: { timeoutSeconds: 10, heartbeatSeconds: 8 },
-  releaseStock: { timeoutSeconds: 5, heartbeatSeconds: 4 },
-} as const satisfies Partial<Record<SagaStep, { timeoutSeconds: number; heartbeatSeconds: number }>>;
-
-/** Timeout of a plain (fire-and-forget) publisher invocation. */
-const PLAIN_INVOKE_TIMEOUT = Duration.seconds(10);
+  | 'INTERNAL_ERROR';
 
 /**
  * Steps that must happen whatever the outage: the compensations, and the plain steps that publish
- * the order's lifecycle (OrderPlaced, OrderFailed, OrderNeedsAttention). Without them an accepted
- * order never reaches a final status, or keeps its charge or its reservation.
+ * the order's lifecycle (OrderPlaced, OrderConfirmed, OrderFailed, OrderNeedsAttention). Without
+ * them an accepted order never reaches a final status, or keeps its charge or its reservation.
  */
 export const MUST_HAPPEN_STEPS: readonly string[] = [
   'PlaceOrder',
+  'ConfirmOrder',
   'RefundCharge',
   'ReleaseStock',
   'FailOrder',
   'FlagNeedsAttention',
 ];
-
-/**
- * Retry of the steps that must happen: also after a timeout, and for minutes. Waits of up to
- * 2, 4, 8, 16, 32 and then 60 s (full jitter: about half of it on average), so the twelve retries
- * span about four minutes plus one step timeout each: longer than a broker restart with its
- * consumer groups rejoining (RELIABILITY.md, scenarios 2 and 4), before a person is asked to look.
- */
-export const MUST_HAPPEN_RETRY = {
-  intervalSeconds: 2,
-  backoffRate: 2,
-  maxAttempts: 12,
-  maxDelaySeconds: 60,
-} as const;
 
 export interface OrderSagaProps {
   readonly config: StageConfig;
@@ -132,40 +119,47 @@ export class OrderSaga extends Construct {
 
   constructor(scope: Construct, id: string, props: OrderSagaProps) {
     super(scope, id);
-    const { publisher } = props;
+    const { config, publisher } = props;
 
-    const retryTransient = (state: tasks.LambdaInvoke): tasks.LambdaInvoke => {
+    const retry = (state: tasks.LambdaInvoke, errors: readonly string[], policy: RetryPolicy): void => {
       state.addRetry({
-        errors: [...TRANSIENT_ERRORS],
+        errors: [...errors],
+        interval: Duration.seconds(policy.intervalSeconds),
+        backoffRate: policy.backoffRate,
+        maxAttempts: policy.maxAttempts,
+        maxDelay: Duration.seconds(policy.maxDelaySeconds),
+        jitterStrategy: sfn.JitterType.FULL,
+      });
+    };
+    // A forward step retries what its service or publisher calls transient. Its timeout is a result:
+    // the whole pick-up budget passed with nobody taking the command, so the order fails.
+    const retryForward = (state: tasks.LambdaInvoke): tasks.LambdaInvoke => {
+      retry(state, TRANSIENT_ERRORS, FORWARD_TRANSIENT_RETRY);
+      return state;
+    };
+    // A plain step that must happen (a lifecycle event) is retried for minutes, also after a
+    // timeout: while the broker is away the publisher cannot publish.
+    const retryPlainMustHappen = (state: tasks.LambdaInvoke): tasks.LambdaInvoke => {
+      retry(state, [...TRANSIENT_ERRORS, ...TIMEOUT_ERRORS], MUST_HAPPEN_RETRY);
+      return state;
+    };
+    // A compensation is retried for minutes after errors; after a timeout (a whole pick-up budget
+    // with nobody taking the command) it is published once more before a person is asked to look.
+    const retryCompensation = (state: tasks.LambdaInvoke): tasks.LambdaInvoke => {
+      retry(state, TRANSIENT_ERRORS, MUST_HAPPEN_RETRY);
+      state.addRetry({
+        errors: [...TIMEOUT_ERRORS],
         interval: Duration.seconds(1),
-        backoffRate: 2,
-        maxAttempts: 3,
-        maxDelay: Duration.seconds(5),
-        jitterStrategy: sfn.JitterType.FULL,
-      });
-      return state;
-    };
-    // A compensation or a lifecycle event must happen: retried for minutes, and also after a timeout
-    // (unlike ReserveInventory, ProcessPayment and ConfirmOrder, where a timeout is a result). While
-    // the broker is away the publisher cannot publish, and a plain step that gave up after one
-    // timeout left its order without OrderFailed (RELIABILITY.md, scenario 2).
-    const retryMustHappen = (state: tasks.LambdaInvoke): tasks.LambdaInvoke => {
-      state.addRetry({
-        errors: [...TRANSIENT_ERRORS, ...TIMEOUT_ERRORS],
-        interval: Duration.seconds(MUST_HAPPEN_RETRY.intervalSeconds),
-        backoffRate: MUST_HAPPEN_RETRY.backoffRate,
-        maxAttempts: MUST_HAPPEN_RETRY.maxAttempts,
-        maxDelay: Duration.seconds(MUST_HAPPEN_RETRY.maxDelaySeconds),
+        maxAttempts: COMPENSATION_TIMEOUT_RETRIES,
         jitterStrategy: sfn.JitterType.FULL,
       });
       return state;
     };
 
-    const callbackStep = (
-      stateName: string,
-      step: keyof typeof STEP_TIMEOUTS,
-      resultPath: string,
-    ): tasks.LambdaInvoke =>
+    // No HeartbeatSeconds: a heartbeat window would have to be as long as the pick-up budget, since
+    // nobody can send one before the command is taken. The services still call SendTaskHeartbeat
+    // on pick-up to learn whether the saga still waits (a stale token is not acted on).
+    const callbackStep = (stateName: string, step: CallbackStep, resultPath: string): tasks.LambdaInvoke =>
       new tasks.LambdaInvoke(this, stateName, {
         stateName,
         lambdaFunction: publisher,
@@ -175,8 +169,7 @@ export class OrderSaga extends Construct {
           order: sfn.JsonPath.entirePayload,
           taskToken: sfn.JsonPath.taskToken,
         }),
-        taskTimeout: sfn.Timeout.duration(Duration.seconds(STEP_TIMEOUTS[step].timeoutSeconds)),
-        heartbeatTimeout: sfn.Timeout.duration(Duration.seconds(STEP_TIMEOUTS[step].heartbeatSeconds)),
+        taskTimeout: sfn.Timeout.duration(Duration.seconds(callbackStepTimeoutSeconds(config, step))),
         // The answer goes beside the order, never over it: later steps still need the order fields.
         resultPath,
         retryOnServiceExceptions: false,
@@ -191,7 +184,7 @@ export class OrderSaga extends Construct {
           order: sfn.JsonPath.entirePayload,
           ...(withFailure ? { failure: sfn.JsonPath.objectAt('$.failure') } : {}),
         }),
-        taskTimeout: sfn.Timeout.duration(PLAIN_INVOKE_TIMEOUT),
+        taskTimeout: sfn.Timeout.duration(Duration.seconds(PLAIN_STEP_TIMEOUT_SECONDS)),
         // The publisher returns nothing the saga needs.
         resultPath: sfn.JsonPath.DISCARD,
         retryOnServiceExceptions: false,
@@ -217,31 +210,42 @@ export class OrderSaga extends Construct {
       error: 'CompensationFailed',
       cause: 'A compensation failed after its retries; the order needs attention',
     });
+    // Paid and stocked, but OrderConfirmed could not be published for minutes. Refunding now could
+    // follow a confirmation that did reach the broker, so the order is left for a person, who
+    // publishes the confirmation again (the event id is the order's, so it happens once).
+    const confirmationUnpublished = new sfn.Fail(this, 'ConfirmationUnpublished', {
+      stateName: 'ConfirmationUnpublished',
+      error: 'ConfirmationUnpublished',
+      cause: 'The order is charged and its stock reserved, but OrderConfirmed could not be published',
+    });
 
     // Compensation chain: RefundCharge -> ReleaseStock -> FailOrder -> OrderFailed.
-    const flagNeedsAttention = retryMustHappen(plainStep('FlagNeedsAttention', 'flagNeedsAttention', true));
+    const flagNeedsAttention = retryPlainMustHappen(
+      plainStep('FlagNeedsAttention', 'flagNeedsAttention', true),
+    );
     flagNeedsAttention.next(compensationFailed);
-    const failOrder = retryMustHappen(plainStep('FailOrder', 'failOrder', true));
+    const failOrder = retryPlainMustHappen(plainStep('FailOrder', 'failOrder', true));
     failOrder.addCatch(flagNeedsAttention, caught);
     failOrder.next(orderFailed);
-    const releaseStock = retryMustHappen(callbackStep('ReleaseStock', 'releaseStock', '$.results.release'));
+    const releaseStock = retryCompensation(callbackStep('ReleaseStock', 'releaseStock', '$.results.release'));
     releaseStock.addCatch(flagNeedsAttention, caught);
     releaseStock.next(failOrder);
-    const refundCharge = retryMustHappen(callbackStep('RefundCharge', 'refundCharge', '$.results.refund'));
+    const refundCharge = retryCompensation(callbackStep('RefundCharge', 'refundCharge', '$.results.refund'));
     refundCharge.addCatch(flagNeedsAttention, caught);
     refundCharge.next(releaseStock);
 
     // Forward path.
-    const placeOrder = retryMustHappen(plainStep('PlaceOrder', 'placeOrder', false));
-    const reserveInventory = retryTransient(
+    const placeOrder = retryPlainMustHappen(plainStep('PlaceOrder', 'placeOrder', false));
+    const reserveInventory = retryForward(
       callbackStep('ReserveInventory', 'reserveInventory', '$.results.reservation'),
     );
-    const processPayment = retryTransient(
+    const processPayment = retryForward(
       callbackStep('ProcessPayment', 'processPayment', '$.results.payment'),
     );
-    const confirmOrder = retryTransient(
-      callbackStep('ConfirmOrder', 'confirmOrder', '$.results.confirmation'),
-    );
+    // Publishes OrderConfirmed once the stock is reserved and the card charged: from here the order
+    // is the customer's, so the step is retried until the broker takes the event and never
+    // compensated.
+    const confirmOrder = retryPlainMustHappen(plainStep('ConfirmOrder', 'confirmOrder', false));
 
     placeOrder.addCatch(setReason('PlaceOrderFailed', 'INTERNAL_ERROR').next(failOrder), caught);
     reserveInventory
@@ -261,13 +265,10 @@ export class OrderSaga extends Construct {
       })
       .addCatch(setReason('ReasonPaymentTimeout', 'PAYMENT_TIMEOUT').next(refundCharge), {
         ...caught,
-        errors: [...TIMEOUT_ERRORS],
+        errors: [PROCESSING_TIMEOUT_ERRORS.processPayment, ...TIMEOUT_ERRORS],
       })
       .addCatch(setReason('ReasonInternalError', 'INTERNAL_ERROR').next(refundCharge), caught);
-    confirmOrder.addCatch(
-      setReason('ReasonConfirmationFailed', 'CONFIRMATION_FAILED').next(refundCharge),
-      caught,
-    );
+    confirmOrder.addCatch(confirmationUnpublished, caught);
 
     const definition = placeOrder
       .next(reserveInventory)
@@ -277,28 +278,27 @@ export class OrderSaga extends Construct {
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       // The vended-logs prefix keeps the log delivery resource policy small.
-      logGroupName: `/aws/vendedlogs/states/${OrderSaga.stateMachineName(props.config)}`,
-      retention: logRetention(props.config.logRetentionDays),
-      removalPolicy: props.config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      logGroupName: `/aws/vendedlogs/states/${OrderSaga.stateMachineName(config)}`,
+      retention: logRetention(config.logRetentionDays),
+      removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     acknowledgeCheckovFinding(this.logGroup.node.defaultChild as CfnResource, [
       LOG_GROUP_KMS_ACKNOWLEDGEMENT,
     ]);
 
     this.stateMachine = new sfn.StateMachine(this, 'Resource', {
-      stateMachineName: OrderSaga.stateMachineName(props.config),
+      stateMachineName: OrderSaga.stateMachineName(config),
       stateMachineType: sfn.StateMachineType.STANDARD,
       comment: 'Checkout saga: reserve stock, charge, confirm; compensate on failure',
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
-      // Bounded: every step has a timeout. The worst case, PlaceOrder, RefundCharge, ReleaseStock,
-      // FailOrder and FlagNeedsAttention each retried to the end, is about 52 minutes; an execution
-      // that timed out would leave its order without a final status, so the bound stays above it.
-      timeout: Duration.hours(1),
+      // Bounded, above the longest path (every step retried to its end): an execution that timed
+      // out would leave its order without a final status.
+      timeout: Duration.minutes(Math.ceil(longestExecutionSeconds(config) / 60) + 5),
       tracingEnabled: true,
       logs: {
         destination: this.logGroup,
         level: sfn.LogLevel.ALL,
-        includeExecutionData: props.config.sagaLogsIncludeExecutionData,
+        includeExecutionData: config.sagaLogsIncludeExecutionData,
       },
     });
 

@@ -7,6 +7,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { CHECKOUT_METRICS } from '../../lambdas/checkout/handlers/runtime-names';
 import type { ConsumerMapping, ConsumerSpec } from '../config/consumers';
 import type { StageConfig } from '../config/stages';
 
@@ -19,6 +20,9 @@ export const COMPENSATION_FAILURES_METRIC = {
   metricName: 'CompensationFailures',
   dimensionsMap: { service: 'saga-publisher' },
 } as const;
+
+/** Checkout's own metrics (Powertools, EMF): dimension `service` = the checkout function's service name. */
+export const CHECKOUT_METRIC_DIMENSIONS = { service: 'checkout' } as const;
 
 /** Consumer lag metrics MSK publishes with PER_TOPIC_PER_PARTITION monitoring (namespace AWS/Kafka). */
 export const KAFKA_LAG_METRICS = ['MaxOffsetLag', 'SumOffsetLag', 'EstimatedMaxTimeLag'] as const;
@@ -99,6 +103,7 @@ export class PipelineObservability extends Construct {
     }
     this.observeSaga();
     this.observeApi();
+    this.observeAdmission();
     this.alarms = this.created;
   }
 
@@ -346,6 +351,48 @@ export class PipelineObservability extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+  }
+
+  /**
+   * Checkout's admission control beside what it decides on: orders placed and refused, backlog
+   * readings that failed (orders then go through unchecked), and the saga services' backlogs
+   * (SumOffsetLag, the figure checkout compares) against the stage's threshold.
+   */
+  private observeAdmission(): void {
+    const { config, consumers } = this.props;
+    const checkoutCount = (metricName: string, label: string): cloudwatch.Metric =>
+      new cloudwatch.Metric({
+        namespace: COMPENSATION_FAILURES_METRIC.namespace,
+        metricName,
+        dimensionsMap: { ...CHECKOUT_METRIC_DIMENSIONS },
+        statistic: 'Sum',
+        period: ONE_MINUTE,
+        label,
+      });
+    const sagaMappings = consumers
+      .filter((consumer) => consumer.spec.critical)
+      .flatMap((consumer) => consumer.mappings);
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Checkout admission: orders refused at capacity (503)',
+        left: [
+          checkoutCount(CHECKOUT_METRICS.ordersPlaced, 'OrdersPlaced'),
+          checkoutCount(CHECKOUT_METRICS.ordersRefused, 'OrdersRefused'),
+          checkoutCount(CHECKOUT_METRICS.backlogReadFailures, 'backlog readings failed (admitted unchecked)'),
+        ],
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Saga command backlogs against the admission threshold',
+        left: sagaMappings.map((mapping) =>
+          this.kafkaMetric('SumOffsetLag', mapping, 'Maximum').with({
+            label: `${mapping.consumerGroupId} on ${mapping.topic}`,
+          }),
+        ),
+        leftAnnotations: [{ value: config.admission.maxCommandBacklog, label: 'checkout refuses above' }],
+        width: 12,
+      }),
+    );
   }
 
   private alarm(id: string, props: cloudwatch.AlarmProps): cloudwatch.Alarm {

@@ -14,7 +14,7 @@ import {
   placeOrderRequestSchema,
 } from '../../lambdas/checkout/domain/place-order-request';
 import { currencySchema, skuSchema } from '../../lambdas/shared/events/payloads';
-import { IDEMPOTENCY_KEY_HEADER } from '../../lib/constructs/checkout-api';
+import { IDEMPOTENCY_KEY_HEADER, RETRY_AFTER_HEADER } from '../../lib/constructs/checkout-api';
 
 export const OPENAPI_FILE = join(__dirname, '..', '..', 'openapi', 'order-api.json');
 
@@ -99,7 +99,21 @@ const ERROR_DESCRIPTIONS: Readonly<Record<string, string>> = {
   '429': 'Over the stage throttle',
   '500': 'Internal error (details are logged, never returned)',
   '502': 'The function failed',
+  '503':
+    'The shop is at capacity: its saga services have more orders queued than they finish in time. ' +
+    'Nothing was written and no saga started; send the same request again after Retry-After seconds',
   '504': 'The function did not answer in time',
+};
+
+/** Headers an error response carries besides its body. */
+const ERROR_HEADERS: Readonly<Record<string, JsonObject>> = {
+  '503': {
+    [RETRY_AFTER_HEADER]: {
+      description: 'Seconds to wait before sending the request again',
+      required: true,
+      schema: { type: 'integer', minimum: 1 },
+    },
+  },
 };
 
 function errorResponses(codes: readonly string[]): JsonObject {
@@ -185,7 +199,7 @@ export function buildOpenApiDocument(): JsonObject {
               description: 'The order',
               content: { 'application/json': { schema: { $ref: '#/components/schemas/OrderView' } } },
             },
-            ...errorResponses(errorCodes.filter((code) => !['400', '409', '413'].includes(code))),
+            ...errorResponses(errorCodes.filter((code) => !['400', '409', '413', '503'].includes(code))),
           },
         },
       },
@@ -227,6 +241,7 @@ export function buildOpenApiDocument(): JsonObject {
           `Error${code}`,
           {
             description: ERROR_DESCRIPTIONS[code],
+            ...(ERROR_HEADERS[code] ? { headers: ERROR_HEADERS[code] } : {}),
             content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
           },
         ]),

@@ -8,6 +8,12 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import { AppStack, CONSUMER_WIRING, FUNCTION_NAMES, SAGA_PUBLISHER_TOPICS } from '../../lib/app-stack';
 import { CONSUMERS, type ConsumerSpec } from '../../lib/config/consumers';
+import {
+  CALLBACK_STEP_TIMING,
+  COMPENSATION_TIMEOUT_RETRIES,
+  longestExecutionSeconds,
+  PLAIN_STEP_TIMEOUT_SECONDS,
+} from '../../lib/config/saga-timing';
 import { STAGES } from '../../lib/config/stages';
 import {
   GATEWAY_ERROR_TEMPLATE,
@@ -20,7 +26,6 @@ import {
   type AslState,
   LOCAL_ACCOUNT,
   localIntrinsicResolver,
-  MUST_HAPPEN_RETRY,
   MUST_HAPPEN_STEPS,
   renderCfnString,
   sagaDefinitionFromTemplate,
@@ -188,10 +193,11 @@ describe('AppStack: Lambda functions', () => {
     }
   });
 
-  it('puts exactly the functions that publish to Kafka in the VPC', () => {
-    // Prepare
+  it('puts exactly the functions that reach the brokers themselves in the VPC', () => {
+    // Prepare: the publishers, and checkout, which reads the saga services' lag (admission control)
     const publishers = [
       FUNCTION_NAMES.sagaPublisher,
+      FUNCTION_NAMES.checkout,
       ...CONSUMERS.filter((spec) => CONSUMER_WIRING[spec.name].publishesTo).map((spec) => spec.name),
     ].sort();
 
@@ -442,6 +448,17 @@ describe('AppStack: saga state machine', () => {
     }
     return path;
   };
+  type RetrierJson = {
+    IntervalSeconds: number;
+    BackoffRate: number;
+    MaxAttempts: number;
+    MaxDelaySeconds: number;
+  };
+  /** The largest wait before each attempt, summed (full jitter draws between zero and it). */
+  const retryHorizonSeconds = (retry: RetrierJson): number =>
+    Array.from({ length: retry.MaxAttempts }, (_, attempt) =>
+      Math.min(retry.IntervalSeconds * retry.BackoffRate ** attempt, retry.MaxDelaySeconds),
+    ).reduce((sum, wait) => sum + wait, 0);
   const catchOf = (name: string, error: string) =>
     (state(name).Catch as { ErrorEquals: string[]; Next: string; ResultPath: string }[]).find((c) =>
       c.ErrorEquals.includes(error),
@@ -486,20 +503,21 @@ describe('AppStack: saga state machine', () => {
   it.each([
     ['ReserveInventory', 'reserveInventory', 5],
     ['ProcessPayment', 'processPayment', 10],
-    ['ConfirmOrder', 'confirmOrder', 3],
     ['RefundCharge', 'refundCharge', 10],
     ['ReleaseStock', 'releaseStock', 5],
   ] as const)(
-    '%s waits for the task token with a %s timeout and a shorter heartbeat',
-    (name, step, timeout) => {
+    '%s waits for the task token for the pick-up budget plus its %s processing limit (%i s), with no heartbeat window',
+    (name, step, processingLimit) => {
       // Prepare
       const task = state(name);
 
       // Assess
+      expect(CALLBACK_STEP_TIMING[step].processingLimitSeconds).toBe(processingLimit);
       expect(task.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
-      expect(task.TimeoutSeconds).toBe(timeout);
-      expect(task.HeartbeatSeconds).toBeGreaterThan(0);
-      expect(task.HeartbeatSeconds as number).toBeLessThan(timeout);
+      expect(task.TimeoutSeconds).toBe(config.saga.pickUpBudgetSeconds + processingLimit);
+      // Nobody can send a heartbeat before the command is picked up, so a window shorter than the
+      // budget would fail orders still queued behind a rebalance.
+      expect(task.HeartbeatSeconds).toBeUndefined();
       expect(task.Parameters).toEqual({
         FunctionName: `arn:aws:lambda:${LOCAL_ACCOUNT.region}:${LOCAL_ACCOUNT.accountId}:function:${publisherId}`,
         Payload: { step, 'order.$': '$', 'taskToken.$': '$$.Task.Token' },
@@ -509,18 +527,30 @@ describe('AppStack: saga state machine', () => {
     },
   );
 
-  it('invokes the publisher plainly for PlaceOrder, FailOrder and FlagNeedsAttention, passing the failure', () => {
+  it('gives every stage a pick-up budget of minutes, above a broker failover and a rebalance', () => {
+    for (const stage of Object.values(STAGES)) {
+      // Assess
+      expect(stage.saga.pickUpBudgetSeconds, stage.stage).toBeGreaterThanOrEqual(120);
+      expect(stage.saga.pickUpBudgetSeconds, stage.stage).toBeLessThanOrEqual(15 * 60);
+    }
+  });
+
+  it('invokes the publisher plainly for PlaceOrder, ConfirmOrder, FailOrder and FlagNeedsAttention, passing the failure', () => {
     // Assess
     expect(state('PlaceOrder').Parameters).toMatchObject({ Payload: { step: 'placeOrder', 'order.$': '$' } });
+    expect(state('ConfirmOrder').Parameters).toMatchObject({
+      Payload: { step: 'confirmOrder', 'order.$': '$' },
+    });
     expect(state('FailOrder').Parameters).toMatchObject({
       Payload: { step: 'failOrder', 'order.$': '$', 'failure.$': '$.failure' },
     });
     expect(state('FlagNeedsAttention').Parameters).toMatchObject({
       Payload: { step: 'flagNeedsAttention', 'order.$': '$', 'failure.$': '$.failure' },
     });
-    for (const name of ['PlaceOrder', 'FailOrder', 'FlagNeedsAttention']) {
+    for (const name of ['PlaceOrder', 'ConfirmOrder', 'FailOrder', 'FlagNeedsAttention']) {
       expect(state(name).Resource).toBe('arn:aws:states:::lambda:invoke');
       expect(state(name).ResultPath).toBeNull();
+      expect(state(name).TimeoutSeconds).toBe(PLAIN_STEP_TIMEOUT_SECONDS);
     }
   });
 
@@ -528,70 +558,109 @@ describe('AppStack: saga state machine', () => {
     for (const [name, task] of Object.entries(asl.States).filter(([, s]) => s.Type === 'Task')) {
       // Prepare
       const retries = task.Retry as { ErrorEquals: string[]; JitterStrategy: string }[];
+      const retried = new Set(retries.flatMap((retry) => retry.ErrorEquals));
 
       // Assess
       expect(retries.length, name).toBeGreaterThan(0);
       for (const retry of retries) {
         expect(retry.JitterStrategy).toBe('FULL');
         expect(retry.ErrorEquals).not.toContain('States.ALL');
-        expect(retry.ErrorEquals).toEqual(expect.arrayContaining([...TRANSIENT_ERRORS]));
-        const mustHappen = MUST_HAPPEN_STEPS.includes(name);
-        for (const timeout of TIMEOUT_ERRORS) {
-          expect(retry.ErrorEquals.includes(timeout), `${name} retries ${timeout}`).toBe(mustHappen);
-        }
+      }
+      for (const error of TRANSIENT_ERRORS) expect(retried.has(error), `${name} retries ${error}`).toBe(true);
+      const mustHappen = MUST_HAPPEN_STEPS.includes(name);
+      for (const timeout of TIMEOUT_ERRORS) {
+        expect(retried.has(timeout), `${name} retries ${timeout}`).toBe(mustHappen);
       }
     }
-    expect(MUST_HAPPEN_STEPS).not.toEqual(
-      expect.arrayContaining(['ReserveInventory', 'ProcessPayment', 'ConfirmOrder']),
-    );
+    expect(MUST_HAPPEN_STEPS).not.toEqual(expect.arrayContaining(['ReserveInventory']));
+    expect(MUST_HAPPEN_STEPS).not.toEqual(expect.arrayContaining(['ProcessPayment']));
   });
 
-  it('retries a publisher that timed out or whose records the broker did not acknowledge', () => {
-    // Assess
-    expect(TRANSIENT_ERRORS).toEqual(expect.arrayContaining(['Sandbox.Timedout', 'EventPublishError']));
+  it('retries transient trouble of a forward step for about a minute rather than failing the order', () => {
+    for (const name of ['ReserveInventory', 'ProcessPayment']) {
+      // Prepare
+      const [retry] = state(name).Retry as RetrierJson[];
+
+      // Act
+      const horizonSeconds = retryHorizonSeconds(retry!);
+
+      // Assess: on average half of it is waited
+      expect(horizonSeconds / 2, name).toBeGreaterThanOrEqual(30);
+    }
   });
 
-  it('bounds the execution above its longest path, every step that must happen retried to the end', () => {
-    // Prepare: an attempt may last its step's timeout
+  it('publishes a compensation again after a whole pick-up budget without pick-up, then asks for a person', () => {
+    for (const name of ['RefundCharge', 'ReleaseStock']) {
+      // Prepare
+      const retries = state(name).Retry as { ErrorEquals: string[]; MaxAttempts: number }[];
+
+      // Act
+      const onTimeout = retries.filter((retry) => retry.ErrorEquals.includes('States.Timeout'));
+
+      // Assess
+      expect(onTimeout, name).toHaveLength(1);
+      expect(onTimeout[0]!.MaxAttempts).toBe(COMPENSATION_TIMEOUT_RETRIES);
+    }
+  });
+
+  it('bounds the execution above its longest path, every step retried to the end', () => {
+    // Prepare: the execution timeout in the template, and the path each step's retries allow
+    const executionTimeout = asl.TimeoutSeconds as number;
     const attemptSeconds = (name: string) => state(name).TimeoutSeconds as number;
-    const longestWait = Array.from({ length: MUST_HAPPEN_RETRY.maxAttempts }, (_, attempt) =>
-      Math.min(
-        MUST_HAPPEN_RETRY.intervalSeconds * MUST_HAPPEN_RETRY.backoffRate ** attempt,
-        MUST_HAPPEN_RETRY.maxDelaySeconds,
-      ),
-    ).reduce((sum, wait) => sum + wait, 0);
+    const [mustHappen] = state('FailOrder').Retry as RetrierJson[];
+    const longestWait = retryHorizonSeconds(mustHappen!);
 
-    // Act
-    const worstCase = MUST_HAPPEN_STEPS.reduce(
-      (sum, name) => sum + (MUST_HAPPEN_RETRY.maxAttempts + 1) * attemptSeconds(name) + longestWait,
+    // Act: each plain step that must happen and each compensation retried to its end, at its timeout
+    const plainSteps = ['PlaceOrder', 'FailOrder', 'FlagNeedsAttention'].reduce(
+      (sum, name) => sum + (mustHappen!.MaxAttempts + 1) * attemptSeconds(name) + longestWait,
       0,
     );
+    const compensations = ['RefundCharge', 'ReleaseStock'].reduce(
+      (sum, name) => sum + (COMPENSATION_TIMEOUT_RETRIES + 1) * attemptSeconds(name) + longestWait,
+      0,
+    );
+    const forward = attemptSeconds('ReserveInventory') + attemptSeconds('ProcessPayment');
 
     // Assess
-    expect(asl.TimeoutSeconds as number).toBeGreaterThan(worstCase);
+    expect(executionTimeout).toBeGreaterThan(plainSteps + compensations + forward);
+    expect(executionTimeout).toBeGreaterThan(longestExecutionSeconds(config));
   });
 
   it.each([...MUST_HAPPEN_STEPS])(
-    'keeps retrying %s for minutes, long enough to outlast a broker restart',
+    'keeps retrying %s for minutes after errors, long enough to outlast a broker restart',
     (name) => {
       // Prepare
-      const [retry] = state(name).Retry as {
-        IntervalSeconds: number;
-        BackoffRate: number;
-        MaxAttempts: number;
-        MaxDelaySeconds: number;
-      }[];
+      const [retry] = state(name).Retry as RetrierJson[];
 
-      // Act: the largest wait before each attempt (full jitter draws between zero and it)
-      const waits = Array.from({ length: retry.MaxAttempts }, (_, attempt) =>
-        Math.min(retry.IntervalSeconds * retry.BackoffRate ** attempt, retry.MaxDelaySeconds),
-      );
-      const horizonSeconds = waits.reduce((sum, wait) => sum + wait, 0);
+      // Act
+      const horizonSeconds = retryHorizonSeconds(retry!);
 
       // Assess: on average half of it is waited, plus one step timeout per attempt
       expect(horizonSeconds / 2).toBeGreaterThanOrEqual(120);
     },
   );
+
+  it('never refunds a confirmation: a ConfirmOrder that fails for good is left for a person', () => {
+    // Prepare
+    const reachable = new Set<string>();
+    const visit = (name: string): void => {
+      if (reachable.has(name)) return;
+      reachable.add(name);
+      const next = state(name);
+      if (next.Next) visit(next.Next);
+      for (const caught of (next.Catch as { Next: string }[] | undefined) ?? []) visit(caught.Next);
+    };
+
+    // Act
+    visit('ConfirmOrder');
+
+    // Assess
+    expect([...reachable].sort()).toEqual(['ConfirmOrder', 'ConfirmationUnpublished', 'OrderConfirmed']);
+    expect(state('ConfirmationUnpublished')).toMatchObject({
+      Type: 'Fail',
+      Error: 'ConfirmationUnpublished',
+    });
+  });
 
   it.each([
     ['ReserveInventory', 'OutOfStock', 'OUT_OF_STOCK', ['ReleaseStock', 'FailOrder', 'OrderFailed']],
@@ -611,14 +680,14 @@ describe('AppStack: saga state machine', () => {
     ],
     [
       'ProcessPayment',
-      'States.ALL',
-      'INTERNAL_ERROR',
+      'PaymentTimeout',
+      'PAYMENT_TIMEOUT',
       ['RefundCharge', 'ReleaseStock', 'FailOrder', 'OrderFailed'],
     ],
     [
-      'ConfirmOrder',
+      'ProcessPayment',
       'States.ALL',
-      'CONFIRMATION_FAILED',
+      'INTERNAL_ERROR',
       ['RefundCharge', 'ReleaseStock', 'FailOrder', 'OrderFailed'],
     ],
   ] as const)('%s catching %s sets reason %s and compensates %j', (name, error, reason, compensations) => {
@@ -660,10 +729,10 @@ describe('AppStack: saga state machine', () => {
     expect(state('CompensationFailed')).toMatchObject({ Type: 'Fail', Error: 'CompensationFailed' });
   });
 
-  it('lets the publisher and the saga services answer task tokens of this state machine only', () => {
+  it('lets the saga services answer task tokens of this state machine only', () => {
     // Prepare
     const sagaArn = `arn:aws:states:${LOCAL_ACCOUNT.region}:${LOCAL_ACCOUNT.accountId}:stateMachine:${config.namePrefix}-order-saga`;
-    const answering = [FUNCTION_NAMES.sagaPublisher, 'inventoryService', 'paymentService'];
+    const answering = ['inventoryService', 'paymentService'];
 
     for (const fnId of Object.keys(functions)) {
       // Act

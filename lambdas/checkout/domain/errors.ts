@@ -60,3 +60,19 @@ export class OrderNotFoundError extends Error {
     this.name = 'OrderNotFoundError';
   }
 }
+
+/**
+ * The pipeline already carries more orders than it can finish in time, so this one is not taken
+ * (503 with Retry-After). Nothing was written and no saga started: the customer may simply retry.
+ */
+export class PipelineAtCapacityError extends Error {
+  public constructor(
+    public readonly retryAfterSeconds: number,
+    options: { cause?: unknown } = {},
+  ) {
+    super(`The shop cannot take more orders right now; retry in ${retryAfterSeconds} s`, {
+      cause: options.cause,
+    });
+    this.name = 'PipelineAtCapacityError';
+  }
+}

@@ -8,6 +8,7 @@ import {
   ConflictError,
   type HttpError,
   NotFoundError,
+  ServiceUnavailableError,
   toApiResponse,
   UnauthorizedError,
 } from '../../shared/http';
@@ -17,6 +18,7 @@ import {
   IdempotencyKeyConflictError,
   InvalidOrderRequestError,
   OrderNotFoundError,
+  PipelineAtCapacityError,
 } from '../domain/errors';
 
 /** The customer id is the `sub` claim the Cognito authorizer verified; nothing else is trusted. */
@@ -49,6 +51,14 @@ function toHttpError(error: unknown): HttpError | unknown {
   if (error instanceof OrderNotFoundError) return new NotFoundError(error.message, { cause: error });
   if (error instanceof IdempotencyKeyConflictError) {
     return new ConflictError(error.message, { code: 'IDEMPOTENCY_KEY_REUSED', cause: error });
+  }
+  // 503, not 429: the shop is full, not this client too fast (the stage throttle answers 429).
+  if (error instanceof PipelineAtCapacityError) {
+    return new ServiceUnavailableError(error.message, {
+      code: 'PIPELINE_AT_CAPACITY',
+      retryAfterSeconds: error.retryAfterSeconds,
+      cause: error,
+    });
   }
   return error;
 }

@@ -1,21 +1,30 @@
 /**
  * placeOrder: price the request from the catalogue, write the order PENDING once, start its saga.
  * A repeat with the same Idempotency-Key and body lands on the same order and starts nothing new;
- * the same key with another body is a conflict.
+ * the same key with another body is a conflict. While the pipeline is at capacity a new order is
+ * refused before anything is written; a repeat of an order already taken still gets its answer.
  */
 import { randomUUID } from 'node:crypto';
-import { IdempotencyKeyConflictError, InvalidOrderRequestError, type RequestProblem } from '../domain/errors';
+import {
+  IdempotencyKeyConflictError,
+  InvalidOrderRequestError,
+  PipelineAtCapacityError,
+  type RequestProblem,
+} from '../domain/errors';
 import { type Order, type OrderLine, orderTotal, type ShippingAddress } from '../domain/order';
 import { newOrderId, requestHash } from '../domain/order-id';
 import { MAX_QUANTITY, type PlaceOrderRequest } from '../domain/place-order-request';
 import type { OrderRepository } from '../ports/order-repository';
 import type { PriceCatalogue } from '../ports/price-catalogue';
 import type { SagaInput, SagaStarter } from '../ports/saga-starter';
+import type { AdmissionGate } from './admission-control';
 
 export interface PlaceOrderDependencies {
   readonly orders: OrderRepository;
   readonly prices: PriceCatalogue;
   readonly saga: SagaStarter;
+  /** Whether the pipeline can take one more order. @default every order is taken */
+  readonly admission?: AdmissionGate;
   readonly now?: () => Date;
 }
 
@@ -41,9 +50,10 @@ export async function placeOrder(
 ): Promise<PlaceOrderResult> {
   const { customerId, request, idempotencyKey } = command;
   const quantities = mergeLines(request);
-  const items = await priceLines(quantities, request, deps.prices);
   const orderId = newOrderId(customerId, idempotencyKey);
   const hash = requestHash(request);
+  await admit(deps, { orderId, customerId, hash, repeatable: idempotencyKey !== undefined });
+  const items = await priceLines(quantities, request, deps.prices);
   const at = (deps.now?.() ?? new Date()).toISOString();
 
   const order: Order = {
@@ -78,6 +88,25 @@ export async function placeOrder(
     throw new IdempotencyKeyConflictError(orderId);
   }
   return { orderId, status: 'PENDING', replayed: !created.created || started === 'ALREADY_STARTED' };
+}
+
+/**
+ * Refuses a new order while the pipeline is at capacity, before the catalogue read, the write or
+ * the saga: a refused checkout costs the shop nothing and leaves nothing behind. A repeat of an
+ * order that was already taken (same Idempotency-Key and body) passes: its answer is owed, and the
+ * work it may still start (a saga whose first StartExecution was lost) was accepted back then.
+ */
+async function admit(
+  deps: PlaceOrderDependencies,
+  order: { orderId: string; customerId: string; hash: string; repeatable: boolean },
+): Promise<void> {
+  const decision = await deps.admission?.check();
+  if (decision === undefined || decision.admitted) return;
+  if (order.repeatable) {
+    const existing = await deps.orders.get(order.orderId);
+    if (existing?.customerId === order.customerId && existing.requestHash === order.hash) return;
+  }
+  throw new PipelineAtCapacityError(decision.retryAfterSeconds);
 }
 
 /** The execution input is rebuilt from the stored order, so a replay's input is identical. */

@@ -3,9 +3,12 @@
  * order at once, publishes the outcome on inventory.events and answers the waiting step.
  * A repeated command is a no-op that answers success again. The command is picked up with a
  * heartbeat: a token the saga no longer waits on (timed out, or re-run after a restart) reserves
- * nothing, since no compensation would ever release it.
+ * nothing, since no compensation would ever release it. An answer not ready within the processing
+ * limit from pick-up (5 s) is answered InventoryTimeout, and the saga releases whatever was reserved.
  */
 
+import { CALLBACK_STEP_TIMING } from '../../../lib/config/saga-timing';
+import { type ProcessingLimit, withinProcessingLimit } from '../../saga/domain/processing-limit';
 import { type CallbackOutcome, type SagaCallback, TASK_ERRORS } from '../../saga/ports/saga-callback';
 import { createEvent } from '../../shared/events/codec';
 import type { EventPublisher, PublishContext } from '../../shared/ports/event-publisher';
@@ -24,7 +27,14 @@ export interface InventoryDependencies {
   readonly callback: SagaCallback;
   readonly publisher: EventPublisher;
   readonly publishContext?: PublishContext;
+  /** @default 5 s from pick-up, answered InventoryTimeout (lib/config/saga-timing.ts) */
+  readonly processingLimit?: ProcessingLimit;
 }
+
+const RESERVATION_PROCESSING_LIMIT: ProcessingLimit = {
+  seconds: CALLBACK_STEP_TIMING.reserveInventory.processingLimitSeconds,
+  error: TASK_ERRORS.inventoryTimeout,
+};
 
 export type ReserveStockResult = {
   readonly outcome:
@@ -38,10 +48,17 @@ export type ReserveStockResult = {
   readonly callback: CallbackOutcome;
 };
 
-export async function reserveStock(
+export function reserveStock(
   command: StockCommand,
   deps: InventoryDependencies,
 ): Promise<ReserveStockResult> {
+  const limit = deps.processingLimit ?? RESERVATION_PROCESSING_LIMIT;
+  return withinProcessingLimit(deps.callback, command.taskToken, limit, ({ callback }) =>
+    reserve(command, { ...deps, callback }),
+  );
+}
+
+async function reserve(command: StockCommand, deps: InventoryDependencies): Promise<ReserveStockResult> {
   const { orderId, correlationId, taskToken } = command;
   const items = mergeStockLines(command.items);
   if ((await deps.callback.heartbeat(taskToken)) === 'STALE')

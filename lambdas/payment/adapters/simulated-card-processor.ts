@@ -27,6 +27,8 @@ export class SimulatedCardProcessor implements PaymentProvider {
           ? { kind: 'TRANSIENT_FAILURE', message: `Processor unavailable (attempt ${request.attempt})` }
           : approve(request.orderId);
       case 'tok_timeout':
+        // A processor that never answers: the call is abandoned when the processing limit passes.
+        await untilAborted(request.signal);
         return { kind: 'NO_ANSWER' };
       case 'tok_approve':
         return approve(request.orderId);
@@ -39,6 +41,11 @@ export class SimulatedCardProcessor implements PaymentProvider {
   public async refund(request: RefundRequest): Promise<RefundOutcome> {
     return { kind: 'REFUNDED', refundId: `re_${digest(request.paymentId)}` };
   }
+}
+
+function untilAborted(signal: AbortSignal | undefined): Promise<void> {
+  if (signal === undefined || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }
 
 function approve(orderId: string): ChargeOutcome {

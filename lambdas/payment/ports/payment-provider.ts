@@ -10,6 +10,8 @@ export interface ChargeRequest {
   readonly paymentToken: string;
   /** Which attempt this is for the order, counted in the ledger (1, 2, ...). */
   readonly attempt: number;
+  /** Aborted when the payment step's processing limit passes: stop waiting and answer NO_ANSWER. */
+  readonly signal?: AbortSignal;
 }
 
 export type ChargeOutcome =
@@ -17,7 +19,7 @@ export type ChargeOutcome =
   | { readonly kind: 'DECLINED'; readonly reason: DeclineReason }
   /** Worth retrying: the processor had a glitch. */
   | { readonly kind: 'TRANSIENT_FAILURE'; readonly message: string }
-  /** The processor took the request and will never answer (the saga step times out). */
+  /** The processor took the request and did not answer before the processing limit. */
   | { readonly kind: 'NO_ANSWER' };
 
 export interface RefundRequest {

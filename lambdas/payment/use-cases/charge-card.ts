@@ -5,16 +5,21 @@
  * idempotency key. A repeated command for a charged order answers success again without charging.
  *
  * Transient processor failures are retried here first, a few times with a short backoff (cheap,
- * no extra Kafka round trip, well inside the 10 s step timeout); if they persist the step is
+ * no extra Kafka round trip, well inside the 10 s processing limit); if they persist the step is
  * answered TransientFailure and the state machine's Retry takes over. Either way the partition
  * keeps moving: the handler never waits longer than the short backoff.
+ *
+ * A processor that does not answer within the processing limit (counted from pick-up) is abandoned
+ * and the step answered PaymentTimeout: the saga voids the order and releases its stock.
  *
  * No money for a saga that moved on: the command is picked up with a heartbeat, and a stale token
  * (the step timed out, or the execution was re-run after a restart) charges nothing. A charge that
  * loses the race against the compensation's VOID marker is refunded at once.
  */
 
+import { CALLBACK_STEP_TIMING } from '../../../lib/config/saga-timing';
 import type { Currency } from '../../checkout/domain/order';
+import { type ProcessingLimit, withinProcessingLimit } from '../../saga/domain/processing-limit';
 import { type CallbackOutcome, type SagaCallback, TASK_ERRORS } from '../../saga/ports/saga-callback';
 import { createEvent } from '../../shared/events/codec';
 import type { EventPublisher, PublishContext } from '../../shared/ports/event-publisher';
@@ -34,7 +39,14 @@ export interface PaymentDependencies {
   readonly maxAttempts?: number;
   /** Backoff before attempt n+1 is `backoffMs * 2^(n-1)`. @default 50 */
   readonly backoffMs?: number;
+  /** @default 10 s from pick-up, answered PaymentTimeout (lib/config/saga-timing.ts) */
+  readonly processingLimit?: ProcessingLimit;
 }
+
+const PAYMENT_PROCESSING_LIMIT: ProcessingLimit = {
+  seconds: CALLBACK_STEP_TIMING.processPayment.processingLimitSeconds,
+  error: TASK_ERRORS.paymentTimeout,
+};
 
 export interface ChargeCardCommand {
   readonly orderId: string;
@@ -57,10 +69,10 @@ export type ChargeCardResult = {
     | 'REFUNDED_AFTER_VOID'
     /** The saga no longer waits on the token: the command was not acted on. */
     | 'STALE_TOKEN'
+    /** The processor did not answer within the processing limit: answered PaymentTimeout. */
     | 'NO_ANSWER'
     | 'TRANSIENT_FAILURE';
-  /** Undefined when the processor never answered, so neither did the service. */
-  readonly callback?: CallbackOutcome;
+  readonly callback: CallbackOutcome;
   readonly attempts: number;
 };
 
@@ -92,16 +104,24 @@ export async function chargeCard(
   command: ChargeCardCommand,
   deps: PaymentDependencies,
 ): Promise<ChargeCardResult> {
-  try {
-    return await charge(command, deps);
-  } catch (error) {
-    if (!(error instanceof PaymentInfrastructureError)) throw error;
-    const callback = await deps.callback.fail(command.taskToken, TASK_ERRORS.transientFailure, error.message);
-    return { outcome: 'TRANSIENT_FAILURE', callback, attempts: 0 };
-  }
+  const limit = deps.processingLimit ?? PAYMENT_PROCESSING_LIMIT;
+  return withinProcessingLimit(deps.callback, command.taskToken, limit, async ({ callback, signal }) => {
+    const limited = { ...deps, callback };
+    try {
+      return await charge(command, limited, signal);
+    } catch (error) {
+      if (!(error instanceof PaymentInfrastructureError)) throw error;
+      const answered = await callback.fail(command.taskToken, TASK_ERRORS.transientFailure, error.message);
+      return { outcome: 'TRANSIENT_FAILURE', callback: answered, attempts: 0 };
+    }
+  });
 }
 
-async function charge(command: ChargeCardCommand, deps: PaymentDependencies): Promise<ChargeCardResult> {
+async function charge(
+  command: ChargeCardCommand,
+  deps: PaymentDependencies,
+  signal: AbortSignal,
+): Promise<ChargeCardResult> {
   const { orderId, taskToken } = command;
   const now = () => (deps.now?.() ?? new Date()).toISOString();
   const sleep = deps.sleep ?? defaultSleep;
@@ -147,6 +167,7 @@ async function charge(command: ChargeCardCommand, deps: PaymentDependencies): Pr
         currency: command.currency,
         paymentToken: command.paymentToken,
         attempt: attemptNumber,
+        signal,
       }),
     );
     switch (outcome.kind) {
@@ -193,9 +214,16 @@ async function charge(command: ChargeCardCommand, deps: PaymentDependencies): Pr
         const callback = await deps.callback.fail(taskToken, TASK_ERRORS.paymentDeclined, outcome.reason);
         return { outcome: 'DECLINED', callback, attempts: attempt };
       }
-      case 'NO_ANSWER':
-        // Recorded as an attempt, not answered: the 10 s step times out and compensation runs.
-        return { outcome: 'NO_ANSWER', attempts: attempt };
+      case 'NO_ANSWER': {
+        // Recorded as an attempt; the processor may still have charged, which the compensation's
+        // VOID and refund take care of.
+        const callback = await deps.callback.fail(
+          taskToken,
+          TASK_ERRORS.paymentTimeout,
+          `The card processor did not answer for order ${orderId}`,
+        );
+        return { outcome: 'NO_ANSWER', callback, attempts: attempt };
+      }
       case 'TRANSIENT_FAILURE':
         if (attempt >= maxAttempts) {
           const callback = await deps.callback.fail(

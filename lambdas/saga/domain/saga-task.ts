@@ -1,6 +1,6 @@
 /**
  * The event Step Functions gives the saga command publisher for every task
- * (CONTRACTS.md, "The saga"): { step, order: <execution input>, taskToken?, failure? }.
+ * (lib/constructs/order-saga.ts): { step, order: <execution input>, taskToken?, failure? }.
  * Parsing is lenient about extra fields (the state may carry `error` from a Catch) and strict about
  * what each step needs.
  */
@@ -28,7 +28,6 @@ export type SagaStep = (typeof SAGA_STEPS)[number];
 export const CALLBACK_STEPS: ReadonlySet<SagaStep> = new Set([
   'reserveInventory',
   'processPayment',
-  'confirmOrder',
   'refundCharge',
   'releaseStock',
 ]);

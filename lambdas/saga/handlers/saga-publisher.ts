@@ -3,10 +3,8 @@
  * invokes it with { step, order, taskToken?, failure? }; it publishes that step's command or event.
  */
 import type { Context } from 'aws-lambda';
-import { sfnClient } from '../../shared/aws/sfn';
 import { connectKafkaProducerEarly, eventPublisherFromEnvironment } from '../../shared/kafka/producer';
 import { countMetric, instrumentHandler, logger } from '../../shared/observability';
-import { SfnSagaCallback } from '../adapters/sfn-saga-callback';
 import { parseSagaTaskEvent } from '../domain/saga-task';
 import { runSagaStep, type SagaStepDependencies, type SagaStepResult } from '../use-cases/run-saga-step';
 
@@ -22,9 +20,6 @@ export function createSagaPublisherHandler(dependencies: () => SagaStepDependenc
     if (task.step === 'flagNeedsAttention') countMetric('CompensationFailures');
     if (task.step === 'failOrder') countMetric('OrdersFailed');
     if (task.step === 'confirmOrder') countMetric('OrdersConfirmed');
-    if (result.callback === 'STALE') {
-      logger.warn('The saga no longer waits for this step; the confirmation was not delivered');
-    }
     logger.info('Saga step published', { published: result.published });
     return result;
   };
@@ -33,10 +28,7 @@ export function createSagaPublisherHandler(dependencies: () => SagaStepDependenc
 let fromEnvironment: SagaStepDependencies | undefined;
 
 export function dependenciesFromEnvironment(): SagaStepDependencies {
-  fromEnvironment ??= {
-    publisher: eventPublisherFromEnvironment(),
-    callback: new SfnSagaCallback(sfnClient()),
-  };
+  fromEnvironment ??= { publisher: eventPublisherFromEnvironment() };
   return fromEnvironment;
 }
 

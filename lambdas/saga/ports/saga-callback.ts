@@ -1,7 +1,8 @@
 /**
  * Answers a waiting saga step (`.waitForTaskToken`). Shared by every service that the saga waits
- * on: inventory, payment and the confirm step.
+ * on: inventory and payment.
  */
+import { PROCESSING_TIMEOUT_ERRORS } from '../../../lib/config/saga-timing';
 
 /**
  * DELIVERED: Step Functions took the answer.
@@ -15,17 +16,20 @@ export interface SagaCallback {
   /** `error` is the name the state machine catches (OutOfStock, PaymentDeclined, TransientFailure...). */
   fail(taskToken: string, error: string, cause: string): Promise<CallbackOutcome>;
   /**
-   * Tells the waiting step the command was picked up (SendTaskHeartbeat), which restarts its
-   * HeartbeatSeconds window. The answer doubles as a liveness check: STALE means the saga no longer
-   * waits on this token (timed out, or re-run after a restart), so the command must not be acted on.
+   * Tells the waiting step the command was picked up (SendTaskHeartbeat). The answer is a liveness
+   * check: STALE means the saga no longer waits on this token (timed out, or re-run after a
+   * restart), so the command must not be acted on.
    */
   heartbeat(taskToken: string): Promise<CallbackOutcome>;
 }
 
-/** Error names the state machine's Retry and Catch clauses know (CONTRACTS.md, "Service answers"). */
+/** Error names the state machine's Retry and Catch clauses know (docs/saga-timing.md). */
 export const TASK_ERRORS = {
   outOfStock: 'OutOfStock',
   unknownSku: 'UnknownSku',
   paymentDeclined: 'PaymentDeclined',
   transientFailure: 'TransientFailure',
+  /** The service ran out of its processing limit after picking the command up. */
+  inventoryTimeout: PROCESSING_TIMEOUT_ERRORS.reserveInventory,
+  paymentTimeout: PROCESSING_TIMEOUT_ERRORS.processPayment,
 } as const;

@@ -1,8 +1,8 @@
 /**
  * runSagaStep: what each task of the order saga does. Command steps publish the command with the
- * task token and return; the service that consumes it answers the token. confirmOrder answers its
- * own token once the broker acknowledged OrderConfirmed. The payment token only ever travels in
- * ChargeCard, never in an event.
+ * task token and return; the service that consumes it answers the token. The other steps publish
+ * an event of the order's lifecycle and return once the broker acknowledged it. The payment token
+ * only ever travels in ChargeCard, never in an event.
  */
 import { createEvent, lifecycleEventId, type TypedEnvelope } from '../../shared/events/codec';
 import type { EventPublisher, PublishContext } from '../../shared/ports/event-publisher';
@@ -12,30 +12,21 @@ import {
   type SagaOrder,
   type SagaTaskEvent,
 } from '../domain/saga-task';
-import type { CallbackOutcome, SagaCallback } from '../ports/saga-callback';
 
 export interface SagaStepDependencies {
   readonly publisher: EventPublisher;
-  readonly callback: SagaCallback;
   readonly publishContext?: PublishContext;
 }
 
 export interface SagaStepResult {
   readonly orderId: string;
   readonly published: string;
-  /** Only for confirmOrder, which answers its own token. */
-  readonly callback?: CallbackOutcome;
 }
 
 export async function runSagaStep(event: SagaTaskEvent, deps: SagaStepDependencies): Promise<SagaStepResult> {
   const envelope = messageFor(event);
   await deps.publisher.publish([envelope], deps.publishContext);
-  const result = { orderId: event.order.orderId, published: envelope.eventType };
-  if (event.step === 'confirmOrder') {
-    const callback = await deps.callback.succeed(event.taskToken!, { status: 'CONFIRMED' });
-    return { ...result, callback };
-  }
-  return result;
+  return { orderId: event.order.orderId, published: envelope.eventType };
 }
 
 function messageFor(event: SagaTaskEvent): TypedEnvelope {

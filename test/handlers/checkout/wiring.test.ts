@@ -4,12 +4,12 @@ import { DynamoDbPriceCatalogue } from '../../../lambdas/checkout/adapters/dynam
 import { SfnSagaStarter } from '../../../lambdas/checkout/adapters/sfn-saga-starter';
 import * as getOrderModule from '../../../lambdas/checkout/handlers/get-order';
 import * as placeOrderModule from '../../../lambdas/checkout/handlers/place-order';
+import { AdmissionControl } from '../../../lambdas/checkout/use-cases/admission-control';
 import { DynamoDbStockRepository } from '../../../lambdas/inventory/adapters/dynamodb-stock-repository';
 import * as inventoryModule from '../../../lambdas/inventory/handlers/inventory-commands';
 import { DynamoDbPaymentLedger } from '../../../lambdas/payment/adapters/dynamodb-payment-ledger';
 import { SimulatedCardProcessor } from '../../../lambdas/payment/adapters/simulated-card-processor';
 import * as paymentModule from '../../../lambdas/payment/handlers/payment-commands';
-import { SfnSagaCallback } from '../../../lambdas/saga/adapters/sfn-saga-callback';
 import * as sagaModule from '../../../lambdas/saga/handlers/saga-publisher';
 import { KafkaEventPublisher } from '../../../lambdas/shared/kafka/producer';
 import { lambdaContext, postOrder } from './api-gateway-events';
@@ -33,6 +33,8 @@ describe('handler wiring from the environment', () => {
     vi.stubEnv('STATE_MACHINE_ARN', 'arn:aws:states:eu-central-1:123456789012:stateMachine:OrderSaga');
     vi.stubEnv('ON_FAILURE_QUEUE_URL', 'http://localhost:9324/000000000000/on-failure');
     vi.stubEnv('KAFKA_BROKERS', 'localhost:9092');
+    vi.stubEnv('ADMISSION_MAX_COMMAND_BACKLOG', '600');
+    vi.stubEnv('ADMISSION_RETRY_AFTER_SECONDS', '5');
 
     // Act
     const checkout = placeOrderModule.dependenciesFromEnvironment();
@@ -45,9 +47,9 @@ describe('handler wiring from the environment', () => {
     expect(checkout.orders).toBeInstanceOf(DynamoDbOrderRepository);
     expect(checkout.prices).toBeInstanceOf(DynamoDbPriceCatalogue);
     expect(checkout.saga).toBeInstanceOf(SfnSagaStarter);
+    expect(checkout.admission).toBeInstanceOf(AdmissionControl);
     expect(reader.orders).toBeInstanceOf(DynamoDbOrderRepository);
     expect(saga.publisher).toBeInstanceOf(KafkaEventPublisher);
-    expect(saga.callback).toBeInstanceOf(SfnSagaCallback);
     expect(inventory.stock).toBeInstanceOf(DynamoDbStockRepository);
     expect(payment.ledger).toBeInstanceOf(DynamoDbPaymentLedger);
     expect(payment.provider).toBeInstanceOf(SimulatedCardProcessor);

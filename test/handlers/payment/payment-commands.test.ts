@@ -33,6 +33,7 @@ describe('payment commands handler', () => {
       publisher,
       failedRecordSink: sink,
       sleep: async () => undefined,
+      processingLimit: { seconds: 0.05, error: 'PaymentTimeout' },
     };
     handler = createPaymentCommandsHandler(() => deps);
   });
@@ -103,7 +104,7 @@ describe('payment commands handler', () => {
     ]);
   });
 
-  it('tok_timeout: records the attempt, publishes nothing, never answers, does not block the partition', async () => {
+  it('tok_timeout: records the attempt, publishes nothing, answers PaymentTimeout at the processing limit, then handles the next record', async () => {
     // Act
     const response = await handler(
       mskEventOf([
@@ -120,7 +121,11 @@ describe('payment commands handler', () => {
     expect(response.batchItemFailures).toEqual([]);
     expect(dynamo.item(TABLE, { orderId: ORDER_ID, entry: 'ATTEMPT#1' })).toBeDefined();
     expect(dynamo.item(TABLE, { orderId: ORDER_ID, entry: 'CHARGE' })).toBeUndefined();
-    expect(sfn.answers.map((a) => a.taskToken)).toEqual(['t2']);
+    expect(sfn.answers.map((a) => [a.taskToken, a.error ?? 'success'])).toEqual([
+      ['t1', 'PaymentTimeout'],
+      ['t2', 'success'],
+    ]);
+    expect(publisher.envelopes('PaymentCaptured')).toHaveLength(1);
   });
 
   it('RefundCharge of a charged order refunds once; repeats answer success', async () => {

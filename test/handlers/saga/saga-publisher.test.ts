@@ -3,7 +3,7 @@ import { SfnSagaCallback } from '../../../lambdas/saga/adapters/sfn-saga-callbac
 import { createSagaPublisherHandler } from '../../../lambdas/saga/handlers/saga-publisher';
 import { metrics } from '../../../lambdas/shared/observability';
 import { InMemoryEventPublisher } from '../../fixtures/in-memory-event-publisher';
-import { sagaTask, TASK_TOKEN } from '../../unit/saga/fixtures';
+import { sagaTask } from '../../unit/saga/fixtures';
 import { lambdaContext } from '../checkout/api-gateway-events';
 import { FakeStepFunctions } from './fake-sfn';
 
@@ -36,25 +36,14 @@ describe('saga publisher handler', () => {
     expect(sfn.answers).toHaveLength(0);
   });
 
-  it('confirmOrder publishes OrderConfirmed and sends SendTaskSuccess', async () => {
+  it('confirmOrder publishes OrderConfirmed and answers no task token', async () => {
     // Act
     const result = await handler(sagaTask('confirmOrder'), lambdaContext);
 
     // Assess
+    expect(result.published).toBe('OrderConfirmed');
     expect(publisher.types()).toEqual(['OrderConfirmed']);
-    expect(sfn.answers).toEqual([{ taskToken: TASK_TOKEN, output: { status: 'CONFIRMED' } }]);
-    expect(result.callback).toBe('DELIVERED');
-  });
-
-  it('confirmOrder treats a timed-out task as handled', async () => {
-    // Prepare
-    sfn.staleTokens.set(TASK_TOKEN, 'TaskTimedOut');
-
-    // Act
-    const result = await handler(sagaTask('confirmOrder'), lambdaContext);
-
-    // Assess
-    expect(result.callback).toBe('STALE');
+    expect(sfn.answers).toHaveLength(0);
   });
 
   it('flagNeedsAttention publishes OrderNeedsAttention and records CompensationFailures', async () => {

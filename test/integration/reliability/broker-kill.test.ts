@@ -26,7 +26,7 @@ describe('scenario 2: the Kafka broker killed under load', () => {
           await node.kill();
           await sleep(8_000);
           await node.start();
-          return [`broker killed (SIGKILL) and back after ${seconds(killed)}`];
+          return { notes: [`broker killed (SIGKILL) and back after ${seconds(killed)}`] };
         },
       });
       // Assess

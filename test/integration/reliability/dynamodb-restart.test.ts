@@ -22,7 +22,7 @@ describe('scenario 4: the DynamoDB server restarted under load', () => {
         inject: async (stack) => {
           const started = Date.now();
           await stack.dynamodb.restart();
-          return [`The DynamoDB server unavailable for ${seconds(started)} (stop + start)`];
+          return { notes: [`The DynamoDB server unavailable for ${seconds(started)} (stop + start)`] };
         },
       });
       // Assess

@@ -19,7 +19,9 @@ describe('scenario 3: one broker of three lost under load', () => {
       inject: async (stack) => {
         const started = Date.now();
         await stack.kafka!.nodes[1]!.kill();
-        return [`broker 2 killed (SIGKILL) in ${seconds(started)}; the run finished on brokers 1 and 3`];
+        return {
+          notes: [`broker 2 killed (SIGKILL) in ${seconds(started)}; the run finished on brokers 1 and 3`],
+        };
       },
     });
     // Assess

@@ -176,15 +176,27 @@ describe('payment use cases', () => {
       ]);
     });
 
-    it('tok_timeout: records the attempt and never answers', async () => {
+    it('tok_timeout: abandons the processor at the processing limit and answers PaymentTimeout once', async () => {
+      // Prepare
+      const limited = { ...deps, processingLimit: { seconds: 0.05, error: 'PaymentTimeout' } };
+
       // Act
-      const result = await chargeCard(charge('tok_timeout'), deps);
+      const result = await chargeCard(charge('tok_timeout'), limited);
 
       // Assess
-      expect(result).toEqual({ outcome: 'NO_ANSWER', attempts: 1 });
-      expect(callback.calls).toHaveLength(0);
+      expect(result).toEqual({ outcome: 'NO_ANSWER', callback: 'DELIVERED', attempts: 1 });
+      expect(callback.calls).toEqual([
+        {
+          kind: 'failure',
+          taskToken: 'charge-1',
+          error: 'PaymentTimeout',
+          cause: expect.stringContaining('0.05 s'),
+        },
+      ]);
+      expect(provider.charges[0]?.signal?.aborted).toBe(true);
       expect(publisher.published).toHaveLength(0);
       expect(ledger.attempts.get(ORDER_ID)).toBe(1);
+      expect(ledger.charges.get(ORDER_ID)).toBeUndefined();
     });
 
     it('answers TransientFailure when the ledger fails', async () => {

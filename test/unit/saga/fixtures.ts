@@ -29,12 +29,6 @@ export function executionInput() {
 }
 
 export function sagaTask(step: SagaStep, extra: Record<string, unknown> = {}) {
-  const needsToken = [
-    'reserveInventory',
-    'processPayment',
-    'confirmOrder',
-    'refundCharge',
-    'releaseStock',
-  ].includes(step);
+  const needsToken = ['reserveInventory', 'processPayment', 'refundCharge', 'releaseStock'].includes(step);
   return { step, order: executionInput(), ...(needsToken ? { taskToken: TASK_TOKEN } : {}), ...extra };
 }

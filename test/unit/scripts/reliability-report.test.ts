@@ -8,7 +8,10 @@ const result = {
   passed: true,
   placed: 15,
   accepted: 15,
+  refused: 0,
   endedCorrectly: 15,
+  confirmed: 12,
+  expectedConfirmed: 12,
   statuses: { CONFIRMED: 12, 'FAILED (PAYMENT_DECLINED)': 3 },
   charges: 12,
   chargesExpected: 12,
@@ -30,10 +33,14 @@ describe('render', () => {
     const markdown = render([result]);
     // Assess
     expect(markdown).toContain(
-      '| 5. Duplicate delivery storm | pass | every record twice | 15 (15 accepted) | 15 / 15 | 12 / 12 | exact | 300 / 300 | 314 / 314 | 221 s |',
+      '| 5. Duplicate delivery storm | pass | every record twice | 15 (15 accepted) | 15 / 15 | 12 / 12 | 12 / 12 | exact | 300 / 300 | 314 / 314 | 221 s |',
     );
     expect(markdown).toContain('| 1. Consumer process SIGKILLed mid-batch, restarted | not run |');
     expect(markdown).toContain('| 2. Kafka broker SIGKILLed under load, restarted | not run |');
+    expect(markdown).toContain('| 9. Rolling restart of a three-broker cluster under load | not run |');
+    expect(markdown).toContain('| 10a. inventoryService stalled for 30 s under load | not run |');
+    expect(markdown).toContain('| 10b. paymentService stalled for 30 s under load | not run |');
+    expect(markdown).toContain('| 11. Overload: 40 checkouts/s offered for 30 s | not run |');
     expect(markdown).toContain('Figures from the run finished 2026-11-24T22:42:43.007Z.');
   });
 
@@ -53,7 +60,7 @@ describe('render', () => {
     const markdown = render([consumerKill]);
     // Assess
     expect(markdown).toContain(
-      '| 1. Consumer process SIGKILLed mid-batch, restarted | pass | SIGKILL of the consumer process mid-batch | 15 (15 accepted) | 15 / 15 | 12 / 12 | exact | 300 / 300 | 42 / 42 | 150 s |',
+      '| 1. Consumer process SIGKILLed mid-batch, restarted | pass | SIGKILL of the consumer process mid-batch | 15 (15 accepted) | 15 / 15 | 12 / 12 | 12 / 12 | exact | 300 / 300 | 42 / 42 | 150 s |',
     );
     expect(markdown).toContain('- in flight at the kill: 2 invocations with 7 records');
     expect(markdown).toContain(
@@ -75,5 +82,42 @@ describe('render', () => {
     expect(markdown).toContain('| 5. Duplicate delivery storm | **FAIL** |');
     expect(markdown).toContain('| MISMATCH |');
     expect(markdown).toContain('  - stock of SKU-1 is 9989, expected 9990');
+  });
+
+  it('shows refusals and confirmed / expected of the overload scenario, and the rule of a scenario that judges outcomes itself', () => {
+    // Prepare
+    const overload = {
+      ...result,
+      id: 'scenario-11-overload',
+      title: '11. Overload: 40 checkouts/s offered for 30 s',
+      fault: '1200 checkouts offered',
+      placed: 1200,
+      accepted: 300,
+      refused: 900,
+      endedCorrectly: 300,
+      confirmed: 268,
+      expectedConfirmed: 270,
+      passed: false,
+      problems: ['268 orders CONFIRMED, 270 expected'],
+    };
+    const payment = {
+      ...result,
+      id: 'scenario-7-payment-provider',
+      title: '7. Payment provider slow or down; a compensation that cannot run',
+      confirmed: 28,
+      expectedConfirmed: 30,
+      outcomeRule: 'a card that never answers ends FAILED',
+    };
+    // Act
+    const markdown = render([overload, payment]);
+    // Assess
+    expect(markdown).toContain(
+      '| 11. Overload: 40 checkouts/s offered for 30 s | **FAIL** | 1200 checkouts offered | 1200 (300 accepted, 900 refused) | 300 / 300 | 268 / 270 |',
+    );
+    expect(markdown).toContain('- Confirmed / expected: 268 / 270; 900 checkouts refused with Retry-After');
+    expect(markdown).toContain('| 15 (15 accepted) | 15 / 15 | 28 / 30 (own rule) |');
+    expect(markdown).toContain(
+      '- Outcome rule of its own (confirmed / expected not judged): a card that never answers ends FAILED',
+    );
   });
 });

@@ -78,6 +78,22 @@ describe('buildOpenApiDocument', () => {
     });
   });
 
+  it('documents the 503 of POST /orders at capacity with its Retry-After header, and not on GET', () => {
+    // Act
+    const post = paths['/orders']!.post!.responses as Json;
+    const get = paths['/orders/{orderId}']!.get!.responses as Json;
+    const refused = resolve(document, (post['503'] as { $ref: string }).$ref) as Json;
+
+    // Assess
+    expect(refused.headers).toEqual({
+      'Retry-After': expect.objectContaining({ required: true, schema: { type: 'integer', minimum: 1 } }),
+    });
+    expect(refused.content).toEqual({
+      'application/json': { schema: { $ref: '#/components/schemas/Error' } },
+    });
+    expect(get).not.toHaveProperty('503');
+  });
+
   it('takes the request body schema from the checkout zod schema, so client-set prices are refused', () => {
     // Act
     const schemas = (document.components as Json).schemas as Record<string, Json>;
