@@ -78,29 +78,48 @@ async function fetchInto(
     `First use: fetching ${spec.displayName} and its dependencies from Maven Central with Maven into ${libDir} ...`,
   );
   const started = Date.now();
-  const { code, output } = await runMaven(componentDir, [
-    '-B',
-    '-q',
-    'dependency:copy-dependencies',
-    `-DoutputDirectory=${libDir}`,
-    '-DincludeScope=runtime',
-  ]);
+  // Progress while Maven downloads: a slow mirror can take minutes on the first start.
+  let downloads = 0;
+  const progress = setInterval(
+    () => log(`  ... ${downloads} files downloaded so far (${secondsSince(started)} s)`),
+    PROGRESS_INTERVAL_MS,
+  );
+  const { code, output } = await runMaven(
+    componentDir,
+    ['-B', 'dependency:copy-dependencies', `-DoutputDirectory=${libDir}`, '-DincludeScope=runtime'],
+    (line) => {
+      if (line.includes('Downloaded from ')) downloads += 1;
+    },
+  ).finally(() => clearInterval(progress));
   if (code !== 0 || !existsSync(libDir) || readdirSync(libDir).length === 0) {
     throw new ArtifactFetchError(
       `Maven could not fetch ${spec.displayName} (exit code ${code}); Maven said:\n${output.slice(-4_000)}`,
     );
   }
   writeFileSync(join(libDir, COMPLETE_MARKER), markerContent(spec));
-  log(`Fetched ${spec.displayName}: ${readdirSync(libDir).length - 1} files in ${secondsSince(started)} s.`);
+  log(
+    `Fetched ${spec.displayName}: ${readdirSync(libDir).length - 1} files (${downloads} downloads) in ${secondsSince(started)} s.`,
+  );
   return libDir;
 }
 
-function runMaven(cwd: string, args: readonly string[]): Promise<{ code: number; output: string }> {
+const PROGRESS_INTERVAL_MS = 5_000;
+
+function runMaven(
+  cwd: string,
+  args: readonly string[],
+  onLine: (line: string) => void,
+): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn('mvn', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
+    let partial = '';
     const collect = (chunk: Buffer): void => {
-      output = (output + chunk.toString()).slice(-20_000);
+      const text = chunk.toString();
+      output = (output + text).slice(-20_000);
+      const lines = (partial + text).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) onLine(line.trim());
     };
     child.stdout.on('data', collect);
     child.stderr.on('data', collect);

@@ -2,7 +2,7 @@
  * The one entry point to aws-local-stepfunctions: the polyfill it needs is installed first, so no
  * other module imports the engine directly.
  */
-import './promise-with-resolvers';
+import './supported-runtime';
 import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 
 export {

@@ -3,7 +3,7 @@
  * aws-local-stepfunctions behind a Step Functions API endpoint. `npm start` calls
  * `startLocalStepFunctions` and points AWS_ENDPOINT_URL_SFN at the returned `endpoint`.
  */
-import './promise-with-resolvers';
+import './supported-runtime';
 import { startStepFunctionsServer } from './http-server';
 import { LocalStepFunctions, type LocalStepFunctionsOptions } from './service';
 

@@ -47,18 +47,6 @@ type Resource = { Type: string; Properties: Record<string, CfnJson>; DependsOn?:
 
 const config = STAGES.dev;
 
-// aws-local-stepfunctions v3 calls Promise.withResolvers (ES2024), which Node 20 lacks.
-const promiseStatics = Promise as unknown as { withResolvers?: unknown };
-promiseStatics.withResolvers ??= <T>() => {
-  let resolve!: (value: T) => void;
-  let reject!: (reason: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-};
-
 /**
  * Builds the data and app stacks of the dev stage once for this file. Bundling is skipped
  * (`aws:cdk:bundling-stacks` = []) so the test does not run esbuild for every function; the
