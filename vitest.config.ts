@@ -33,7 +33,7 @@ export default defineConfig({
         },
       },
       {
-        // Fault injection (issue 6): consumer, broker and DynamoDB kills, restarts, duplicate storms.
+        // Fault injection: consumer, broker and DynamoDB kills, restarts, stalls, overload, duplicate storms.
         // Its own project so `npm run test:reliability` can run it and render RELIABILITY.md; the
         // test command runs it after the integration project.
         test: {

@@ -104,7 +104,7 @@ export function render(results: readonly ScenarioResult[]): string {
   const lines: string[] = [
     '# Reliability',
     '',
-    'Fault scenarios of issue 6, run on the local mode with the real broker (Kafka in KRaft mode),',
+    'Fault scenarios run on the local mode with the real broker (Kafka in KRaft mode),',
     "the project's DynamoDB-compatible server and ElasticMQ. Each scenario is an automated test in",
     '`test/integration/reliability/` (`npx vitest run --project reliability test/integration/reliability`);',
     'each writes its figures to `test-results/reliability/<scenario>.json` and this file is rendered',
