@@ -223,7 +223,7 @@ function e2eBottleneckNotes(
       'The bench process hosts the API emulator, the event source mapping emulator (kafkajs consumer groups), the Step Functions emulator ' +
       '(aws-local-stepfunctions) and every handler as worker threads; a saga is about 10 handler invocations and 6 Kafka records per order, ' +
       `on two cores shared with the broker and the DynamoDB server. Overloaded, the saga confirmed ${fmt(top?.confirmedRate, 1)} orders/s while ` +
-      `${fmt(top?.acceptedRate, 1)}/s were accepted (timed-out steps add compensation work); ${sustainedLine(steps)}${beforeAfterRateLine()}. ` +
+      `${fmt(top?.acceptedRate, 1)}/s were accepted (the rest waited in the queues, within the saga's pick-up budget); ${sustainedLine(steps)}${beforeAfterRateLine()}. ` +
       `The deepest backlog was ${laggiest}'s (${laggiestLag} records)` +
       (timeouts > 0
         ? `, and ${timeouts} orders failed with PAYMENT_TIMEOUT: their ChargeCard commands waited in the payment service's backlog ` +
