@@ -20,10 +20,11 @@ import type { StageConfig } from './stages';
 export type CallbackStep = 'reserveInventory' | 'processPayment' | 'refundCharge' | 'releaseStock';
 
 export interface CallbackStepTiming {
-  /** From pick-up to answer, in seconds: the service answers `timeoutError` when it passes. */
+  /**
+   * From pick-up to answer, in seconds. On a forward step the service answers its
+   * PROCESSING_TIMEOUT_ERRORS name when it passes; on a compensation it bounds one attempt.
+   */
   readonly processingLimitSeconds: number;
-  /** The error a service answers when its processing limit passes; the saga catches it. */
-  readonly timeoutError?: string;
 }
 
 /** Error names a service answers when its processing limit passes (TASK_ERRORS carries them too). */
@@ -33,8 +34,8 @@ export const PROCESSING_TIMEOUT_ERRORS = {
 } as const;
 
 export const CALLBACK_STEP_TIMING: Readonly<Record<CallbackStep, CallbackStepTiming>> = {
-  reserveInventory: { processingLimitSeconds: 5, timeoutError: PROCESSING_TIMEOUT_ERRORS.reserveInventory },
-  processPayment: { processingLimitSeconds: 10, timeoutError: PROCESSING_TIMEOUT_ERRORS.processPayment },
+  reserveInventory: { processingLimitSeconds: 5 },
+  processPayment: { processingLimitSeconds: 10 },
   // A compensation has no processing limit of its own to answer: it must happen, so the saga
   // retries it; the figure bounds one attempt.
   refundCharge: { processingLimitSeconds: 10 },
@@ -83,6 +84,17 @@ export const COMPENSATION_TIMEOUT_RETRIES = 1;
 
 /** Timeout of a plain (fire-and-forget) publisher invocation: a publish fails within about 2 s. */
 export const PLAIN_STEP_TIMEOUT_SECONDS = 10;
+
+/** The processing limit a service enforces on a forward step, with the error it answers. */
+export function processingLimitOf(step: keyof typeof PROCESSING_TIMEOUT_ERRORS): {
+  readonly seconds: number;
+  readonly error: string;
+} {
+  return {
+    seconds: CALLBACK_STEP_TIMING[step].processingLimitSeconds,
+    error: PROCESSING_TIMEOUT_ERRORS[step],
+  };
+}
 
 /** The Task state's TimeoutSeconds of a callback step: pick-up budget plus processing limit. */
 export function callbackStepTimeoutSeconds(config: StageConfig, step: CallbackStep): number {

@@ -7,7 +7,7 @@
  * limit from pick-up (5 s) is answered InventoryTimeout, and the saga releases whatever was reserved.
  */
 
-import { CALLBACK_STEP_TIMING } from '../../../lib/config/saga-timing';
+import { processingLimitOf } from '../../../lib/config/saga-timing';
 import { type ProcessingLimit, withinProcessingLimit } from '../../saga/domain/processing-limit';
 import { type CallbackOutcome, type SagaCallback, TASK_ERRORS } from '../../saga/ports/saga-callback';
 import { createEvent } from '../../shared/events/codec';
@@ -31,11 +31,6 @@ export interface InventoryDependencies {
   readonly processingLimit?: ProcessingLimit;
 }
 
-const RESERVATION_PROCESSING_LIMIT: ProcessingLimit = {
-  seconds: CALLBACK_STEP_TIMING.reserveInventory.processingLimitSeconds,
-  error: TASK_ERRORS.inventoryTimeout,
-};
-
 export type ReserveStockResult = {
   readonly outcome:
     | 'RESERVED'
@@ -52,7 +47,7 @@ export function reserveStock(
   command: StockCommand,
   deps: InventoryDependencies,
 ): Promise<ReserveStockResult> {
-  const limit = deps.processingLimit ?? RESERVATION_PROCESSING_LIMIT;
+  const limit = deps.processingLimit ?? processingLimitOf('reserveInventory');
   return withinProcessingLimit(deps.callback, command.taskToken, limit, ({ callback }) =>
     reserve(command, { ...deps, callback }),
   );

@@ -17,7 +17,7 @@
  * loses the race against the compensation's VOID marker is refunded at once.
  */
 
-import { CALLBACK_STEP_TIMING } from '../../../lib/config/saga-timing';
+import { processingLimitOf } from '../../../lib/config/saga-timing';
 import type { Currency } from '../../checkout/domain/order';
 import { type ProcessingLimit, withinProcessingLimit } from '../../saga/domain/processing-limit';
 import { type CallbackOutcome, type SagaCallback, TASK_ERRORS } from '../../saga/ports/saga-callback';
@@ -42,11 +42,6 @@ export interface PaymentDependencies {
   /** @default 10 s from pick-up, answered PaymentTimeout (lib/config/saga-timing.ts) */
   readonly processingLimit?: ProcessingLimit;
 }
-
-const PAYMENT_PROCESSING_LIMIT: ProcessingLimit = {
-  seconds: CALLBACK_STEP_TIMING.processPayment.processingLimitSeconds,
-  error: TASK_ERRORS.paymentTimeout,
-};
 
 export interface ChargeCardCommand {
   readonly orderId: string;
@@ -104,7 +99,7 @@ export async function chargeCard(
   command: ChargeCardCommand,
   deps: PaymentDependencies,
 ): Promise<ChargeCardResult> {
-  const limit = deps.processingLimit ?? PAYMENT_PROCESSING_LIMIT;
+  const limit = deps.processingLimit ?? processingLimitOf('processPayment');
   return withinProcessingLimit(deps.callback, command.taskToken, limit, async ({ callback, signal }) => {
     const limited = { ...deps, callback };
     try {

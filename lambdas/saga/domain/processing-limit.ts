@@ -28,10 +28,9 @@ export async function withinProcessingLimit<T>(
   work: (limited: LimitedWork) => Promise<T>,
 ): Promise<T> {
   const controller = new AbortController();
-  let answered = false;
   let expiry: Promise<CallbackOutcome> | undefined;
+  // An answer within the limit clears the timer, so it only ever fires on an unanswered command.
   const timer = setTimeout(() => {
-    if (answered) return;
     controller.abort();
     // If even this answer cannot be delivered, the step's own timeout still ends the wait.
     expiry = callback
@@ -41,7 +40,6 @@ export async function withinProcessingLimit<T>(
   // After the limit, the work's own answer is not sent: it reports how the limit's answer went.
   const answer = (send: () => Promise<CallbackOutcome>): Promise<CallbackOutcome> => {
     if (expiry !== undefined) return expiry;
-    answered = true;
     clearTimeout(timer);
     return send();
   };

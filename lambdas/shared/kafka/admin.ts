@@ -8,6 +8,7 @@
  * kafkajs is loaded on first use, as for the producer.
  */
 import type { Admin } from 'kafkajs';
+import { ContainerClient } from './container-client';
 import { type KafkaConnection, resolveKafkaConnection } from './producer';
 
 /** Connecting and each request give up after this long; one retry after a short pause. */
@@ -35,33 +36,19 @@ export async function createAdmin(
   return kafka.admin({ retry: { ...ADMIN_TIMEOUTS.retry } });
 }
 
-let sharedAdmin: Promise<Admin> | undefined;
+const containerAdmin = new ContainerClient(async () => createAdmin(await resolveKafkaConnection()));
 
 /** The container's admin client: connected once, reused by every invocation. */
 export function sharedKafkaAdmin(): Promise<Admin> {
-  sharedAdmin ??= (async () => {
-    const admin = await createAdmin(await resolveKafkaConnection());
-    await admin.connect();
-    return admin;
-  })().catch((error: unknown) => {
-    // Do not keep a failed connection: the next reading connects again.
-    sharedAdmin = undefined;
-    throw error;
-  });
-  return sharedAdmin;
+  return containerAdmin.get();
 }
 
 /** Replaces the container's admin client after a failed request, so the next one starts clean. */
 export async function discardSharedKafkaAdmin(failed: Admin): Promise<void> {
-  if ((await sharedAdmin?.catch(() => undefined)) === failed) sharedAdmin = undefined;
-  await failed.disconnect().catch(() => undefined);
+  await containerAdmin.discard(failed).catch(() => undefined);
 }
 
 /** Disconnects the container's admin client (local mode shutdown, tests). */
-export async function disconnectSharedKafkaAdmin(): Promise<void> {
-  const pending = sharedAdmin;
-  sharedAdmin = undefined;
-  if (pending) {
-    await (await pending.catch(() => undefined))?.disconnect();
-  }
+export function disconnectSharedKafkaAdmin(): Promise<void> {
+  return containerAdmin.disconnect();
 }

@@ -12,6 +12,7 @@
  *   esbuild keeps them in the bundle but evaluates them only when a producer is created, so a
  *   handler that never publishes, or publishes only on some paths, does not pay for them at init.
  */
+
 import type { KafkaClient } from '@aws-sdk/client-kafka';
 import type { CompressionTypes, Message, Producer, SASLOptions } from 'kafkajs';
 import { awsRegion } from '../aws/region';
@@ -19,6 +20,7 @@ import { MissingConfigurationError } from '../env';
 import { isMessageType, topicOf } from '../events/codec';
 import { type EventEnvelope, HEADERS } from '../events/envelope';
 import { EventPublishError, type EventPublisher, type PublishContext } from '../ports/event-publisher';
+import { ContainerClient } from './container-client';
 
 // kafkajs prints a partitioner migration notice on every producer otherwise.
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
@@ -177,20 +179,11 @@ export class KafkaEventPublisher implements EventPublisher {
   }
 }
 
-let sharedProducer: Promise<Producer> | undefined;
+const containerProducer = new ContainerClient(async () => createProducer(await resolveKafkaConnection()));
 
 /** The container's producer: connected once, reused by every invocation. */
 export function sharedKafkaProducer(): Promise<Producer> {
-  sharedProducer ??= (async () => {
-    const producer = await createProducer(await resolveKafkaConnection());
-    await producer.connect();
-    return producer;
-  })().catch((error: unknown) => {
-    // Do not cache a failed connection: the next invocation tries again.
-    sharedProducer = undefined;
-    throw error;
-  });
-  return sharedProducer;
+  return containerProducer.get();
 }
 
 /**
@@ -205,21 +198,11 @@ export function connectKafkaProducerEarly(): void {
 }
 
 /** Disconnects the container's producer (local mode shutdown, integration tests). */
-export async function disconnectSharedKafkaProducer(): Promise<void> {
-  const pending = sharedProducer;
-  sharedProducer = undefined;
-  if (pending) {
-    await (await pending.catch(() => undefined))?.disconnect();
-  }
+export function disconnectSharedKafkaProducer(): Promise<void> {
+  return containerProducer.disconnect();
 }
 
-/** Replaces the container's producer after a failed send (see KafkaEventPublisher's `discard`). */
-async function discardSharedKafkaProducer(failed: Producer): Promise<void> {
-  if ((await sharedProducer?.catch(() => undefined)) === failed) sharedProducer = undefined;
-  await failed.disconnect();
-}
-
-/** The EventPublisher every handler uses. */
+/** The EventPublisher every handler uses; a producer whose send failed is replaced (see `discard`). */
 export function eventPublisherFromEnvironment(): EventPublisher {
-  return new KafkaEventPublisher(sharedKafkaProducer, discardSharedKafkaProducer);
+  return new KafkaEventPublisher(sharedKafkaProducer, (failed) => containerProducer.discard(failed));
 }
