@@ -3,8 +3,9 @@
  * order at once, publishes the outcome on inventory.events and answers the waiting step.
  * A repeated command is a no-op that answers success again. The command is picked up with a
  * heartbeat: a token the saga no longer waits on (timed out, or re-run after a restart) reserves
- * nothing, since no compensation would ever release it. An answer not ready within the processing
- * limit from pick-up (5 s) is answered InventoryTimeout, and the saga releases whatever was reserved.
+ * nothing, since no compensation would ever release it. A reservation not written within the
+ * processing limit from pick-up (5 s) is answered InventoryTimeout, and the saga releases whatever
+ * was reserved; publishing the outcome after it is written does not count against the limit.
  */
 
 import { processingLimitOf } from '../../../lib/config/saga-timing';
@@ -48,12 +49,16 @@ export function reserveStock(
   deps: InventoryDependencies,
 ): Promise<ReserveStockResult> {
   const limit = deps.processingLimit ?? processingLimitOf('reserveInventory');
-  return withinProcessingLimit(deps.callback, command.taskToken, limit, ({ callback }) =>
-    reserve(command, { ...deps, callback }),
+  return withinProcessingLimit(deps.callback, command.taskToken, limit, ({ callback, decided }) =>
+    reserve(command, { ...deps, callback }, decided),
   );
 }
 
-async function reserve(command: StockCommand, deps: InventoryDependencies): Promise<ReserveStockResult> {
+async function reserve(
+  command: StockCommand,
+  deps: InventoryDependencies,
+  decided: () => void,
+): Promise<ReserveStockResult> {
   const { orderId, correlationId, taskToken } = command;
   const items = mergeStockLines(command.items);
   if ((await deps.callback.heartbeat(taskToken)) === 'STALE')
@@ -70,6 +75,8 @@ async function reserve(command: StockCommand, deps: InventoryDependencies): Prom
     );
     return { outcome: 'TRANSIENT_FAILURE', callback };
   }
+  // The reservation (or its refusal) is written: publishing and answering are left to the infrastructure.
+  decided();
 
   switch (result.outcome) {
     case 'RESERVED':

@@ -10,7 +10,8 @@
  * keeps moving: the handler never waits longer than the short backoff.
  *
  * A processor that does not answer within the processing limit (counted from pick-up) is abandoned
- * and the step answered PaymentTimeout: the saga voids the order and releases its stock.
+ * and the step answered PaymentTimeout: the saga voids the order and releases its stock. Once the
+ * ledger says how the card stands, the limit stops: a slow publish never refunds a charged card.
  *
  * No money for a saga that moved on: the command is picked up with a heartbeat, and a stale token
  * (the step timed out, or the execution was re-run after a restart) charges nothing. A charge that
@@ -19,7 +20,11 @@
 
 import { processingLimitOf } from '../../../lib/config/saga-timing';
 import type { Currency } from '../../checkout/domain/order';
-import { type ProcessingLimit, withinProcessingLimit } from '../../saga/domain/processing-limit';
+import {
+  type LimitedWork,
+  type ProcessingLimit,
+  withinProcessingLimit,
+} from '../../saga/domain/processing-limit';
 import { type CallbackOutcome, type SagaCallback, TASK_ERRORS } from '../../saga/ports/saga-callback';
 import { createEvent } from '../../shared/events/codec';
 import type { EventPublisher, PublishContext } from '../../shared/ports/event-publisher';
@@ -100,10 +105,11 @@ export async function chargeCard(
   deps: PaymentDependencies,
 ): Promise<ChargeCardResult> {
   const limit = deps.processingLimit ?? processingLimitOf('processPayment');
-  return withinProcessingLimit(deps.callback, command.taskToken, limit, async ({ callback, signal }) => {
+  return withinProcessingLimit(deps.callback, command.taskToken, limit, async (work) => {
+    const { callback } = work;
     const limited = { ...deps, callback };
     try {
-      return await charge(command, limited, signal);
+      return await charge(command, limited, work);
     } catch (error) {
       if (!(error instanceof PaymentInfrastructureError)) throw error;
       const answered = await callback.fail(command.taskToken, TASK_ERRORS.transientFailure, error.message);
@@ -115,7 +121,7 @@ export async function chargeCard(
 async function charge(
   command: ChargeCardCommand,
   deps: PaymentDependencies,
-  signal: AbortSignal,
+  { signal, decided }: Pick<LimitedWork, 'signal' | 'decided'>,
 ): Promise<ChargeCardResult> {
   const { orderId, taskToken } = command;
   const now = () => (deps.now?.() ?? new Date()).toISOString();
@@ -130,7 +136,9 @@ async function charge(
 
   const existing = await infra('read the charge', () => deps.ledger.getCharge(orderId));
   if (existing !== undefined) {
-    if ((await infra('read the refund', () => deps.ledger.getRefund(orderId))) !== undefined) {
+    const refunded = (await infra('read the refund', () => deps.ledger.getRefund(orderId))) !== undefined;
+    decided();
+    if (refunded) {
       // Charged and refunded by an earlier run of the saga: answering success would confirm an
       // order whose money was given back.
       const callback = await deps.callback.fail(
@@ -150,6 +158,7 @@ async function charge(
   }
   if (await infra('read the void marker', () => deps.ledger.isVoided(orderId))) {
     // The saga already compensated this order; charging now would take money nobody refunds.
+    decided();
     return answerVoided(command, deps, 0);
   }
 
@@ -176,6 +185,7 @@ async function charge(
           chargedAt: now(),
         };
         const recorded = await infra('record the charge', () => deps.ledger.recordCharge(entry));
+        decided();
         if ('voided' in recorded) {
           // The compensation voided the order while the processor charged it: give the money back.
           await refundVoidedCharge(command, outcome.paymentId, deps);
@@ -191,6 +201,7 @@ async function charge(
         return { outcome: recorded.recorded ? 'CHARGED' : 'ALREADY_CHARGED', callback, attempts: attempt };
       }
       case 'DECLINED': {
+        decided();
         await deps.publisher.publish(
           [
             createEvent('PaymentDeclined', {

@@ -5,6 +5,12 @@
  * step's whole pick-up budget, and the work in progress is told to stop through `signal` (the card
  * processor call is abandoned). The work is still awaited, so the partition's next record (the
  * compensation of this very order) is handled after it.
+ *
+ * The limit covers the service's own decision: reserving the stock, charging the card. Once the
+ * work calls `decided()`, the outcome is in the books and what is left (publishing the event,
+ * answering the step) is infrastructure: a broker failing over may delay it, and the step's own
+ * `TimeoutSeconds` bounds it, but it must never turn a reserved order into InventoryTimeout or a
+ * charged card into PaymentTimeout.
  */
 import type { CallbackOutcome, SagaCallback } from '../ports/saga-callback';
 
@@ -19,6 +25,8 @@ export interface LimitedWork {
   /** Answers after the limit are not sent: the limit's own answer went instead. */
   readonly callback: SagaCallback;
   readonly signal: AbortSignal;
+  /** The outcome is recorded: the limit stops counting, and the answer is sent however long it takes. */
+  readonly decided: () => void;
 }
 
 export async function withinProcessingLimit<T>(
@@ -49,7 +57,9 @@ export async function withinProcessingLimit<T>(
     fail: (token, error, cause) => answer(() => callback.fail(token, error, cause)),
   };
   try {
-    return await work({ callback: limited, signal: controller.signal });
+    // Once the limit's answer went out, deciding changes nothing: the late answer is still dropped.
+    const decided = () => clearTimeout(timer);
+    return await work({ callback: limited, signal: controller.signal, decided });
   } finally {
     clearTimeout(timer);
     await expiry;

@@ -186,6 +186,22 @@ describe('inventory use cases', () => {
       expect(result).toEqual({ outcome: 'RESERVED', callback: 'STALE' });
     });
 
+    it('answers RESERVED when publishing the reservation outlasts the processing limit', async () => {
+      // Prepare: the reservation is written at once, the broker takes three limits to acknowledge.
+      const limited = { ...deps, processingLimit: { seconds: 0.05, error: 'InventoryTimeout' } };
+      publisher.delayMs = 150;
+
+      // Act
+      const result = await reserveStock(command(), limited);
+
+      // Assess
+      expect(result).toEqual({ outcome: 'RESERVED', callback: 'DELIVERED' });
+      expect(callback.calls).toEqual([
+        { kind: 'success', taskToken: 'token-1', output: { status: 'RESERVED' } },
+      ]);
+      expect(publisher.types()).toEqual(['StockReserved']);
+    });
+
     it('rejects when publishing fails, so the command is retried', async () => {
       // Prepare
       publisher.failWith = new Error('broker down');

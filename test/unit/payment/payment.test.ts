@@ -199,6 +199,26 @@ describe('payment use cases', () => {
       expect(ledger.charges.get(ORDER_ID)).toBeUndefined();
     });
 
+    it('answers success when publishing PaymentCaptured outlasts the processing limit', async () => {
+      // Prepare: the charge is recorded at once, the broker takes three limits to acknowledge.
+      const limited = { ...deps, processingLimit: { seconds: 0.05, error: 'PaymentTimeout' } };
+      publisher.delayMs = 150;
+
+      // Act
+      const result = await chargeCard(charge(), limited);
+
+      // Assess: a slow broker never turns a charged card into a refund.
+      expect(result).toMatchObject({ outcome: 'CHARGED', callback: 'DELIVERED' });
+      expect(callback.calls).toEqual([
+        {
+          kind: 'success',
+          taskToken: 'charge-1',
+          output: { status: 'CHARGED', paymentId: expect.any(String) },
+        },
+      ]);
+      expect(publisher.types()).toEqual(['PaymentCaptured']);
+    });
+
     it('answers TransientFailure when the ledger fails', async () => {
       // Prepare
       ledger.failWith = new Error('ThrottlingException');

@@ -81,6 +81,49 @@ describe('withinProcessingLimit', () => {
     expect(callback.calls.map((call) => call.kind)).toEqual(['failure']);
   });
 
+  it('stops counting once the work has decided, however long the answer then takes', async () => {
+    // Prepare
+    const running = withinProcessingLimit(
+      callback,
+      'tok-1',
+      LIMIT,
+      async ({ callback: limited, decided }) => {
+        decided();
+        await new Promise((resolve) => setTimeout(resolve, LIMIT.seconds * 1000 * 3));
+        return limited.succeed('tok-1', { status: 'RESERVED' });
+      },
+    );
+
+    // Act
+    await vi.advanceTimersByTimeAsync(LIMIT.seconds * 1000 * 3);
+    const answer = await running;
+
+    // Assess
+    expect(answer).toBe('DELIVERED');
+    expect(callback.calls).toEqual([{ kind: 'success', taskToken: 'tok-1', output: { status: 'RESERVED' } }]);
+  });
+
+  it('still drops the answer when the work decides only after the limit', async () => {
+    // Prepare
+    const running = withinProcessingLimit(
+      callback,
+      'tok-1',
+      LIMIT,
+      async ({ callback: limited, decided }) => {
+        await new Promise((resolve) => setTimeout(resolve, LIMIT.seconds * 1000 * 2));
+        decided();
+        return limited.succeed('tok-1', { status: 'RESERVED' });
+      },
+    );
+
+    // Act
+    await vi.advanceTimersByTimeAsync(LIMIT.seconds * 1000 * 2);
+    await running;
+
+    // Assess
+    expect(callback.calls.map((call) => call.kind)).toEqual(['failure']);
+  });
+
   it('reports a stale token to a heartbeat after the limit, so the command is not acted on', async () => {
     // Act
     const heartbeat = await withinProcessingLimit(callback, 'tok-1', LIMIT, async ({ callback: limited }) => {
