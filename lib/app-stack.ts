@@ -11,6 +11,7 @@ import {
   mappingDeclarationsOf,
   sagaCommandMappings,
 } from './config/consumers';
+import { OPERATOR_OUTPUTS, pascal } from './config/operator-outputs';
 import type { StageConfig } from './config/stages';
 import { TOPICS, type TopicName } from './config/topics';
 import { CheckoutApi } from './constructs/checkout-api';
@@ -296,9 +297,21 @@ export class AppStack extends Stack {
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.api.url, description: 'Checkout API base URL' });
-    new CfnOutput(this, 'StateMachineArn', { value: this.saga.stateMachine.stateMachineArn });
+    new CfnOutput(this, OPERATOR_OUTPUTS.stateMachine, { value: this.saga.stateMachine.stateMachineArn });
     new CfnOutput(this, 'UserPoolId', { value: this.api.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.api.userPoolClient.userPoolClientId });
+    // What the operator tools (npm run dlq, npm run order) look up by name; the local mode
+    // resolves the same outputs, so the tools read them the same way locally and on AWS.
+    new CfnOutput(this, OPERATOR_OUTPUTS.ordersTable, { value: data.tables.orders.tableName });
+    new CfnOutput(this, OPERATOR_OUTPUTS.kafkaCluster, { value: data.clusterArn });
+    for (const consumer of this.consumers) {
+      new CfnOutput(this, OPERATOR_OUTPUTS.functionName(consumer.spec.name), {
+        value: consumer.fn.functionName,
+      });
+      new CfnOutput(this, OPERATOR_OUTPUTS.failureQueueUrl(consumer.spec.name), {
+        value: consumer.failureQueue.queueUrl,
+      });
+    }
     new CfnOutput(this, 'SenderEmailIdentity', {
       value: this.senderIdentity.emailIdentityName,
       description:
@@ -309,7 +322,7 @@ export class AppStack extends Stack {
 
 /** `inventoryService` -> `InventoryServiceConsumer`: stable construct ids, never renamed once deployed. */
 export function consumerConstructId(name: ConsumerName): string {
-  return `${name[0]!.toUpperCase()}${name.slice(1)}Consumer`;
+  return `${pascal(name)}Consumer`;
 }
 
 /** DynamoDB actions per access level: no Scan, no table management. */

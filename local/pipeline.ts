@@ -7,7 +7,7 @@
  * then be killed and restarted alone. Nothing half-starts: a failure while starting stops what did
  * start and rethrows.
  */
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -18,7 +18,7 @@ import { LocalIssuer, localIssuerUrl } from './auth/issuer';
 import { Dashboard } from './dashboard/server';
 import { onShutdownSignal } from './infra/child-registry';
 import { LocalStack } from './infra/local-stack';
-import { localDir, repositoryRoot } from './infra/paths';
+import { localDir, repositoryRoot, STACK_OUTPUTS_FILE, TOOL_ENVIRONMENT_FILE } from './infra/paths';
 import { assertPortFree } from './infra/preflight';
 import { type StackTemplate, stageTemplates } from './infra/templates';
 import { PipelineDashboardSources } from './pipeline/dashboard-sources';
@@ -33,7 +33,9 @@ import {
 import type { CfnTemplate } from './runtime/cfn-template';
 import { ConsumerProcess } from './runtime/consumer-process-host';
 import { EventSourceMappings } from './runtime/event-source-mapping';
+import { FunctionNotInvocableError } from './runtime/errors';
 import { FunctionPool, type LogSink } from './runtime/function-pool';
+import { startLambdaApi } from './runtime/lambda-api';
 import { combineMappings, type MappingControl } from './runtime/mapping-control';
 import { SqsOnFailureDestination } from './runtime/on-failure';
 import type { EventSourceMappingDefinition, LocalFunctionDefinition } from './runtime/template';
@@ -48,6 +50,8 @@ export interface RunningPipeline {
     readonly dynamodb: string;
     readonly sqs: string;
     readonly sfn: string;
+    /** The Lambda Invoke API of the local functions (AWS_ENDPOINT_URL_LAMBDA). */
+    readonly lambda: string;
     readonly kafkaBrokers: readonly string[];
   };
   readonly tables: {
@@ -62,6 +66,17 @@ export interface RunningPipeline {
   readonly mailboxDir: string;
   /** The state machine the checkout starts (its local ARN). */
   readonly stateMachineArn: string;
+  /**
+   * The App stack's outputs with their local values (`OrdersTableName`, `<Consumer>FunctionName`,
+   * ...). The 'dev' profile also writes them to `.local/stack-outputs.json`, in the shape of
+   * `cdk deploy --outputs-file`, for the operator tools.
+   */
+  readonly stackOutputs: Readonly<Record<string, string>>;
+  /**
+   * The variables that point the AWS SDK and kafkajs at this pipeline's parts (AWS_ENDPOINT_URL_*,
+   * KAFKA_BROKERS, AWS_REGION); the 'dev' profile writes them to `.local/tool-environment.json`.
+   */
+  readonly toolEnvironment: Readonly<Record<string, string>>;
   /** Where the functions' console output goes. */
   readonly functionLogFile: string;
   token(customerId: string): Promise<string>;
@@ -160,6 +175,7 @@ interface Ports {
   readonly api: number;
   readonly dashboard: number;
   readonly sfn: number;
+  readonly lambda: number;
 }
 
 export async function startPipeline(options: StartPipelineOptions = {}): Promise<RunningPipeline> {
@@ -253,6 +269,7 @@ async function assemble(input: AssembleInput): Promise<RunningPipeline> {
   };
 
   const sfnEndpoint = `http://127.0.0.1:${ports.sfn}`;
+  const lambdaEndpoint = `http://127.0.0.1:${ports.lambda}`;
   const templateTopology = readTopology({
     templates: input.templates,
     infrastructure,
@@ -271,6 +288,19 @@ async function assemble(input: AssembleInput): Promise<RunningPipeline> {
     },
   });
   const topology = withFunctionEnvironment(templateTopology, input.functionEnvironment ?? {});
+  const toolEnvironment: Record<string, string> = {
+    AWS_REGION: topology.region,
+    AWS_ACCESS_KEY_ID: topology.functions[0]?.environment.AWS_ACCESS_KEY_ID ?? 'local',
+    AWS_SECRET_ACCESS_KEY: topology.functions[0]?.environment.AWS_SECRET_ACCESS_KEY ?? 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: infrastructure.dynamodbEndpoint,
+    AWS_ENDPOINT_URL_SQS: infrastructure.sqsEndpoint,
+    AWS_ENDPOINT_URL_SFN: sfnEndpoint,
+    AWS_ENDPOINT_URL_LAMBDA: lambdaEndpoint,
+    KAFKA_BROKERS: infrastructure.kafkaBrokers.join(','),
+  };
+  if (input.profile === 'dev') {
+    writeToolFiles(dataDir, input.templates, topology.appOutputs, toolEnvironment);
+  }
   const region = topology.region;
   const split = splitConsumers(topology, input.consumerProcess?.consumers ?? []);
 
@@ -309,6 +339,21 @@ async function assemble(input: AssembleInput): Promise<RunningPipeline> {
       if (ms >= SLOW_INVOCATION_MS) sink(functionRef, 'stderr', `slow invocation: ${ms} ms`);
     }
   };
+
+  // What an operator tool invokes (npm run dlq redrive): the same pool the mappings use.
+  const lambdaApi = await startLambdaApi({
+    port: ports.lambda,
+    invoke: async (functionName, event) => {
+      if (split.child.functions.some((definition) => answersTo(definition, functionName))) {
+        throw new FunctionNotInvocableError(
+          `Function ${functionName} runs in the consumer child process, which serves its event source mappings only`,
+        );
+      }
+      return invoke(functionName, event);
+    },
+  });
+  stops.push({ name: 'lambda api', stop: () => lambdaApi.close() });
+  log(`Lambda endpoint ${lambdaApi.endpoint} invokes the local functions`);
 
   const sfn: RunningLocalStepFunctions = await startLocalStepFunctions({
     stateMachines: [topology.stateMachine],
@@ -445,11 +490,14 @@ async function assemble(input: AssembleInput): Promise<RunningPipeline> {
       dynamodb: infrastructure.dynamodbEndpoint,
       sqs: infrastructure.sqsEndpoint,
       sfn: sfn.endpoint,
+      lambda: lambdaApi.endpoint,
       kafkaBrokers: infrastructure.kafkaBrokers,
     },
     tables,
     mailboxDir,
     stateMachineArn: topology.stateMachine.stateMachineArn,
+    stackOutputs: topology.appOutputs,
+    toolEnvironment,
     functionLogFile,
     token: (customerId) => issuer.issue({ customerId }),
     failureQueueUrl: (consumer) => {
@@ -487,6 +535,25 @@ async function assemble(input: AssembleInput): Promise<RunningPipeline> {
     consumerProcess,
     stop,
   };
+}
+
+/**
+ * What the operator tools need to find the local mode: the App stack's outputs in the shape
+ * `cdk deploy --outputs-file` writes, and the variables that point the AWS SDK and kafkajs at the
+ * local parts (the same variables the SDK reads on AWS, where they are simply not set).
+ */
+function writeToolFiles(
+  dataDir: string,
+  templates: readonly StackTemplate[],
+  outputs: Readonly<Record<string, string>>,
+  environment: Readonly<Record<string, string>>,
+): void {
+  const appStack = templates.find((stack) => stack.stackName.endsWith('-App'));
+  if (appStack === undefined) return;
+  const write = (file: string, value: unknown) =>
+    writeFileSync(join(dataDir, file), `${JSON.stringify(value, null, 2)}\n`);
+  write(STACK_OUTPUTS_FILE, { [appStack.stackName]: outputs });
+  write(TOOL_ENVIRONMENT_FILE, environment);
 }
 
 /** The topology with each named function's variables added to its environment. */
@@ -571,6 +638,12 @@ async function warmUp(
   );
 }
 
+/** Whether Invoke's FunctionName (name, ARN, logical id, pipeline name) names this function. */
+function answersTo(definition: LocalFunctionDefinition, functionName: string): boolean {
+  const ref = functionName.replace(/:(\$LATEST|\d+)$/, '');
+  return [definition.logicalId, definition.functionName, definition.arn, definition.pipelineName].includes(ref);
+}
+
 /** Retries the broker's transient answers (not the coordinator yet, coordinator loading). */
 async function withRetries<T>(action: () => Promise<T>, attempts = 5): Promise<T> {
   for (let attempt = 1; ; attempt++) {
@@ -606,16 +679,23 @@ async function devPorts(): Promise<Ports> {
     api: Number(process.env.API_PORT ?? 3000),
     dashboard: Number(process.env.DASHBOARD_PORT ?? 3001),
     sfn: Number(process.env.SFN_PORT ?? 8083),
+    lambda: Number(process.env.LAMBDA_PORT ?? 9001),
   };
   // Checked before anything starts, so a second `npm start` fails at once and clearly.
   await assertPortFree(ports.api, 'API_PORT');
   await assertPortFree(ports.dashboard, 'DASHBOARD_PORT');
   await assertPortFree(ports.sfn, 'SFN_PORT');
+  await assertPortFree(ports.lambda, 'LAMBDA_PORT');
   return ports;
 }
 
 async function testPorts(): Promise<Ports> {
-  return { api: await freePort(), dashboard: await freePort(), sfn: await freePort() };
+  return {
+    api: await freePort(),
+    dashboard: await freePort(),
+    sfn: await freePort(),
+    lambda: await freePort(),
+  };
 }
 
 /** The integration harness's parts, from the variables its globalSetup exports. */

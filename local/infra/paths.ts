@@ -37,6 +37,11 @@ export function localDir(): string {
   return process.env.LOCAL_DATA_DIR ? resolve(process.env.LOCAL_DATA_DIR) : join(repositoryRoot(), '.local');
 }
 
+/** Where `npm start` writes the App stack's local outputs for the operator tools (in `localDir()`). */
+export const STACK_OUTPUTS_FILE = 'stack-outputs.json';
+/** Where `npm start` writes the variables that point the operator tools at the local parts. */
+export const TOOL_ENVIRONMENT_FILE = 'tool-environment.json';
+
 /** The jar cache; always under the repository's `.local/cache`, shared by every data folder. */
 export function mavenLibsDir(component: string): string {
   return join(repositoryRoot(), '.local', 'cache', 'maven-libs', component);

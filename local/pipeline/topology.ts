@@ -37,6 +37,8 @@ export interface PipelineTopology {
   readonly stateMachine: TemplateStateMachine;
   /** Table env var (ORDERS_TABLE_NAME, ...) -> table name. */
   readonly tableEnvironment: Readonly<Record<string, string>>;
+  /** The App stack's outputs with their local values, as `cdk deploy --outputs-file` lists them. */
+  readonly appOutputs: Readonly<Record<string, string>>;
 }
 
 /** The templates do not describe a runnable pipeline (no App stack, no state machine, ...). */
@@ -103,7 +105,21 @@ export function readTopology(options: TopologyOptions): PipelineTopology {
     mappings,
     stateMachine,
     tableEnvironment,
+    appOutputs: outputsOf(appTemplate, resolver),
   };
+}
+
+/** Output key -> local value; outputs with no local meaning (the user pool, the SES identity) are left out. */
+function outputsOf(template: CfnTemplate, resolver: LocalResolver): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [outputId, output] of Object.entries(template.Outputs ?? {})) {
+    try {
+      values[outputId] = resolver.resolve(output.Value, `Outputs.${outputId}.Value`);
+    } catch {
+      // Nothing local answers to it; a tool that needs it says so.
+    }
+  }
+  return values;
 }
 
 /** Export name -> local value of a stack's outputs; values with no local meaning (subnets, keys) get a placeholder. */

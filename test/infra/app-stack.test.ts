@@ -8,6 +8,7 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import { AppStack, CONSUMER_WIRING, FUNCTION_NAMES, SAGA_PUBLISHER_TOPICS } from '../../lib/app-stack';
 import { CONSUMERS, type ConsumerSpec } from '../../lib/config/consumers';
+import { OPERATOR_OUTPUTS } from '../../lib/config/operator-outputs';
 import {
   CALLBACK_STEP_TIMING,
   COMPENSATION_TIMEOUT_RETRIES,
@@ -970,6 +971,28 @@ describe('AppStack: checkout API', () => {
     expect(Object.keys(template.toJSON().Outputs)).toEqual(
       expect.arrayContaining(['ApiUrl', 'StateMachineArn', 'UserPoolId', 'UserPoolClientId']),
     );
+  });
+
+  it("outputs what the operator tools look up: each consumer's function and failure queue, the orders table, the cluster", () => {
+    // Prepare
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    const expected = [
+      OPERATOR_OUTPUTS.ordersTable,
+      OPERATOR_OUTPUTS.kafkaCluster,
+      OPERATOR_OUTPUTS.stateMachine,
+      ...CONSUMERS.flatMap((spec) => [
+        OPERATOR_OUTPUTS.functionName(spec.name),
+        OPERATOR_OUTPUTS.failureQueueUrl(spec.name),
+      ]),
+    ];
+
+    // Assess
+    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(expected));
+    const queueOutput = outputs[OPERATOR_OUTPUTS.failureQueueUrl('loyalty')]?.Value as { Ref: string };
+    expect(template.toJSON().Resources[queueOutput.Ref]).toMatchObject({
+      Type: 'AWS::SQS::Queue',
+      Properties: { QueueName: `${STAGES.dev.namePrefix}-loyalty-failures` },
+    });
   });
 });
 
