@@ -39,7 +39,7 @@ export interface E2eStep {
   readonly skipped?: string;
 }
 
-/** Steps added to the ramp (4.2, 42, 100, 200, 417) to locate the ceiling between 4.2 and 42. */
+/** Steps added to the ramp (4.2, 42, 100, 200, 417 orders/s) to locate the ceiling between 4.2 and 42. */
 const PROBE_RATES: readonly number[] = [21];
 
 export async function runE2eLoad(ctx: BenchContext): Promise<string> {
@@ -80,7 +80,7 @@ export async function runE2eLoad(ctx: BenchContext): Promise<string> {
       );
       // Saturated: checkouts no longer answered at the offered rate, or most orders never confirmed.
       // A higher step would only pile up timed-out requests and spoil the benchmarks after this one.
-      // A probe step (between the steps, to locate the ceiling) never ends the ramp.
+      // A probe step (between the ramp's steps, to locate the ceiling) never ends the ramp.
       const saturated = step.acceptedRate < 0.8 * rate || step.confirmed < 0.5 * step.expectedConfirmed;
       if (saturated && !PROBE_RATES.includes(rate)) saturatedAt = rate;
       else await pipeline.waitForConsumersIdle().catch(() => undefined);

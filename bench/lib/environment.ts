@@ -4,7 +4,7 @@
  * `npm start` or a running test suite is never touched) and the whole pipeline on top of it.
  *
  * The local mode runs the dev stage's templates, whose API throttle is 50 requests/s (burst 100);
- * the issue's ramp goes to 417 orders/s, the figure the prod stage is sized and throttled for
+ * the ramp goes to 417 orders/s (100x the shop's peak), the figure the prod stage is sized and throttled for
  * (500/s, burst 1000). The benchmark therefore applies the prod throttle to the local API: the
  * figures measure the pipeline, not the dev stage's deliberate limit.
  */

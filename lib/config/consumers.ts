@@ -48,9 +48,9 @@ export interface ConsumerSpec {
 
 /**
  * Retries of a side-effect consumer's failing batch: with the mapping's backoff about two to three
- * minutes, so a table or broker restart does not send good records to the on-failure queue (with 5
- * retries, OrderConfirmed records met during a 10 s restart of the DynamoDB server went there and the
- * loyalty points and shipments of those orders were never made: RELIABILITY.md, scenario 4).
+ * minutes, longer than a table or broker restart lasts, so a good record met during one is retried
+ * until it succeeds instead of going to the on-failure queue with the customer's loyalty points or
+ * shipment never made (a handful of retries is spent within seconds).
  * Poison records do not wait for this: the handler sends them to the on-failure queue at once.
  */
 const SIDE_EFFECT_RETRY_ATTEMPTS = 60;
@@ -58,9 +58,9 @@ const SIDE_EFFECT_RETRY_ATTEMPTS = 60;
 /**
  * How old a saga command may be and still reach its service: hours, not the step timeout. A stale
  * ReserveStock or ChargeCard is refused by the service itself (its task token fails the heartbeat),
- * while a compensation (ReleaseStock, RefundCharge) must still run however late it arrives: with a
- * 60 s limit, the commands of an order that waited out its compensation retries behind a stopped
- * service expired unprocessed and its reservation stayed held (RELIABILITY.md, scenario 7).
+ * while a compensation (ReleaseStock, RefundCharge) must still run however late it arrives: a
+ * compensation queued behind a stopped service that expired unprocessed would leave the stock
+ * reserved, or the card charged, for an order that failed.
  */
 const SAGA_COMMAND_MAX_AGE_SECONDS = 6 * 60 * 60;
 

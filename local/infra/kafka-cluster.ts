@@ -313,7 +313,7 @@ export class KafkaCluster implements LocalComponent {
 /**
  * Kafka's cluster id: 16 random bytes, URL-safe base64 without padding (22 characters). Like Kafka's
  * own Uuid.randomUuid, never one that starts with '-': kafka-storage reads `--cluster-id -x...` as a
- * missing value followed by an unknown option (1 start in 64 failed so).
+ * missing value followed by an unknown option, and one random id in 64 starts so.
  */
 export function newClusterId(random: () => Buffer = () => randomBytes(16)): string {
   for (;;) {
