@@ -32,8 +32,8 @@ import {
 } from './pipeline/topology';
 import type { CfnTemplate } from './runtime/cfn-template';
 import { ConsumerProcess } from './runtime/consumer-process-host';
-import { EventSourceMappings } from './runtime/event-source-mapping';
 import { FunctionNotInvocableError } from './runtime/errors';
+import { EventSourceMappings } from './runtime/event-source-mapping';
 import { FunctionPool, type LogSink } from './runtime/function-pool';
 import { startLambdaApi } from './runtime/lambda-api';
 import { combineMappings, type MappingControl } from './runtime/mapping-control';
@@ -641,7 +641,9 @@ async function warmUp(
 /** Whether Invoke's FunctionName (name, ARN, logical id, pipeline name) names this function. */
 function answersTo(definition: LocalFunctionDefinition, functionName: string): boolean {
   const ref = functionName.replace(/:(\$LATEST|\d+)$/, '');
-  return [definition.logicalId, definition.functionName, definition.arn, definition.pipelineName].includes(ref);
+  return [definition.logicalId, definition.functionName, definition.arn, definition.pipelineName].includes(
+    ref,
+  );
 }
 
 /** Retries the broker's transient answers (not the coordinator yet, coordinator loading). */

@@ -62,6 +62,7 @@ Order pipeline running locally (started in ${seconds} s)
   Kafka          ${pipeline.endpoints.kafkaBrokers.join(',')}
   DynamoDB       ${pipeline.endpoints.dynamodb}
   SQS (ElasticMQ) ${pipeline.endpoints.sqs}
+  Lambda Invoke  ${pipeline.endpoints.lambda}
   Mailbox        ${pipeline.mailboxDir}
   Function logs  ${pipeline.functionLogFile}
 
@@ -73,6 +74,7 @@ Place an order:
     -d '{"items":[{"sku":"SKU-1","quantity":1}],"currency":"EUR","payment":{"token":"tok_approve"},"email":"alice@example.com","shippingAddress":{"name":"Alice","line1":"1 Main St","city":"Berlin","postalCode":"10115","country":"DE"}}'
   curl -s ${pipeline.apiUrl}/orders/<orderId> -H "Authorization: Bearer $TOKEN"
 Pause a consumer: curl -X POST ${pipeline.dashboardUrl}/api/consumers/analytics/pause   (and /resume)
+Failure queues: npm run dlq -- list <consumer>   (then show / redrive <consumer> <messageId|--all>)
 `);
 
   if (!values['no-demo']) await runDemo(pipeline);

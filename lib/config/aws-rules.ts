@@ -76,6 +76,10 @@ export const AWS_RULES = {
     rule: 'A synchronous invocation carries at most 6 MB of request and 6 MB of response',
     source: 'https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html',
   },
+  lambdaInvokeErrors: {
+    rule: 'Invoke answers a function error (thrown, timed out) with status 200, the header X-Amz-Function-Error: Unhandled and { errorType, errorMessage } as the payload; a function that does not exist is 404 ResourceNotFoundException',
+    source: 'https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html',
+  },
   sfnExecutionNameLength: {
     rule: 'An execution name is 1-80 characters (ValidationException otherwise)',
     source: SFN_START_EXECUTION,

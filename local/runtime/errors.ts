@@ -73,3 +73,14 @@ export class RequestEntityTooLargeError extends Error {
     this.functionName = functionName;
   }
 }
+
+/**
+ * The function exists but cannot be invoked from here: it runs in the consumer child process of
+ * the local mode, which only its event source mappings reach.
+ */
+export class FunctionNotInvocableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'FunctionNotInvocableError';
+  }
+}

@@ -38,14 +38,31 @@ export class ExecutionHistory {
   }
 
   add(event: EngineEvent, roleArn: string): void {
-    const mapped = toHistoryDetails(event, roleArn);
-    if (!mapped) return;
-    const id = this.#events.length + 1;
-    this.#events.push({ id, previousEventId: id - 1, timestamp: event.timestamp, ...mapped });
+    for (const mapped of toHistoryEntries(event, roleArn)) {
+      const id = this.#events.length + 1;
+      this.#events.push({ id, previousEventId: id - 1, timestamp: event.timestamp, ...mapped });
+    }
   }
 }
 
 type Details = { type: string } & Record<string, unknown>;
+
+/**
+ * AWS records a TaskScheduled for every attempt of a Task: after TaskStateEntered, and again when a
+ * Retry starts the next attempt (the engine reports that after the retry interval, when AWS
+ * schedules it). Without it a retried task and a caught one look the same in the history.
+ */
+function toHistoryEntries(event: EngineEvent, roleArn: string): Details[] {
+  const mapped = toHistoryDetails(event, roleArn);
+  const attemptStarts =
+    event.state?.type === 'Task' && (event.type === 'StateEntered' || event.type === 'StateRetried');
+  if (!attemptStarts) return mapped ? [mapped] : [];
+  const scheduled: Details = {
+    type: 'TaskScheduled',
+    taskScheduledEventDetails: { ...taskResource(), parameters: json(event.state?.input) },
+  };
+  return mapped ? [mapped, scheduled] : [scheduled];
+}
 
 function toHistoryDetails(event: EngineEvent, roleArn: string): Details | undefined {
   switch (event.type) {

@@ -5,8 +5,8 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { listenLocally } from '../infra/http-endpoint';
 import { EndpointStartError, StepFunctionsApiError, UnknownOperationError, ValidationError } from './errors';
 import type { ExecutionRecord } from './execution-store';
 import type { HistoryEvent } from './history';
@@ -95,35 +95,14 @@ export async function startStepFunctionsServer(
   const server = createServer((request, response) => {
     void handle(options.service, request, response);
   });
-  // SDK clients keep connections alive; close() must not wait for them.
-  server.keepAliveTimeout = 5_000;
-  await listen(server, requestedPort, host);
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://${host}:${port}`,
-    port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
-}
-
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      const reason =
-        error.code === 'EADDRINUSE'
-          ? `port ${port} on ${host} is already in use (another npm start? set SFN_PORT to choose another port)`
-          : error.message;
-      reject(
-        new EndpointStartError(`The local Step Functions endpoint could not start: ${reason}`, {
-          cause: error,
-        }),
-      );
+  return listenLocally(server, requestedPort, host, (error) => {
+    const reason =
+      error.code === 'EADDRINUSE'
+        ? `port ${requestedPort} on ${host} is already in use (another npm start? set SFN_PORT to choose another port)`
+        : error.message;
+    return new EndpointStartError(`The local Step Functions endpoint could not start: ${reason}`, {
+      cause: error,
     });
-    server.listen(port, host, () => resolve());
   });
 }
 

@@ -1,0 +1,37 @@
+/**
+ * The kafkajs client of an operator tool: the brokers resolved as the functions resolve them
+ * (KAFKA_BROKERS locally; the stage's MSK IAM brokers, signed with the caller's credentials, on
+ * AWS), with GetBootstrapBrokers asked in the target's region and endpoint rather than the
+ * process's.
+ */
+import { KafkaClient } from '@aws-sdk/client-kafka';
+import { Kafka, logLevel } from 'kafkajs';
+import { type KafkaConnection, resolveKafkaConnection } from '../../lambdas/shared/kafka/producer';
+import { clientConfigOf, kafkaEnvironmentOf, type OpsTarget } from './target';
+
+export interface OpsKafka {
+  readonly kafka: Kafka;
+  readonly connection: KafkaConnection;
+}
+
+export async function opsKafka(target: OpsTarget, clientId: string): Promise<OpsKafka> {
+  const msk = new KafkaClient(clientConfigOf(target, 'KAFKA'));
+  try {
+    const connection = await resolveKafkaConnection(kafkaEnvironmentOf(target), msk);
+    const kafka = new Kafka({
+      clientId,
+      brokers: [...connection.brokers],
+      ssl: connection.ssl,
+      ...(connection.sasl ? { sasl: connection.sasl } : {}),
+      // Brokers out of reach (on AWS: outside the VPC) fail in seconds instead of retrying for minutes.
+      connectionTimeout: 3_000,
+      requestTimeout: 10_000,
+      retry: { retries: 2, initialRetryTime: 300, maxRetryTime: 2_000 },
+      // The tool says what failed; kafkajs's own error log would only repeat it.
+      logLevel: logLevel.NOTHING,
+    });
+    return { kafka, connection };
+  } finally {
+    msk.destroy();
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * Reads records back from their topic by coordinates, for failure-queue messages that carry only
+ * those (the event source mapping's invocation records). A throw-away consumer group seeks to the
+ * first offset; nothing is committed for any group the pipeline uses. Offsets below the
+ * partition's log start are gone: the topic's retention has passed for them.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Admin, Consumer, Kafka } from 'kafkajs';
+import type { KafkaRecord } from '../../local/runtime/msk-event';
+import type { MissingRecords, RecordRange } from './failure-message';
+import { opsKafka } from './kafka-client';
+import { OpsError, type OpsTarget } from './target';
+
+export interface RecordLookup {
+  readonly records: readonly KafkaRecord[];
+  readonly missing: readonly MissingRecords[];
+}
+
+/** Where `show` and `redrive` read coordinates-only records from; Kafka, or a fake in unit tests. */
+export interface RecordSource {
+  read(ranges: readonly RecordRange[]): Promise<RecordLookup>;
+  close(): Promise<void>;
+}
+
+const READ_TIMEOUT_MS = 30_000;
+
+export class KafkaRecordSource implements RecordSource {
+  private kafka: Kafka | undefined;
+  private admin: Admin | undefined;
+
+  public constructor(private readonly target: OpsTarget) {}
+
+  public async read(ranges: readonly RecordRange[]): Promise<RecordLookup> {
+    const records: KafkaRecord[] = [];
+    const missing: MissingRecords[] = [];
+    const readable: RecordRange[] = [];
+    const admin = await this.connectedAdmin();
+    for (const topic of new Set(ranges.map((range) => range.topic))) {
+      const bounds = new Map(
+        (await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, { low: p.low, high: p.high }]),
+      );
+      for (const range of ranges.filter((candidate) => candidate.topic === topic)) {
+        const { low, high } = bounds.get(range.partition) ?? { low: '0', high: '0' };
+        const first = BigInt(range.firstOffset);
+        const last = BigInt(range.lastOffset);
+        const gone = (firstOffset: bigint, lastOffset: bigint) =>
+          missing.push({
+            range: { ...range, firstOffset: String(firstOffset), lastOffset: String(lastOffset) },
+            earliestOffset: low,
+            nextOffset: high,
+          });
+        if (last < BigInt(low) || first >= BigInt(high)) {
+          gone(first, last);
+          continue;
+        }
+        if (first < BigInt(low)) gone(first, BigInt(low) - 1n);
+        const from = first < BigInt(low) ? BigInt(low) : first;
+        const to = last < BigInt(high) ? last : BigInt(high) - 1n;
+        if (last >= BigInt(high)) gone(BigInt(high), last);
+        readable.push({ ...range, firstOffset: String(from), lastOffset: String(to) });
+      }
+    }
+    for (const topic of new Set(readable.map((range) => range.topic))) {
+      records.push(
+        ...(await this.consume(
+          topic,
+          readable.filter((range) => range.topic === topic),
+        )),
+      );
+    }
+    return { records, missing };
+  }
+
+  public async close(): Promise<void> {
+    await this.admin?.disconnect();
+    this.admin = undefined;
+  }
+
+  private async connectedAdmin(): Promise<Admin> {
+    if (this.admin) return this.admin;
+    const { kafka, connection } = await opsKafka(this.target, 'order-pipeline-dlq');
+    this.kafka = kafka;
+    const admin = this.kafka.admin();
+    try {
+      await admin.connect();
+    } catch (error) {
+      throw new OpsError(
+        `Could not reach Kafka at ${connection.brokers.join(',')}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    this.admin = admin;
+    return admin;
+  }
+
+  /** The records of the ranges (all on one topic), each range read from its first to its last offset. */
+  private async consume(topic: string, ranges: readonly RecordRange[]): Promise<KafkaRecord[]> {
+    const groupId = `order-pipeline-ops-dlq-${randomUUID()}`;
+    const consumer: Consumer = this.kafka!.consumer({ groupId, maxWaitTimeInMs: 100 });
+    const wanted = new Map(ranges.map((range) => [range.partition, range]));
+    const pending = new Set(wanted.keys());
+    const found: KafkaRecord[] = [];
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topic], fromBeginning: false });
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () =>
+            reject(new OpsError(`Kafka did not deliver ${topic} records within ${READ_TIMEOUT_MS / 1000} s`)),
+          READ_TIMEOUT_MS,
+        );
+        consumer
+          .run({
+            autoCommit: false,
+            eachBatch: async ({ batch }) => {
+              const range = wanted.get(batch.partition);
+              if (range === undefined || !pending.has(batch.partition)) return;
+              for (const message of batch.messages) {
+                const offset = BigInt(message.offset);
+                if (offset < BigInt(range.firstOffset)) continue;
+                if (offset > BigInt(range.lastOffset)) break;
+                found.push({
+                  topic,
+                  partition: batch.partition,
+                  offset: message.offset,
+                  timestamp: message.timestamp,
+                  key: message.key,
+                  value: message.value,
+                  headers: message.headers ?? {},
+                });
+              }
+              const last = batch.messages.at(-1);
+              if (last && BigInt(last.offset) >= BigInt(range.lastOffset)) pending.delete(batch.partition);
+              if (pending.size === 0) {
+                clearTimeout(timer);
+                resolve();
+              }
+            },
+          })
+          .catch(reject);
+        for (const range of ranges)
+          consumer.seek({ topic, partition: range.partition, offset: range.firstOffset });
+      });
+    } finally {
+      await consumer.disconnect();
+      await this.admin?.deleteGroups([groupId]).catch(() => undefined);
+    }
+    return found.sort((a, b) => a.partition - b.partition || (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
+  }
+}
