@@ -9,7 +9,7 @@
  */
 
 import type { FailedRecord } from '../../lambdas/shared/ports/failed-record-sink';
-import { ALL_TOPICS } from '../../lib/config/topics';
+import { ALL_TOPICS, retentionMs } from '../../lib/config/topics';
 import type { KafkaRecord } from '../../local/runtime/msk-event';
 
 export type FailureKind = 'poison' | 'retries exhausted' | 'record too old' | 'unrecognised';
@@ -20,6 +20,8 @@ export interface RecordRange {
   readonly partition: number;
   readonly firstOffset: string;
   readonly lastOffset: string;
+  /** When the first record was written, where the message says (the mapping's invocation record). */
+  readonly firstRecordAt?: string;
 }
 
 export interface FailureMessage {
@@ -121,6 +123,9 @@ function invocationRecordOf(document: Record<string, unknown>): InvocationRecord
       ...coordinates,
       firstOffset: String(offsets.firstRecordOffset),
       lastOffset: String(offsets.lastRecordOffset ?? offsets.firstRecordOffset),
+      ...(typeof offsets.firstRecordTimestamp === 'string'
+        ? { firstRecordAt: offsets.firstRecordTimestamp }
+        : {}),
     });
   }
   const condition = String(context.condition ?? 'unknown condition');
@@ -205,7 +210,23 @@ export function summaryLine(message: FailureMessage): string {
     `${order} ${event}`,
     message.reason,
     `failed at ${message.failedAt ?? '?'}`,
+    ...redriveDeadline(message),
   ].join('  ');
+}
+
+/**
+ * The time a coordinates-only message's first record leaves its topic: past it the message no
+ * longer leads to the record, so the operator redrives before it.
+ */
+export function redriveDeadline(message: FailureMessage): string[] {
+  if (message.record !== undefined) return [];
+  const deadlines = message.ranges.flatMap((range) => {
+    const spec = ALL_TOPICS.find((topic) => topic.name === range.topic);
+    const written = range.firstRecordAt === undefined ? Number.NaN : Date.parse(range.firstRecordAt);
+    return spec === undefined || Number.isNaN(written) ? [] : [written + retentionMs(spec)];
+  });
+  if (deadlines.length === 0) return [];
+  return [`redrive before ${new Date(Math.min(...deadlines)).toISOString()} (topic retention)`];
 }
 
 /** A record value for reading: JSON pretty-printed, anything else as text. */

@@ -104,8 +104,20 @@ describe('parseFailureMessage', () => {
       bootstrapServers: ['b-1:9098', 'b-2:9098'],
     });
     expect(message.ranges).toEqual([
-      { topic: 'orders.events', partition: 3, firstOffset: '42', lastOffset: '44' },
-      { topic: 'payments.events', partition: 1, firstOffset: '7', lastOffset: '7' },
+      {
+        topic: 'orders.events',
+        partition: 3,
+        firstOffset: '42',
+        lastOffset: '44',
+        firstRecordAt: '2026-11-24T10:00:00.000Z',
+      },
+      {
+        topic: 'payments.events',
+        partition: 1,
+        firstOffset: '7',
+        lastOffset: '7',
+        firstRecordAt: '2026-11-24T10:00:00.000Z',
+      },
     ]);
   });
 
@@ -163,6 +175,28 @@ describe('summaryLine', () => {
 
     // Assess
     expect(line).toContain('record too old  orders.events-3@42..44,payments.events-1@7  order ? event ?');
+  });
+
+  it('says until when a coordinates-only message can be redriven: its first record leaving the shortest-kept topic', () => {
+    // Prepare: orders.events keeps 7 days, payments.events 30; both records written 2026-11-24T10:00Z.
+    const message = parseFailureMessage({
+      MessageId: 'm-3',
+      Body: JSON.stringify(invocationRecord('RetryAttemptsExhausted')),
+    });
+
+    // Act
+    const line = summaryLine(message);
+
+    // Assess
+    expect(line).toMatch(/redrive before 2026-12-01T10:00:00\.000Z \(topic retention\)$/);
+  });
+
+  it('gives a poison record no deadline: the message carries the record itself', () => {
+    // Act
+    const line = summaryLine(parseFailureMessage({ MessageId: 'm-1', Body: JSON.stringify(POISON) }));
+
+    // Assess
+    expect(line).not.toContain('redrive before');
   });
 });
 
