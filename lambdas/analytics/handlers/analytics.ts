@@ -15,7 +15,7 @@ import {
   type KafkaBatchResponse,
   processKafkaBatch,
 } from '../../shared/kafka/batch';
-import { countMetric, instrumentHandler, logger, SHARED_METRICS } from '../../shared/observability';
+import { countMetric, instrumentHandler, logger } from '../../shared/observability';
 import type { FailedRecordSink } from '../../shared/ports/failed-record-sink';
 import { DynamoDbAnalyticsStore } from '../adapters/dynamodb-analytics-store';
 import { type AggregatedEvent, isAggregatedType } from '../domain/aggregates';
@@ -53,7 +53,6 @@ export function createAnalyticsHandler(deps: AnalyticsDependencies) {
         failedRecordSink: deps.failedRecordSink,
         consumer: spec?.name,
         logger,
-        onPoisonRecord: () => countMetric(SHARED_METRICS.poisonRecords),
       },
     );
   };

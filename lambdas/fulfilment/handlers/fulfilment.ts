@@ -18,7 +18,7 @@ import {
   processKafkaBatch,
 } from '../../shared/kafka/batch';
 import { connectKafkaProducerEarly, eventPublisherFromEnvironment } from '../../shared/kafka/producer';
-import { countMetric, instrumentHandler, logger, SHARED_METRICS } from '../../shared/observability';
+import { countMetric, instrumentHandler, logger } from '../../shared/observability';
 import type { EventPublisher } from '../../shared/ports/event-publisher';
 import type { FailedRecordSink } from '../../shared/ports/failed-record-sink';
 import { DynamoDbShipmentRepository } from '../adapters/dynamodb-shipment-repository';
@@ -76,7 +76,6 @@ export function createFulfilmentHandler(deps: FulfilmentHandlerDependencies) {
         failedRecordSink: deps.failedRecordSink,
         consumer: spec?.name,
         logger,
-        onPoisonRecord: () => countMetric(SHARED_METRICS.poisonRecords),
       },
     );
   };

@@ -15,7 +15,7 @@ import {
   processKafkaBatch,
 } from '../../shared/kafka/batch';
 import { connectKafkaProducerEarly, eventPublisherFromEnvironment } from '../../shared/kafka/producer';
-import { countMetric, instrumentHandler, logger, SHARED_METRICS } from '../../shared/observability';
+import { countMetric, instrumentHandler, logger } from '../../shared/observability';
 import type { FailedRecordSink } from '../../shared/ports/failed-record-sink';
 import { DynamoDbStockRepository } from '../adapters/dynamodb-stock-repository';
 import { releaseStock } from '../use-cases/release-stock';
@@ -41,7 +41,6 @@ export function createInventoryCommandsHandler(dependencies: () => InventoryHand
       failedRecordSink: deps.failedRecordSink,
       consumer: 'inventoryService',
       logger,
-      onPoisonRecord: () => countMetric(SHARED_METRICS.poisonRecords),
     });
   };
 }

@@ -16,7 +16,7 @@ import {
   type KafkaBatchResponse,
   processKafkaBatch,
 } from '../../shared/kafka/batch';
-import { countMetric, instrumentHandler, logger, SHARED_METRICS } from '../../shared/observability';
+import { countMetric, instrumentHandler, logger } from '../../shared/observability';
 import type { FailedRecordSink } from '../../shared/ports/failed-record-sink';
 import { DynamoDbLoyaltyLedger } from '../adapters/dynamodb-loyalty-ledger';
 import type { LoyaltyLedger } from '../ports/loyalty-ledger';
@@ -79,7 +79,6 @@ export function createLoyaltyHandler(deps: LoyaltyDependencies) {
         failedRecordSink: deps.failedRecordSink,
         consumer: spec?.name,
         logger,
-        onPoisonRecord: () => countMetric(SHARED_METRICS.poisonRecords),
       },
     );
   };

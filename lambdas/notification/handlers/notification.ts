@@ -18,7 +18,7 @@ import {
   type KafkaBatchResponse,
   processKafkaBatch,
 } from '../../shared/kafka/batch';
-import { countMetric, instrumentHandler, logger, SHARED_METRICS } from '../../shared/observability';
+import { countMetric, instrumentHandler, logger } from '../../shared/observability';
 import type { FailedRecordSink } from '../../shared/ports/failed-record-sink';
 import { DynamoDbSentEmails } from '../adapters/dynamodb-sent-emails';
 import { emailSenderFromEnvironment } from '../adapters/email-sender-factory';
@@ -79,7 +79,6 @@ export function createNotificationHandler(deps: NotificationDependencies) {
         failedRecordSink: deps.failedRecordSink,
         consumer: spec?.name,
         logger,
-        onPoisonRecord: () => countMetric(SHARED_METRICS.poisonRecords),
       },
     );
   };

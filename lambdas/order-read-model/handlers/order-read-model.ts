@@ -15,7 +15,7 @@ import {
   type KafkaBatchResponse,
   processKafkaBatch,
 } from '../../shared/kafka/batch';
-import { countMetric, instrumentHandler, logger, SHARED_METRICS } from '../../shared/observability';
+import { countMetric, instrumentHandler, logger } from '../../shared/observability';
 import type { FailedRecordSink } from '../../shared/ports/failed-record-sink';
 import { DynamoDbOrderViewRepository } from '../adapters/dynamodb-order-view-repository';
 import { isProjectedType, type ProjectedEvent } from '../domain/order-view';
@@ -56,7 +56,6 @@ export function createOrderReadModelHandler(deps: OrderReadModelDependencies) {
         failedRecordSink: deps.failedRecordSink,
         consumer: spec?.name,
         logger,
-        onPoisonRecord: () => countMetric(SHARED_METRICS.poisonRecords),
       },
     );
   };

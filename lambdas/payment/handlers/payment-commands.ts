@@ -16,7 +16,7 @@ import {
   processKafkaBatch,
 } from '../../shared/kafka/batch';
 import { connectKafkaProducerEarly, eventPublisherFromEnvironment } from '../../shared/kafka/producer';
-import { countMetric, instrumentHandler, logger, SHARED_METRICS } from '../../shared/observability';
+import { countMetric, instrumentHandler, logger } from '../../shared/observability';
 import type { FailedRecordSink } from '../../shared/ports/failed-record-sink';
 import { DynamoDbPaymentLedger } from '../adapters/dynamodb-payment-ledger';
 import { SimulatedCardProcessor } from '../adapters/simulated-card-processor';
@@ -44,7 +44,6 @@ export function createPaymentCommandsHandler(dependencies: () => PaymentHandlerD
       failedRecordSink: deps.failedRecordSink,
       consumer: 'paymentService',
       logger,
-      onPoisonRecord: () => countMetric(SHARED_METRICS.poisonRecords),
     });
   };
 }

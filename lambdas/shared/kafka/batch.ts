@@ -46,8 +46,6 @@ export interface ProcessKafkaBatchOptions {
   readonly consumer?: string;
   /** @default the shared Powertools logger */
   readonly logger?: BatchLogger;
-  /** Called once per poison record, after the PoisonRecords metric was counted. @default nothing */
-  readonly onPoisonRecord?: (error: PoisonRecordError, record: MSKRecord) => void;
   /** Clock for `failedAt`. @default () => new Date() */
   readonly now?: () => Date;
 }
@@ -192,5 +190,4 @@ async function divertPoisonRecord(
     failedAt: (options.now?.() ?? new Date()).toISOString(),
   });
   countMetric(SHARED_METRICS.poisonRecords);
-  options.onPoisonRecord?.(error, record);
 }

@@ -1,8 +1,10 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { DynamoDbStockRepository } from '../../../lambdas/inventory/adapters/dynamodb-stock-repository';
 import { createInventoryCommandsHandler } from '../../../lambdas/inventory/handlers/inventory-commands';
 import { SfnSagaCallback } from '../../../lambdas/saga/adapters/sfn-saga-callback';
+import { metrics } from '../../../lambdas/shared/observability';
 import { InMemoryEventPublisher, InMemoryFailedRecordSink } from '../../fixtures/in-memory-event-publisher';
+import { poisonCount } from '../../fixtures/metrics';
 import { exampleEvent, mskEvent, mskEventOf, ORDER_ID, TRACE_HEADER } from '../../fixtures/msk';
 import { lambdaContext } from '../checkout/api-gateway-events';
 import { FakeStepFunctions } from '../saga/fake-sfn';
@@ -202,7 +204,10 @@ describe('inventory commands handler', () => {
     ]);
   });
 
-  it('diverts a poison record to the failure sink and carries on', async () => {
+  it('diverts a poison record to the failure sink, counts it once and carries on', async () => {
+    // Prepare
+    const addMetric = vi.spyOn(metrics, 'addMetric').mockImplementation(() => metrics);
+
     // Act
     const response = await handler(
       mskEvent([
@@ -216,6 +221,8 @@ describe('inventory commands handler', () => {
     expect(response.batchItemFailures).toEqual([]);
     expect(sink.records).toMatchObject([{ consumer: 'inventoryService', reason: 'INVALID_ENVELOPE' }]);
     expect(sfn.answers).toHaveLength(1);
+    expect(poisonCount(addMetric.mock.calls)).toBe(1);
+    addMetric.mockRestore();
   });
 
   it('ignores a message that is not an inventory command', async () => {

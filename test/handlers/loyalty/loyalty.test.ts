@@ -1,9 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLoyaltyHandler, handler } from '../../../lambdas/loyalty/handlers/loyalty';
+import { metrics } from '../../../lambdas/shared/observability';
 import { lambdaContext } from '../../fixtures/consumers/lambda-context';
 import { CUSTOMER_ID, orderEvents as e } from '../../fixtures/consumers/order-events';
 import { InMemoryFailedRecordSink } from '../../fixtures/in-memory-event-publisher';
 import { InMemoryPersistenceLayer } from '../../fixtures/in-memory-persistence-layer';
+import { poisonCount } from '../../fixtures/metrics';
 import { mskEvent, mskEventOf } from '../../fixtures/msk';
 import { InMemoryLoyaltyLedger } from '../../unit/loyalty/in-memory-loyalty-ledger';
 
@@ -86,6 +88,29 @@ describe('loyalty handler entry', () => {
 
   afterEach(() => {
     process.env = { ...saved };
+  });
+
+  it('sends a poison record to the failure sink and counts it once', async () => {
+    // Prepare
+    const sink = new InMemoryFailedRecordSink();
+    const loyalty = createLoyaltyHandler({
+      ledger: new InMemoryLoyaltyLedger(),
+      failedRecordSink: sink,
+      idempotencyStore: new InMemoryPersistenceLayer(),
+    });
+    const addMetric = vi.spyOn(metrics, 'addMetric').mockImplementation(() => metrics);
+
+    // Act
+    const response = await loyalty(
+      mskEvent([{ value: 'not json', options: { topic: 'orders.events' } }]),
+      context,
+    );
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(sink.records).toMatchObject([{ reason: 'INVALID_ENVELOPE' }]);
+    expect(poisonCount(addMetric.mock.calls)).toBe(1);
+    addMetric.mockRestore();
   });
 
   it('wires the DynamoDB ledger from the environment', async () => {

@@ -217,7 +217,6 @@ describe('processKafkaBatch', () => {
         { envelope: exampleEvent('OrderConfirmed') },
       ]);
       const sink = new InMemoryFailedRecordSink();
-      const onPoisonRecord = vi.fn();
       const logger = { warn: vi.fn(), error: vi.fn() };
       const handled: number[] = [];
 
@@ -226,7 +225,6 @@ describe('processKafkaBatch', () => {
         failedRecordSink: sink,
         consumer: 'analytics',
         logger,
-        onPoisonRecord,
         now: () => new Date('2026-11-24T21:00:00.000Z'),
       });
 
@@ -246,7 +244,6 @@ describe('processKafkaBatch', () => {
           failedAt: '2026-11-24T21:00:00.000Z',
         },
       ]);
-      expect(onPoisonRecord).toHaveBeenCalledOnce();
       expect(logger.warn).toHaveBeenCalledOnce();
     },
   );
