@@ -10,6 +10,7 @@
 import {
   IdempotencyAlreadyInProgressError,
   IdempotencyConfig,
+  IdempotencyPersistenceLayerError,
   makeIdempotent,
 } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
@@ -59,6 +60,18 @@ const DEFAULT_EXPIRY_SECONDS = 24 * 60 * 60;
 const LOCK_POLL_MS = 1_000;
 /** Time an invocation keeps for itself after waiting on a lock: the record's own work and the rest of the batch. */
 const LOCK_WAIT_RESERVE_MS = 10_000;
+/** Waits between attempts to remove a failed attempt's lock: about 6 s in all, a table restart's length. */
+const LOCK_RELEASE_BACKOFF_MS: readonly number[] = [200, 400, 800, 1_600, 3_200];
+
+/**
+ * The attempt failed and so did Powertools' removal of its in-progress lock, typically because the
+ * table was unreachable for a moment: the lock would stay until the invocation's deadline.
+ */
+function leftItsLockBehind(error: unknown): boolean {
+  return (
+    error instanceof IdempotencyPersistenceLayerError && error.message.startsWith('Failed to delete record')
+  );
+}
 
 /**
  * Wraps a record processor so that each eventId is processed at most once per consumer (key prefix).
@@ -95,6 +108,12 @@ export function makeEventProcessorIdempotent<TRecord extends HasEventId, TResult
       try {
         return await idempotent(record);
       } catch (error) {
+        if (leftItsLockBehind(error)) {
+          // Left in place, the lock holds every retry of this record (and its partition's later
+          // records) until the invocation's deadline, a minute of lag after a table blip of a second.
+          await releaseLock(record);
+          throw error;
+        }
         if (!(error instanceof IdempotencyAlreadyInProgressError)) throw error;
         // Another delivery of the same event holds the lock: a live attempt (a retry overlapping a
         // slow first one, two mappings during a rebalance) or one whose sandbox died mid-record,
@@ -111,6 +130,19 @@ export function makeEventProcessorIdempotent<TRecord extends HasEventId, TResult
           throw new EventInProgressError(record.envelope.eventId, { cause: error });
         }
         await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
+      }
+    }
+  };
+  const releaseLock = async (record: TRecord): Promise<void> => {
+    for (const backoffMs of LOCK_RELEASE_BACKOFF_MS) {
+      await new Promise((resolve) => setTimeout(resolve, backoffMs));
+      try {
+        await persistenceStore.deleteRecord(
+          record as unknown as Parameters<BasePersistenceLayer['deleteRecord']>[0],
+        );
+        return;
+      } catch {
+        // Still unreachable: try again; after the last attempt the lock expires with the invocation.
       }
     }
   };

@@ -108,6 +108,36 @@ describe('makeEventProcessorIdempotent', () => {
     expect(process).toHaveBeenCalledTimes(2);
   });
 
+  it('removes the lock of a failed attempt once the table answers again, so the retry is not held for the invocation', async () => {
+    // Prepare: the table is unreachable for the attempt's own lock removal and the first retry of it.
+    class FlakyDeleteStore extends InMemoryPersistenceLayer {
+      public failedDeletes = 0;
+      protected override async _deleteRecord(record: IdempotencyRecord): Promise<void> {
+        if (this.failedDeletes < 2) {
+          this.failedDeletes += 1;
+          throw new Error('connect ECONNREFUSED 127.0.0.1:8000');
+        }
+        await super._deleteRecord(record);
+      }
+    }
+    const store = new FlakyDeleteStore();
+    const process = vi.fn().mockRejectedValueOnce(new Error('table down')).mockResolvedValueOnce('done');
+    const idempotent = makeEventProcessorIdempotent('loyalty', process, { persistenceStore: store });
+    idempotent.registerLambdaContext(lambdaContext(60_000));
+    const message = decoded();
+
+    // Act
+    const failed = await idempotent(message).catch((e: unknown) => e);
+    const locksLeft = store.keys().length;
+    const retried = await idempotent(message);
+
+    // Assess
+    expect((failed as Error).message).toBe('Failed to delete record from idempotency store');
+    expect(locksLeft).toBe(0);
+    expect(retried).toBe('done');
+    expect(store.failedDeletes).toBe(2);
+  });
+
   it('fails a record as retryable while another delivery of it is in progress', async () => {
     // Prepare
     const store = new InMemoryPersistenceLayer();
