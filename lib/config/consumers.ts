@@ -47,13 +47,15 @@ export interface ConsumerSpec {
 }
 
 /**
- * Retries of a side-effect consumer's failing batch: with the mapping's backoff about two to three
- * minutes, longer than a table or broker restart lasts, so a good record met during one is retried
- * until it succeeds instead of going to the on-failure queue with the customer's loyalty points or
- * shipment never made (a handful of retries is spent within seconds).
+ * Retries of a consumer's failing batch: with the mapping's backoff about two to three minutes,
+ * longer than a table restart or a broker failover lasts, so a good record met during one is
+ * retried until it succeeds instead of going to the on-failure queue (a handful of retries is spent
+ * within seconds). For a side effect that would be the customer's loyalty points or shipment never
+ * made; for a saga command, a reservation whose StockReserved could not be published yet, left for
+ * the step to time out, or a compensation never run.
  * Poison records do not wait for this: the handler sends them to the on-failure queue at once.
  */
-const SIDE_EFFECT_RETRY_ATTEMPTS = 60;
+const TRANSIENT_RETRY_ATTEMPTS = 60;
 
 /**
  * How old a saga command may be and still reach its service: hours, not the step timeout. A stale
@@ -76,7 +78,7 @@ const DECLARED_CONSUMERS: readonly Omit<ConsumerSpec, 'mappings'>[] = [
     // Saga steps wait on this consumer: invoke at once, small batches.
     batchSize: 10,
     maxBatchingWindowSeconds: 0,
-    maxRetryAttempts: 3,
+    maxRetryAttempts: TRANSIENT_RETRY_ATTEMPTS,
     maxRecordAgeSeconds: SAGA_COMMAND_MAX_AGE_SECONDS,
     critical: true,
   },
@@ -86,7 +88,7 @@ const DECLARED_CONSUMERS: readonly Omit<ConsumerSpec, 'mappings'>[] = [
     topics: [TOPICS.paymentCommands.name],
     batchSize: 10,
     maxBatchingWindowSeconds: 0,
-    maxRetryAttempts: 3,
+    maxRetryAttempts: TRANSIENT_RETRY_ATTEMPTS,
     maxRecordAgeSeconds: SAGA_COMMAND_MAX_AGE_SECONDS,
     critical: true,
   },
@@ -96,7 +98,7 @@ const DECLARED_CONSUMERS: readonly Omit<ConsumerSpec, 'mappings'>[] = [
     topics: [TOPICS.orderEvents.name, TOPICS.notificationCommands.name],
     batchSize: 50,
     maxBatchingWindowSeconds: 1,
-    maxRetryAttempts: SIDE_EFFECT_RETRY_ATTEMPTS,
+    maxRetryAttempts: TRANSIENT_RETRY_ATTEMPTS,
     maxRecordAgeSeconds: 6 * 60 * 60,
     idempotencyKeyPrefix: 'notification',
     critical: false,
@@ -108,7 +110,7 @@ const DECLARED_CONSUMERS: readonly Omit<ConsumerSpec, 'mappings'>[] = [
     // Aggregates tolerate delay; large batches drain a backlog fast.
     batchSize: 500,
     maxBatchingWindowSeconds: 5,
-    maxRetryAttempts: SIDE_EFFECT_RETRY_ATTEMPTS,
+    maxRetryAttempts: TRANSIENT_RETRY_ATTEMPTS,
     maxRecordAgeSeconds: 24 * 60 * 60,
     idempotencyKeyPrefix: 'analytics',
     critical: false,
@@ -119,7 +121,7 @@ const DECLARED_CONSUMERS: readonly Omit<ConsumerSpec, 'mappings'>[] = [
     topics: [TOPICS.orderEvents.name, TOPICS.paymentEvents.name],
     batchSize: 100,
     maxBatchingWindowSeconds: 2,
-    maxRetryAttempts: SIDE_EFFECT_RETRY_ATTEMPTS,
+    maxRetryAttempts: TRANSIENT_RETRY_ATTEMPTS,
     maxRecordAgeSeconds: 24 * 60 * 60,
     idempotencyKeyPrefix: 'loyalty',
     critical: false,
@@ -130,7 +132,7 @@ const DECLARED_CONSUMERS: readonly Omit<ConsumerSpec, 'mappings'>[] = [
     topics: [TOPICS.orderEvents.name],
     batchSize: 50,
     maxBatchingWindowSeconds: 1,
-    maxRetryAttempts: SIDE_EFFECT_RETRY_ATTEMPTS,
+    maxRetryAttempts: TRANSIENT_RETRY_ATTEMPTS,
     maxRecordAgeSeconds: 6 * 60 * 60,
     idempotencyKeyPrefix: 'fulfilment',
     critical: false,
@@ -147,7 +149,7 @@ const DECLARED_CONSUMERS: readonly Omit<ConsumerSpec, 'mappings'>[] = [
     // The read model answers GET /orders/{id}: keep it close to real time.
     batchSize: 100,
     maxBatchingWindowSeconds: 0,
-    maxRetryAttempts: SIDE_EFFECT_RETRY_ATTEMPTS,
+    maxRetryAttempts: TRANSIENT_RETRY_ATTEMPTS,
     maxRecordAgeSeconds: 24 * 60 * 60,
     idempotencyKeyPrefix: 'order-read-model',
     critical: false,
