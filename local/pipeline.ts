@@ -299,7 +299,8 @@ async function assemble(input: AssembleInput): Promise<RunningPipeline> {
     KAFKA_BROKERS: infrastructure.kafkaBrokers.join(','),
   };
   if (input.profile === 'dev') {
-    writeToolFiles(dataDir, input.templates, topology.appOutputs, toolEnvironment);
+    const appStack = input.templates.find((stack) => stack.stackName.endsWith('-App'));
+    if (appStack) writeToolFiles(dataDir, appStack.stackName, topology.appOutputs, toolEnvironment);
   }
   const region = topology.region;
   const split = splitConsumers(topology, input.consumerProcess?.consumers ?? []);
@@ -542,17 +543,15 @@ async function assemble(input: AssembleInput): Promise<RunningPipeline> {
  * `cdk deploy --outputs-file` writes, and the variables that point the AWS SDK and kafkajs at the
  * local parts (the same variables the SDK reads on AWS, where they are simply not set).
  */
-function writeToolFiles(
+export function writeToolFiles(
   dataDir: string,
-  templates: readonly StackTemplate[],
+  appStackName: string,
   outputs: Readonly<Record<string, string>>,
   environment: Readonly<Record<string, string>>,
 ): void {
-  const appStack = templates.find((stack) => stack.stackName.endsWith('-App'));
-  if (appStack === undefined) return;
   const write = (file: string, value: unknown) =>
     writeFileSync(join(dataDir, file), `${JSON.stringify(value, null, 2)}\n`);
-  write(STACK_OUTPUTS_FILE, { [appStack.stackName]: outputs });
+  write(STACK_OUTPUTS_FILE, { [appStackName]: outputs });
   write(TOOL_ENVIRONMENT_FILE, environment);
 }
 

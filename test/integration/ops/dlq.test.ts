@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
@@ -13,8 +13,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ConsumerName } from '../../../lib/config/consumers';
 import { OPERATOR_OUTPUTS } from '../../../lib/config/operator-outputs';
 import { TOPICS } from '../../../lib/config/topics';
-import { STACK_OUTPUTS_FILE, TOOL_ENVIRONMENT_FILE } from '../../../local/infra/paths';
-import { type RunningPipeline, startPipeline } from '../../../local/pipeline';
+import { type RunningPipeline, startPipeline, writeToolFiles } from '../../../local/pipeline';
 import type { KafkaRecord } from '../../../local/runtime/msk-event';
 import { type FailureCondition, onFailureRecord } from '../../../local/runtime/on-failure';
 import { detailLines, eventTypeOf, type FailureMessage } from '../../../scripts/ops/failure-message';
@@ -141,11 +140,7 @@ describe('npm run dlq on the local mode', () => {
   it('prints the list and the details from the command line, found through the files npm start writes', async () => {
     // Prepare: the two files of the 'dev' profile, written for this pipeline into a data folder of its own
     const dataDir = mkdtempSync(join(tmpdir(), 'dlq-cli-'));
-    writeFileSync(
-      join(dataDir, STACK_OUTPUTS_FILE),
-      JSON.stringify({ 'OrderPipeline-dev-App': pipeline.stackOutputs }),
-    );
-    writeFileSync(join(dataDir, TOOL_ENVIRONMENT_FILE), JSON.stringify(pipeline.toolEnvironment));
+    writeToolFiles(dataDir, 'OrderPipeline-dev-App', pipeline.stackOutputs, pipeline.toolEnvironment);
     const queue = queueOf('notification');
     const messages = await listFailures(queue);
     const expected = messages.length;

@@ -4,13 +4,13 @@
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { repositoryRoot, STACK_OUTPUTS_FILE, TOOL_ENVIRONMENT_FILE } from '../../../local/infra/paths';
-import { type RunningPipeline, startPipeline } from '../../../local/pipeline';
+import { repositoryRoot } from '../../../local/infra/paths';
+import { type RunningPipeline, startPipeline, writeToolFiles } from '../../../local/pipeline';
 import { lookUpOrder } from '../../../scripts/ops/order-lookup';
 import type { OrderReport, TopicRecords } from '../../../scripts/ops/order-report';
 import { localTargetOf, OpsError, type OpsTarget } from '../../../scripts/ops/target';
@@ -160,11 +160,7 @@ describe('npm run order against the local mode', () => {
   it('runs as a CLI on the files npm start writes: text, --json, and exit code 1 for an unknown order', async () => {
     // Prepare: the two files npm start writes into .local/, in a folder of their own
     const dataDir = mkdtempSync(join(tmpdir(), 'order-cli-'));
-    writeFileSync(
-      join(dataDir, STACK_OUTPUTS_FILE),
-      JSON.stringify({ 'OrderPipeline-dev-App': pipeline.stackOutputs }),
-    );
-    writeFileSync(join(dataDir, TOOL_ENVIRONMENT_FILE), JSON.stringify(pipeline.toolEnvironment));
+    writeToolFiles(dataDir, 'OrderPipeline-dev-App', pipeline.stackOutputs, pipeline.toolEnvironment);
     // Asynchronously: the pipeline's endpoints answer from this very process.
     const run = (...args: string[]) =>
       promisify(execFile)('npx', ['tsx', 'scripts/ops/order.ts', ...args], {
