@@ -70,8 +70,7 @@ describe('checkout while the payment service is behind', () => {
     const customerId = `cust-${randomUUID().slice(0, 8)}`;
     await pipeline.pause('paymentService');
     let refused: Awaited<ReturnType<typeof placeWithKey>>;
-    const key = `admission-${randomUUID()}`;
-    const orderId = deterministicOrderId(customerId, key);
+    let key = '';
     try {
       const backlog = await Promise.all(
         Array.from({ length: MAX_COMMAND_BACKLOG + 1 }, () => shop.placeOrder(customerId, orderBody())),
@@ -83,8 +82,11 @@ describe('checkout while the payment service is behind', () => {
         250,
       );
 
-      // Act: the reading behind the decision is at most a second old
+      // Act: the reading behind the decision is at most a second old. Each probe is a new order
+      // (its own Idempotency-Key): a probe taken before the reading caught up is an accepted order,
+      // and repeating its key would only replay that acceptance.
       refused = await eventually(async () => {
+        key = `admission-${randomUUID()}`;
         const answer = await placeWithKey(customerId, key);
         expect(answer.status).toBe(503);
         return answer;
@@ -95,6 +97,7 @@ describe('checkout while the payment service is behind', () => {
     }
 
     // Assess: refused with the API's error shape and a Retry-After, and nothing of it exists
+    const orderId = deterministicOrderId(customerId, key);
     expect(refused.retryAfter).toBe(String(RETRY_AFTER_SECONDS));
     expect(refused.body).toEqual({
       error: { code: 'PIPELINE_AT_CAPACITY', message: expect.stringContaining('retry in 1 s'), details: [] },
