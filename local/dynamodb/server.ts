@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CapacityMeter } from './capacity';
 import { Database } from './database';
 import { SerializationError, UnknownOperationError, ValidationError, wireError } from './errors';
 import { Journal } from './journal';
@@ -39,6 +40,7 @@ const TARGET_PREFIX = 'DynamoDB_20120810.';
 /** DynamoDB's limit on an HTTP request. */
 const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
 const DEFAULT_TTL_SWEEP_MS = 5_000;
+const CAPACITY_PATH = '/_local/consumed-capacity';
 /** Longer than the SDK keeps idle sockets, so it never reuses one the server is closing. */
 const KEEP_ALIVE_MS = 65_000;
 
@@ -58,7 +60,7 @@ export async function startDynamoDbServer(
           log,
         });
   if (journal !== undefined) db.attach(journal);
-  const context: OperationContext = { db, tokens: new TransactionTokens() };
+  const context: OperationContext = { db, tokens: new TransactionTokens(), capacity: new CapacityMeter() };
 
   const server = createServer((request, response) => handle(context, request, response, log));
   server.keepAliveTimeout = KEEP_ALIVE_MS;
@@ -112,6 +114,10 @@ function handle(
   response: ServerResponse,
   log: (line: string) => void,
 ): void {
+  if (request.url?.startsWith(CAPACITY_PATH)) {
+    capacityEndpoint(context.capacity, request, response);
+    return;
+  }
   if (request.method !== 'POST') {
     // DynamoDB answers a GET on / with a health line; load balancers and probes use it.
     request.resume();
@@ -140,6 +146,26 @@ function handle(
     });
     response.end(text);
   });
+}
+
+/** Outside the DynamoDB protocol: the consumed-capacity report and its reset, for benchmarks. */
+function capacityEndpoint(capacity: CapacityMeter, request: IncomingMessage, response: ServerResponse): void {
+  request.resume();
+  if (request.method === 'GET' && request.url === CAPACITY_PATH) {
+    const text = JSON.stringify(capacity.report());
+    response.writeHead(200, {
+      'Content-Type': 'application/json',
+      'Content-Length': Buffer.byteLength(text),
+    });
+    response.end(text);
+  } else if (request.method === 'POST' && request.url === `${CAPACITY_PATH}/reset`) {
+    capacity.reset();
+    response.writeHead(204);
+    response.end();
+  } else {
+    response.writeHead(404, { 'Content-Type': 'text/plain' });
+    response.end('Not found');
+  }
 }
 
 function execute(

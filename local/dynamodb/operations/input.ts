@@ -1,5 +1,6 @@
 /** Reading request parameters with DynamoDB's validation messages. */
 
+import type { CapacityMeter } from '../capacity';
 import type { Database } from '../database';
 import { SerializationError, ValidationError } from '../errors';
 import type { TransactionTokens } from './transactions';
@@ -10,6 +11,7 @@ export type Input = Readonly<Record<string, unknown>>;
 export interface OperationContext {
   readonly db: Database;
   readonly tokens: TransactionTokens;
+  readonly capacity: CapacityMeter;
 }
 
 const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;

@@ -3,6 +3,7 @@
  * does: at most Limit items and 1 MB of stored data are examined (before the filter), and a page
  * that stops early ends with LastEvaluatedKey.
  */
+import { type CapacityMeter, readFactor, readUnitsFor, TRANSACTIONAL } from '../capacity';
 import type { Database } from '../database';
 import { ValidationError } from '../errors';
 import { ExpressionAttributes } from '../expressions/attributes';
@@ -49,20 +50,32 @@ function prepareGet(table: Table, input: Input, key: unknown): { key: Item; path
   return { key: table.checkKey(key), paths };
 }
 
-function read(table: Table, key: Item, paths: Path[] | undefined): Item | undefined {
+/**
+ * Reads one item and meters it: the whole stored item counts, whatever the projection, and a
+ * missing item still costs the minimum (read-write-operations.html#read-operation-consumption).
+ */
+function read(
+  capacity: CapacityMeter,
+  table: Table,
+  key: Item,
+  paths: Path[] | undefined,
+  factor: number,
+): Item | undefined {
   const item = table.get(key);
+  capacity.read(table, key, readUnitsFor(item === undefined ? 0 : itemSize(item), factor));
   return item === undefined || paths === undefined ? item : project(item, paths);
 }
 
-export function getItem({ db }: OperationContext, input: Input): Record<string, unknown> {
+export function getItem({ db, capacity }: OperationContext, input: Input): Record<string, unknown> {
   const table = db.table(tableName(input));
-  optionalBoolean(input, 'ConsistentRead');
+  const consistent = optionalBoolean(input, 'ConsistentRead') ?? false;
   const { key, paths } = prepareGet(table, input, requiredValue(input, 'Key'));
-  const item = read(table, key, paths);
+  capacity.request(table.name, 'GetItem');
+  const item = read(capacity, table, key, paths, readFactor(consistent));
   return item === undefined ? {} : { Item: item };
 }
 
-export function batchGetItem({ db }: OperationContext, input: Input): Record<string, unknown> {
+export function batchGetItem({ db, capacity }: OperationContext, input: Input): Record<string, unknown> {
   const requests = Object.entries(asInput(requiredValue(input, 'RequestItems'), 'RequestItems'));
   if (requests.length === 0) throw new ValidationError('The requestItems parameter must not be empty');
   let total = 0;
@@ -71,24 +84,27 @@ export function batchGetItem({ db }: OperationContext, input: Input): Record<str
     const request = asInput(raw, name);
     const keys = requiredList(request, 'Keys', 1, MAX_BATCH_GET_KEYS);
     total += keys.length;
+    const consistent = optionalBoolean(request, 'ConsistentRead') ?? false;
     const gets = keys.map((key) => prepareGet(table, request, key));
     if (new Set(gets.map((get) => table.keyId(get.key))).size !== gets.length) {
       throw new ValidationError('Provided list of item keys contains duplicates');
     }
-    return { table, gets };
+    return { table, gets, consistent };
   });
   if (total > MAX_BATCH_GET_KEYS)
     throw new ValidationError('Too many items requested for the BatchGetItem call');
   const responses: Record<string, Item[]> = {};
-  for (const { table, gets } of prepared) {
+  // DynamoDB charges each item of a batch as its own GetItem, each rounded up to 4 KB.
+  for (const { table, gets, consistent } of prepared) {
+    capacity.request(table.name, 'BatchGetItem');
     responses[table.name] = gets
-      .map(({ key, paths }) => read(table, key, paths))
+      .map(({ key, paths }) => read(capacity, table, key, paths, readFactor(consistent)))
       .filter((item): item is Item => item !== undefined);
   }
   return { Responses: responses, UnprocessedKeys: {} };
 }
 
-export function transactGetItems({ db }: OperationContext, input: Input): Record<string, unknown> {
+export function transactGetItems({ db, capacity }: OperationContext, input: Input): Record<string, unknown> {
   const gets = requiredList(input, 'TransactItems', 1, MAX_TRANSACT_ITEMS).map((raw) => {
     const get = asInput(requiredValue(asInput(raw, 'TransactItem'), 'Get'), 'Get');
     const table = db.table(tableName(get));
@@ -97,15 +113,18 @@ export function transactGetItems({ db }: OperationContext, input: Input): Record
   if (new Set(gets.map((get) => `${get.table.name}\u0000${get.table.keyId(get.key)}`)).size !== gets.length) {
     throw new ValidationError('Transaction request cannot include multiple operations on one item');
   }
+  for (const name of new Set(gets.map((get) => get.table.name))) capacity.request(name, 'TransactGetItems');
   return {
     Responses: gets.map(({ table, key, paths }) => {
-      const item = read(table, key, paths);
+      const item = read(capacity, table, key, paths, TRANSACTIONAL);
       return item === undefined ? {} : { Item: item };
     }),
   };
 }
 
 interface PageRequest {
+  readonly table: Table;
+  readonly consistent: boolean;
   readonly index: SortedIndex;
   readonly filter: Condition | undefined;
   readonly paths: Path[] | undefined;
@@ -131,7 +150,8 @@ function preparePage(
   const indexName = optionalString(input, 'IndexName');
   const index = indexName === undefined ? table.primary : table.index(indexName);
   const global = index.definition?.global === true;
-  if (optionalBoolean(input, 'ConsistentRead') && global) {
+  const consistent = optionalBoolean(input, 'ConsistentRead') ?? false;
+  if (consistent && global) {
     throw new ValidationError('Consistent reads are not supported on global secondary indexes');
   }
   const attributes = new ExpressionAttributes(
@@ -182,7 +202,7 @@ function preparePage(
       'The provided starting key is outside query boundaries based on provided conditions',
     );
   }
-  return { index, filter, paths, select, limit, startKey, keyCondition };
+  return { table, consistent, index, filter, paths, select, limit, startKey, keyCondition };
 }
 
 function startKeyOf(input: Input, index: SortedIndex): Item | undefined {
@@ -199,7 +219,18 @@ function startKeyOf(input: Input, index: SortedIndex): Item | undefined {
   return key;
 }
 
-function readPage(request: PageRequest, entries: Iterable<Item>): Record<string, unknown> {
+/**
+ * Reads one page and meters it: Query and Scan are charged for the total size of the items
+ * evaluated (before FilterExpression), rounded up to 4 KB per request, not per item
+ * (read-write-operations.html#read-operation-consumption). A global secondary index is charged
+ * on the index, with its projected item sizes.
+ */
+function readPage(
+  capacity: CapacityMeter,
+  request: PageRequest,
+  entries: Iterable<Item>,
+  partitionKey: Item | undefined,
+): Record<string, unknown> {
   const { index, filter, paths, select, limit } = request;
   // A global index only holds its projection; a local one reads the rest from the table.
   const fromIndex = index.definition?.global === true || select === 'ALL_PROJECTED_ATTRIBUTES';
@@ -220,6 +251,9 @@ function readPage(request: PageRequest, entries: Iterable<Item>): Record<string,
     if (scanned === limit || bytes >= PAGE_BYTES) break;
   }
   const stoppedEarly = last !== undefined && (scanned === limit || bytes >= PAGE_BYTES);
+  const units = readUnitsFor(bytes, readFactor(request.consistent));
+  if (index.definition?.global === true) capacity.readIndex(request.table.name, index.definition.name, units);
+  else capacity.read(request.table, partitionKey, units);
   return {
     ...(select === 'COUNT' ? {} : { Items: items }),
     Count: count,
@@ -228,14 +262,23 @@ function readPage(request: PageRequest, entries: Iterable<Item>): Record<string,
   };
 }
 
-export function query({ db }: OperationContext, input: Input): Record<string, unknown> {
+export function query({ db, capacity }: OperationContext, input: Input): Record<string, unknown> {
   const request = preparePage(db, input, 'Query');
   const forward = optionalBoolean(input, 'ScanIndexForward') ?? true;
   const { hash, range } = request.keyCondition!;
-  return readPage(request, request.index.query(hash, range, forward, request.startKey));
+  capacity.request(request.table.name, 'Query');
+  // A Query on the table reads one partition: its units are attributed to that key value.
+  const partitionKey =
+    request.index === request.table.primary ? { [request.index.key.hash.name]: hash } : undefined;
+  return readPage(
+    capacity,
+    request,
+    request.index.query(hash, range, forward, request.startKey),
+    partitionKey,
+  );
 }
 
-export function scan({ db }: OperationContext, input: Input): Record<string, unknown> {
+export function scan({ db, capacity }: OperationContext, input: Input): Record<string, unknown> {
   const request = preparePage(db, input, 'Scan');
   const total = optionalInteger(input, 'TotalSegments', 1, 1_000_000);
   const segment = optionalInteger(input, 'Segment', 0, 999_999);
@@ -250,5 +293,7 @@ export function scan({ db }: OperationContext, input: Input): Record<string, unk
     );
   }
   const segments = total === undefined ? undefined : { segment: segment!, total };
-  return readPage(request, request.index.scan(request.startKey, segments));
+  capacity.request(request.table.name, 'Scan');
+  // A Scan spans partitions: its units count for the table (or index), not for one key value.
+  return readPage(capacity, request, request.index.scan(request.startKey, segments), undefined);
 }

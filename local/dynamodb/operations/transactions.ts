@@ -4,6 +4,7 @@
  * with one reason per action, in order, when any fails.
  */
 import { hash } from 'node:crypto';
+import { TRANSACTIONAL } from '../capacity';
 import type { Change } from '../database';
 import {
   type CancellationReason,
@@ -56,7 +57,7 @@ export class TransactionTokens {
   }
 }
 
-export function batchWriteItem({ db }: OperationContext, input: Input): Record<string, unknown> {
+export function batchWriteItem({ db, capacity }: OperationContext, input: Input): Record<string, unknown> {
   const requests = Object.entries(asInput(requiredValue(input, 'RequestItems'), 'RequestItems')).map(
     ([name, raw]) => {
       if (!Array.isArray(raw)) throw new SerializationError(`The write requests of ${name} must be a list`);
@@ -74,8 +75,11 @@ export function batchWriteItem({ db }: OperationContext, input: Input): Record<s
     );
   }
   const changes: Change[] = [];
+  // Each put or delete of a batch costs what the same PutItem or DeleteItem would.
+  const metered: Array<() => void> = [];
   for (const [name, writes] of requests) {
     const table = db.table(name);
+    metered.push(() => capacity.request(name, 'BatchWriteItem'));
     const keys = new Set<string>();
     for (const raw of writes) {
       const request = asInput(raw, 'WriteRequest');
@@ -98,14 +102,22 @@ export function batchWriteItem({ db }: OperationContext, input: Input): Record<s
       const id = table.keyId('put' in change ? change.put : change.delete);
       if (keys.has(id)) throw new ValidationError('Provided list of item keys contains duplicates');
       keys.add(id);
-      if ('put' in change || table.get(change.delete) !== undefined) changes.push(change);
+      const key = 'put' in change ? table.keyOf(change.put) : change.delete;
+      const old = table.get(key);
+      const next = 'put' in change ? change.put : undefined;
+      metered.push(() => capacity.write(table, key, old, next));
+      if ('put' in change || old !== undefined) changes.push(change);
     }
   }
   if (changes.length > 0) db.commit({ writes: changes });
+  for (const meter of metered) meter();
   return { UnprocessedItems: {} };
 }
 
-export function transactWriteItems({ db, tokens }: OperationContext, input: Input): Record<string, unknown> {
+export function transactWriteItems(
+  { db, tokens, capacity }: OperationContext,
+  input: Input,
+): Record<string, unknown> {
   const actions = requiredList(input, 'TransactItems', 1, MAX_TRANSACT_ITEMS);
   const token = optionalString(input, 'ClientRequestToken');
   const fingerprint = token === undefined ? '' : hash('sha1', JSON.stringify(actions), 'base64');
@@ -126,12 +138,20 @@ export function transactWriteItems({ db, tokens }: OperationContext, input: Inpu
 
   // Every condition and update is evaluated against the state before the transaction.
   const changes: Change[] = [];
+  const metered: Array<() => void> = [];
   const reasons = writes.map((write): CancellationReason => {
     const old = write.table.get(write.key);
     try {
       checkCondition(write, old);
-      const change = changeOf(write, old, resultOf(write, old));
+      const next = resultOf(write, old);
+      const change = changeOf(write, old, next);
       if (change !== undefined) changes.push(change);
+      // A ConditionCheck is charged as a transactional write of the checked item, index writes excluded.
+      metered.push(() =>
+        write.kind === 'ConditionCheck'
+          ? capacity.write(write.table, write.key, old, old, TRANSACTIONAL, true)
+          : capacity.write(write.table, write.key, old, next, TRANSACTIONAL),
+      );
       return { Code: 'None' };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedError) {
@@ -147,6 +167,9 @@ export function transactWriteItems({ db, tokens }: OperationContext, input: Inpu
   });
   if (reasons.some((reason) => reason.Code !== 'None')) throw new TransactionCanceledError(reasons);
   if (changes.length > 0) db.commit({ writes: changes });
+  for (const name of new Set(writes.map((write) => write.table.name)))
+    capacity.request(name, 'TransactWriteItems');
+  for (const meter of metered) meter();
   if (token !== undefined) tokens.remember(token, fingerprint);
   return {};
 }

@@ -113,39 +113,50 @@ export function changeOf(
   return old === undefined ? undefined : { table: write.table.name, delete: write.key };
 }
 
-/** Runs one prepared write: condition, result, journal; answers the stored item before and after. */
-function runWrite(db: Database, write: PreparedWrite): { old: Item | undefined; next: Item | undefined } {
+/** Runs one prepared write: condition, result, journal, capacity; answers the stored item before and after. */
+function runWrite(
+  { db, capacity }: OperationContext,
+  write: PreparedWrite,
+  operation: string,
+): { old: Item | undefined; next: Item | undefined } {
   const old = write.table.get(write.key);
-  checkCondition(write, old);
+  capacity.request(write.table.name, operation);
+  try {
+    checkCondition(write, old);
+  } catch (error) {
+    capacity.write(write.table, write.key, old, old, 1, true);
+    throw error;
+  }
   const next = resultOf(write, old);
   const change = changeOf(write, old, next);
   if (change !== undefined) db.commit({ writes: [change] });
+  capacity.write(write.table, write.key, old, next);
   return { old, next };
 }
 
-export function putItem({ db }: OperationContext, input: Input): Record<string, unknown> {
-  const write = prepareWrite(db, 'Put', input);
+export function putItem(context: OperationContext, input: Input): Record<string, unknown> {
+  const write = prepareWrite(context.db, 'Put', input);
   const returnValues = enumeration(input, 'ReturnValues', ['NONE', 'ALL_OLD'], 'NONE');
-  const { old } = runWrite(db, write);
+  const { old } = runWrite(context, write, 'PutItem');
   return returnValues === 'ALL_OLD' && old !== undefined ? { Attributes: old } : {};
 }
 
-export function deleteItem({ db }: OperationContext, input: Input): Record<string, unknown> {
-  const write = prepareWrite(db, 'Delete', input);
+export function deleteItem(context: OperationContext, input: Input): Record<string, unknown> {
+  const write = prepareWrite(context.db, 'Delete', input);
   const returnValues = enumeration(input, 'ReturnValues', ['NONE', 'ALL_OLD'], 'NONE');
-  const { old } = runWrite(db, write);
+  const { old } = runWrite(context, write, 'DeleteItem');
   return returnValues === 'ALL_OLD' && old !== undefined ? { Attributes: old } : {};
 }
 
-export function updateItem({ db }: OperationContext, input: Input): Record<string, unknown> {
-  const write = prepareWrite(db, 'Update', input);
+export function updateItem(context: OperationContext, input: Input): Record<string, unknown> {
+  const write = prepareWrite(context.db, 'Update', input);
   const returnValues = enumeration(
     input,
     'ReturnValues',
     ['NONE', 'ALL_OLD', 'UPDATED_OLD', 'ALL_NEW', 'UPDATED_NEW'],
     'NONE',
   );
-  const { old, next } = runWrite(db, write);
+  const { old, next } = runWrite(context, write, 'UpdateItem');
   // UPDATED_*: only the document paths the update expression named.
   const paths = (write.actions ?? []).map((action) => action.path);
   const attributes =
