@@ -2,7 +2,7 @@
  * AWS unit prices in USD for the cost model (`scripts/lib/capacity`), each stated once with its pricing
  * page. `usd` is the eu-central-1 (Europe, Frankfurt) on-demand list price, first pricing tier, free
  * tier not deducted; `perRegion` holds other regions where known (us-east-1). `verified: false`
- * marks a price the stored copy of its page did not show (most AWS pricing pages render their
+ * marks a price not yet read on its pricing page (most AWS pricing pages render their
  * tables in the browser); its comment says what the figure rests on. Pure data, no imports.
  */
 
@@ -38,7 +38,7 @@ const KMS_PRICING = 'https://aws.amazon.com/kms/pricing/';
 const SECRETS_MANAGER_PRICING = 'https://aws.amazon.com/secrets-manager/pricing/';
 const SQS_PRICING = 'https://aws.amazon.com/sqs/pricing/';
 
-const NOT_ON_PAGE = 'not shown by the stored copy of the pricing page';
+const NOT_ON_PAGE = 'not yet read on the pricing page';
 
 export const AWS_PRICES: readonly AwsPrice[] = [
   {

@@ -3,7 +3,7 @@
  * capacity and cost model (`scripts/lib/capacity`). A value is per second unless its unit says otherwise, and is
  * the default for an account that has asked for no increase. `perRegion` holds the regions the
  * documentation sets apart; every other region, eu-central-1 among them, takes `value`.
- * `verified: false` marks a figure the stored copy of its page did not show; its comment says what
+ * `verified: false` marks a figure not yet read on its page; its description says what
  * the figure rests on. No CDK, SDK or Node imports: the model, the docs renderer and tests share it.
  */
 
@@ -65,11 +65,11 @@ function inRegions(regions: readonly string[], value: number): Record<string, nu
 }
 
 /**
- * The stored copy of the Step Functions quotas page ends before its throttling tables; these
- * figures are the ones the AWS guide source (awsdocs/aws-step-functions-developer-guide,
- * limits-overview.md) gives, so each says unverified.
+ * The Step Functions throttling figures as the AWS developer guide's published source gives them
+ * (awsdocs/aws-step-functions-developer-guide, limits-overview.md); the current quotas page may
+ * have raised them, so each is marked unverified until read there.
  */
-const SFN_TABLE_NOTE = 'from the archived AWS guide source; the stored current page ends before this table';
+const SFN_TABLE_NOTE = "as the developer guide's published source gives it; check the current quotas page";
 
 export const AWS_QUOTAS: readonly AwsQuota[] = [
   // -------------------------------------------------------------------------------------------
@@ -321,7 +321,7 @@ export const AWS_QUOTAS: readonly AwsQuota[] = [
   {
     id: 'dynamodb-item-size-bytes',
     description:
-      'Item size, attribute names and values together (400 KB); the stored copy of the constraints page ends before its Items section',
+      'Item size, attribute names and values together (400 KB); not yet read on the constraints page',
     value: 400 * 1024,
     unit: 'bytes per item',
     adjustable: false,
@@ -473,8 +473,7 @@ export const AWS_QUOTAS: readonly AwsQuota[] = [
   // CloudWatch Logs: Lambda, Step Functions and API Gateway deliver their logs through it.
   {
     id: 'logs-put-log-events-rate',
-    description:
-      'PutLogEvents transactions per account and region; the stored copy of the quotas page ends before this figure, so 5,000 is unverified',
+    description: 'PutLogEvents transactions per account and region; 5,000 not yet read on the quotas page',
     value: 5_000,
     unit: 'requests/s',
     adjustable: true,
