@@ -68,6 +68,26 @@ export const MODEL_QUOTAS = {
   sesSendRate: 'ses-sending-rate',
 } as const;
 
+/** Writes and reads of a table, each against its own table and per-partition limit. */
+const DYNAMODB_UNIT_KINDS = [
+  {
+    name: 'write',
+    units: 'writeUnits',
+    unit: 'WRU/s',
+    verb: 'written',
+    tableQuota: MODEL_QUOTAS.dynamodbTableWrite,
+    itemQuota: MODEL_QUOTAS.dynamodbPartitionWrite,
+  },
+  {
+    name: 'read',
+    units: 'readUnits',
+    unit: 'RRU/s',
+    verb: 'read',
+    tableQuota: MODEL_QUOTAS.dynamodbTableRead,
+    itemQuota: MODEL_QUOTAS.dynamodbPartitionRead,
+  },
+] as const;
+
 function row(
   input: ModelInput,
   spec: Omit<LimitRow, 'headroom' | 'request' | 'source' | 'limit'> & { limit?: number; source?: string },
@@ -177,6 +197,7 @@ export function capacityLimits(input: ModelInput): LimitRow[] {
     if (!topic || !fn || fn.invocations === 0 || records === 0) continue;
     const msPerRecord = (fn.invocations * fn.billedMsPerInvocation) / records;
     const perTopic = topicUnits(input, mapping.topic);
+    const pollerThroughput = input.quotas(MODEL_QUOTAS.esmPollerThroughput, input.region);
     rows.push(
       row(input, {
         id: `partition-throughput ${mapping.topic} -> ${mapping.functionLogicalId}`,
@@ -192,47 +213,38 @@ export function capacityLimits(input: ModelInput): LimitRow[] {
         what: `${mapping.topic} pollers of ${mapping.functionLogicalId} (at most ${mapping.maximumPollers})`,
         kind: 'stage',
         need: (rate * perTopic.bytes) / 1e6,
-        limit: mapping.maximumPollers * input.quotas(MODEL_QUOTAS.esmPollerThroughput, input.region).value,
+        limit: mapping.maximumPollers * pollerThroughput.value,
         unit: 'MB/s',
-        source: input.quotas(MODEL_QUOTAS.esmPollerThroughput, input.region).source,
+        source: pollerThroughput.source,
       }),
     );
   }
 
   // DynamoDB: a single item lives on one partition, so an item every order writes is capped there.
   for (const table of units.dynamodb) {
-    rows.push(
-      row(input, {
-        id: `dynamodb-table-write ${table.table}`,
-        what: `${table.table} table write units (on-demand table maximum)`,
-        kind: 'quota',
-        need: rate * table.writeUnits,
-        unit: 'WRU/s',
-        quota: MODEL_QUOTAS.dynamodbTableWrite,
-      }),
-    );
-    for (const hot of table.hotKeys) {
-      if (hot.writeUnits > 0) {
+    for (const kind of DYNAMODB_UNIT_KINDS) {
+      if (table[kind.units] > 0) {
         rows.push(
           row(input, {
-            id: `dynamodb-item-write ${table.table} ${hot.key}`,
-            what: `${table.table} item '${hot.key}', written by every order`,
-            kind: 'item',
-            need: rate * hot.writeUnits,
-            unit: 'WRU/s',
-            quota: MODEL_QUOTAS.dynamodbPartitionWrite,
+            id: `dynamodb-table-${kind.name} ${table.table}`,
+            what: `${table.table} table ${kind.name} units (on-demand table maximum)`,
+            kind: 'quota',
+            need: rate * table[kind.units],
+            unit: kind.unit,
+            quota: kind.tableQuota,
           }),
         );
       }
-      if (hot.readUnits > 0) {
+      for (const hot of table.hotKeys) {
+        if (hot[kind.units] === 0) continue;
         rows.push(
           row(input, {
-            id: `dynamodb-item-read ${table.table} ${hot.key}`,
-            what: `${table.table} item '${hot.key}', read by every order`,
+            id: `dynamodb-item-${kind.name} ${table.table} ${hot.key}`,
+            what: `${table.table} item '${hot.key}', ${kind.verb} by every order`,
             kind: 'item',
-            need: rate * hot.readUnits,
-            unit: 'RRU/s',
-            quota: MODEL_QUOTAS.dynamodbPartitionRead,
+            need: rate * hot[kind.units],
+            unit: kind.unit,
+            quota: kind.itemQuota,
           }),
         );
       }
