@@ -18,6 +18,7 @@ import { runOverload } from './overload';
 import { runProfile } from './profile';
 import { renderReport } from './report';
 import { runSynth } from './synth';
+import { runUnitCounts } from './unit-counts';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
@@ -40,6 +41,8 @@ interface Benchmark {
  */
 const BENCHMARKS: Record<string, Benchmark> = {
   'cold-start': { run: runColdStart, usesStack: false, typicalSeconds: 30 },
+  // First on the fresh stack: its topics hold little else to read through.
+  'unit-counts': { run: runUnitCounts, usesStack: true, typicalSeconds: 90 },
   'kafka-ceiling': { run: runKafkaCeiling, usesStack: true, typicalSeconds: 90 },
   'idempotency-cost': { run: runIdempotencyCost, usesStack: true, typicalSeconds: 60 },
   'e2e-load': { run: runE2eLoad, usesStack: true, dirtiesStack: true, typicalSeconds: 350 },

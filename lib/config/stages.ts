@@ -71,6 +71,12 @@ export interface StageConfig {
    * customer's e-mail, address and payment token, so production logs only the transitions.
    */
   readonly sagaLogsIncludeExecutionData: boolean;
+  /**
+   * The quota increases to ask for before the stage carries its design rate, each a quota id of
+   * lib/config/aws-quotas.ts and the value to request in Service Quotas. `npm run capacity` counts a
+   * request only when its value gives the limit the headroom the build requires.
+   */
+  readonly quotaRequests: readonly { readonly quota: string; readonly value: number }[];
 }
 
 export const STAGES: Record<StageName, StageConfig> = {
@@ -95,6 +101,7 @@ export const STAGES: Record<StageName, StageConfig> = {
     retainData: false,
     idempotencyTtlHours: 48,
     sagaLogsIncludeExecutionData: true,
+    quotaRequests: [],
   },
   prod: {
     stage: 'prod',
@@ -118,6 +125,7 @@ export const STAGES: Record<StageName, StageConfig> = {
     retainData: true,
     idempotencyTtlHours: 48,
     sagaLogsIncludeExecutionData: false,
+    quotaRequests: [],
   },
 };
 

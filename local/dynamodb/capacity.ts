@@ -43,10 +43,28 @@ interface Units {
   writeUnits: number;
 }
 
+/**
+ * An item's units, and how many reads and writes touched it: an item that nearly every order
+ * writes is a shared counter, capped by its partition, whatever its units.
+ */
+interface KeyUsage extends Units {
+  reads: number;
+  writes: number;
+}
+
 interface TableUsage extends Units {
   readonly requests: Map<string, number>;
   readonly indexes: Map<string, Units>;
-  readonly keys: Map<string, Units>;
+  readonly keys: Map<string, KeyUsage>;
+}
+
+function keyUsageOf(map: Map<string, KeyUsage>, key: string): KeyUsage {
+  let usage = map.get(key);
+  if (usage === undefined) {
+    usage = { readUnits: 0, writeUnits: 0, reads: 0, writes: 0 };
+    map.set(key, usage);
+  }
+  return usage;
 }
 
 function unitsOf(map: Map<string, Units>, name: string): Units {
@@ -86,7 +104,10 @@ export class CapacityMeter {
   public read(table: Table, partitionKey: Item | undefined, units: number): void {
     const usage = this.usage(table.name);
     usage.readUnits += units;
-    if (partitionKey !== undefined) unitsOf(usage.keys, this.keyOf(table, partitionKey)).readUnits += units;
+    if (partitionKey === undefined) return;
+    const key = keyUsageOf(usage.keys, this.keyOf(table, partitionKey));
+    key.readUnits += units;
+    key.reads += 1;
   }
 
   /** Read units of a Query or Scan on a global secondary index: charged to the index only. */
@@ -117,7 +138,9 @@ export class CapacityMeter {
     const usage = this.usage(table.name);
     const units = writeUnitsFor(Math.max(old ? itemSize(old) : 0, next ? itemSize(next) : 0), factor);
     usage.writeUnits += units;
-    unitsOf(usage.keys, this.keyOf(table, key)).writeUnits += units;
+    const keyUsage = keyUsageOf(usage.keys, this.keyOf(table, key));
+    keyUsage.writeUnits += units;
+    keyUsage.writes += 1;
     if (conditionFailed) return units;
     for (const index of table.definition.indexes) {
       if (!index.global) continue;

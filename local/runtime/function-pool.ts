@@ -76,6 +76,22 @@ const DEFAULT_CONCURRENCY = 2;
 /** Lambda's limit on the init phase (loading the handler) of an on-demand function. */
 const INIT_TIMEOUT_MS = 10_000;
 
+/**
+ * With the JSON log format and system logs at INFO, Lambda writes a platform.start and a
+ * platform.report event per invocation to the function's log group (Telemetry API schema:
+ * https://docs.aws.amazon.com/lambda/latest/dg/telemetry-schema-reference.html). They count in
+ * the log volume an order costs, and the report carries the billed duration.
+ */
+type ReportStatus = 'success' | 'error' | 'failure' | 'timeout';
+
+function platformStart(requestId: string): string {
+  return JSON.stringify({
+    time: new Date().toISOString(),
+    type: 'platform.start',
+    record: { requestId, version: '$LATEST' },
+  });
+}
+
 const defaultLog: LogSink = (functionName, stream, line) => {
   (stream === 'stdout' ? process.stdout : process.stderr).write(`[${functionName}] ${line}\n`);
 };
@@ -208,11 +224,13 @@ class FunctionRunner {
     };
     environment.busy = true;
     this.invocations += 1;
-    const settle = (outcome: () => void) => {
+    let startedAt: number | undefined;
+    const settle = (status: ReportStatus, outcome: () => void) => {
       clearTimeout(timer);
       environment.pending = undefined;
       environment.crash = undefined;
       environment.busy = false;
+      this.report(message.awsRequestId, startedAt, status);
       outcome();
       this.dispatch();
     };
@@ -223,19 +241,21 @@ class FunctionRunner {
       this.errors += 1;
       environment.crash = undefined;
       void this.discard(environment);
-      settle(() =>
+      settle('timeout', () =>
         invocation.reject(new FunctionTimeoutError(definition.functionName, definition.timeoutSeconds)),
       );
     };
     let timer = setTimeout(onTimeout, INIT_TIMEOUT_MS + timeoutMs);
     environment.pending = (result) => {
       if (result.type === 'started' && result.id === message.id) {
+        startedAt = performance.now();
+        this.log(definition.functionName, 'stdout', platformStart(message.awsRequestId));
         clearTimeout(timer);
         timer = setTimeout(onTimeout, timeoutMs);
         return;
       }
       if (result.type !== 'result' || result.id !== message.id) return;
-      settle(() => {
+      settle(result.ok ? 'success' : 'error', () => {
         if (result.ok && Buffer.byteLength(result.payload) <= LAMBDA_SYNC_RESPONSE_MAX_BYTES) {
           invocation.resolve(JSON.parse(result.payload));
           return;
@@ -264,7 +284,7 @@ class FunctionRunner {
     };
     environment.crash = (error) => {
       this.errors += 1;
-      settle(() =>
+      settle('failure', () =>
         invocation.reject(
           new FunctionInvocationError(definition.functionName, 'Runtime.ExitError', error.message, {
             cause: error,
@@ -273,6 +293,26 @@ class FunctionRunner {
       );
     };
     environment.worker.postMessage(message);
+  }
+
+  /** Lambda's report of an invocation, in the function's log group, billed to the next millisecond. */
+  private report(requestId: string, startedAt: number | undefined, status: ReportStatus): void {
+    if (startedAt === undefined) return;
+    const durationMs = Math.round((performance.now() - startedAt) * 100) / 100;
+    const record = {
+      time: new Date().toISOString(),
+      type: 'platform.report',
+      record: {
+        requestId,
+        metrics: {
+          durationMs,
+          billedDurationMs: Math.max(1, Math.ceil(durationMs)),
+          memorySizeMB: this.definition.memorySizeMb,
+        },
+        status,
+      },
+    };
+    this.log(this.definition.functionName, 'stdout', JSON.stringify(record));
   }
 
   private async discard(environment: Environment): Promise<void> {

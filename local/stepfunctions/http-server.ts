@@ -16,6 +16,12 @@ const CONTENT_TYPE = 'application/x-amz-json-1.0';
 const TARGET_PREFIX = 'AWSStepFunctions.';
 /** StartExecution input is capped at 256 KiB; the envelope around it gets some room. */
 const MAX_BODY_BYTES = 1024 * 1024;
+/**
+ * The API calls served, per operation (`GET`; `POST .../reset` starts again): what a benchmark
+ * reads to count the SendTask* calls an order makes, which no execution history shows (a
+ * heartbeat leaves no event).
+ */
+const API_CALLS_PATH = '/_local/api-calls';
 
 type Body = Record<string, unknown>;
 type Operation = (service: LocalStepFunctions, body: Body) => Promise<unknown> | unknown;
@@ -92,8 +98,13 @@ export async function startStepFunctionsServer(
 ): Promise<StepFunctionsServer> {
   const host = options.host ?? '127.0.0.1';
   const requestedPort = options.port ?? Number(process.env.SFN_PORT ?? 8083);
+  const calls = new Map<string, number>();
   const server = createServer((request, response) => {
-    void handle(options.service, request, response);
+    if (request.url?.startsWith(API_CALLS_PATH)) {
+      answerApiCalls(calls, request, response);
+      return;
+    }
+    void handle(options.service, request, response, calls);
   });
   return listenLocally(server, requestedPort, host, (error) => {
     const reason =
@@ -106,19 +117,35 @@ export async function startStepFunctionsServer(
   });
 }
 
+function answerApiCalls(
+  calls: Map<string, number>,
+  request: IncomingMessage,
+  response: ServerResponse,
+): void {
+  if (request.method === 'POST' && request.url === `${API_CALLS_PATH}/reset`) calls.clear();
+  else if (request.method !== 'GET' || request.url !== API_CALLS_PATH) {
+    send(response, 404, { __type: 'UnknownOperationException', message: `${request.method} ${request.url}` });
+    return;
+  }
+  send(response, 200, { operations: Object.fromEntries(calls) });
+}
+
 async function handle(
   service: LocalStepFunctions,
   request: IncomingMessage,
   response: ServerResponse,
+  calls: Map<string, number>,
 ): Promise<void> {
   try {
     if (request.method !== 'POST') throw new UnknownOperationError(`${request.method} ${request.url}`);
     const target = request.headers['x-amz-target'];
-    const operation =
+    const name =
       typeof target === 'string' && target.startsWith(TARGET_PREFIX)
-        ? OPERATIONS[target.slice(TARGET_PREFIX.length)]
-        : undefined;
+        ? target.slice(TARGET_PREFIX.length)
+        : '';
+    const operation = OPERATIONS[name];
     if (!operation) throw new UnknownOperationError(typeof target === 'string' ? target : undefined);
+    calls.set(name, (calls.get(name) ?? 0) + 1);
     const body = await readBody(request);
     send(response, 200, (await operation(service, body)) ?? {});
   } catch (error) {

@@ -8,9 +8,10 @@
 export interface TableUnits {
   /** Logical table name (orders, inventory, payments, ...). */
   readonly table: string;
+  /** Base table and global secondary indexes together: both are billed, both count on the table. */
   readonly readUnits: number;
   readonly writeUnits: number;
-  /** Items written or read by more than one order, with what each order adds to them. */
+  /** Items nearly every order reads or writes (shared counters), with what each order adds to them. */
   readonly hotKeys: readonly {
     readonly key: string;
     readonly readUnits: number;

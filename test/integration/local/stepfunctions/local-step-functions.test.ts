@@ -95,6 +95,24 @@ describe('local Step Functions endpoint, driven by @aws-sdk/client-sfn', () => {
     expect(ended.find((event) => event.record.name === orderId)?.record.status).toBe('SUCCEEDED');
   });
 
+  it('counts the API calls it serves per operation, for the per-order unit counts', async () => {
+    // Prepare
+    const orderId = 'a0000000-0000-4000-8000-0000000000c1';
+    await fetch(`${running.endpoint}/_local/api-calls/reset`, { method: 'POST' });
+
+    // Act
+    const started = await startOrder(client, orderId, 'tok_approve');
+    await waitForEnd(client, started.executionArn!);
+    const counted = (await (await fetch(`${running.endpoint}/_local/api-calls`)).json()) as {
+      operations: Record<string, number>;
+    };
+
+    // Assess
+    expect(counted.operations.StartExecution).toBe(1);
+    expect(counted.operations.SendTaskSuccess).toBe(3);
+    expect(counted.operations.DescribeExecution).toBeGreaterThanOrEqual(1);
+  });
+
   it('catches a declined payment and runs the compensations before failing the order', async () => {
     // Prepare
     const orderId = 'a0000000-0000-4000-8000-000000000002';

@@ -21,7 +21,7 @@ interface Units {
 interface TableReport extends Units {
   readonly requests: Record<string, number>;
   readonly indexes: Record<string, Units>;
-  readonly keys: Record<string, Units>;
+  readonly keys: Record<string, Units & { readonly reads: number; readonly writes: number }>;
 }
 interface Report {
   readonly since: string;
@@ -95,8 +95,18 @@ describe('write units', () => {
     // Assess
     const usage = await orders();
     expect(usage.writeUnits).toBe(3);
-    expect(usage.keys['put-1']).toEqual({ readUnits: 0, writeUnits: 3 });
+    expect(usage.keys['put-1']).toEqual({ readUnits: 0, writeUnits: 3, reads: 0, writes: 1 });
     expect(usage.requests).toEqual({ PutItem: 1 });
+  });
+
+  it('counts the writes that touched each item, so a counter every order writes shows as shared', async () => {
+    // Act
+    for (let i = 0; i < 3; i++) {
+      await client.send(new PutItemCommand({ TableName: TABLE, Item: itemOf('counter-1', 100) }));
+    }
+
+    // Assess
+    expect((await orders()).keys['counter-1']).toEqual({ readUnits: 0, writeUnits: 3, reads: 0, writes: 3 });
   });
 
   it('charges the same put in a transaction twice: 6 WRU', async () => {
@@ -259,7 +269,7 @@ describe('read units', () => {
     // Assess
     const usage = await orders();
     expect(usage.readUnits).toBe(3);
-    expect(usage.keys['read-9k']).toEqual({ readUnits: 3, writeUnits: 0 });
+    expect(usage.keys['read-9k']).toEqual({ readUnits: 3, writeUnits: 0, reads: 1, writes: 0 });
   });
 
   it('charges a 9 KB eventually consistent get 1.5 RRU', async () => {
@@ -355,7 +365,7 @@ describe('query read units', () => {
     // Assess
     const usage = (await report()).tables[QUERY_TABLE]!;
     expect(usage.readUnits).toBe(2);
-    expect(usage.keys['order-1']).toEqual({ readUnits: 2, writeUnits: 0 });
+    expect(usage.keys['order-1']).toEqual({ readUnits: 2, writeUnits: 0, reads: 1, writes: 0 });
   });
 
   it('charges the items evaluated before the filter: 1 RRU eventually consistent though none match', async () => {

@@ -26,6 +26,15 @@ interface EchoResult {
   };
 }
 
+interface PlatformEvent {
+  type: string;
+  record: {
+    requestId: string;
+    status?: string;
+    metrics?: { durationMs: number; billedDurationMs: number; memorySizeMB: number };
+  };
+}
+
 describe('FunctionPool', () => {
   let pool: FunctionPool;
   const logLines: string[] = [];
@@ -129,6 +138,36 @@ describe('FunctionPool', () => {
     expect(pool.stats().find((s) => s.functionName === 'slow')).toMatchObject({
       timeouts: 1,
       invocations: 2,
+    });
+  });
+
+  it("writes Lambda's platform.start and platform.report events, the report with its billed duration and status", async () => {
+    // Prepare
+    const platformEvents = () =>
+      logLines
+        .filter((line) => line.startsWith('slow: {"time"'))
+        .map((line) => JSON.parse(line.slice('slow: '.length)) as PlatformEvent);
+    const before = platformEvents().length;
+
+    // Act
+    await pool.invoke('slow', { waitMs: 120 });
+    await pool.invoke('failing', { sku: 'SKU-LAST' }).catch(() => undefined);
+
+    // Assess
+    const [start, report] = platformEvents().slice(before);
+    expect(start).toMatchObject({ type: 'platform.start', record: { version: '$LATEST' } });
+    expect(report).toMatchObject({
+      type: 'platform.report',
+      record: { requestId: start?.record.requestId, status: 'success' },
+    });
+    const metrics = report?.record.metrics;
+    expect(metrics?.durationMs).toBeGreaterThanOrEqual(119);
+    expect(metrics?.billedDurationMs).toBe(Math.ceil(metrics?.durationMs ?? 0));
+    expect(metrics?.memorySizeMB).toBe(256);
+    const failed = logLines.filter((line) => line.startsWith('failing: {"time"')).at(-1);
+    expect(JSON.parse(failed?.slice('failing: '.length) ?? '{}')).toMatchObject({
+      type: 'platform.report',
+      record: { status: 'error' },
     });
   });
 
