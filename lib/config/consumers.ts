@@ -69,14 +69,22 @@ const SAGA_COMMAND_MAX_AGE_SECONDS = 6 * 60 * 60;
 /** First part of every consumer group id of the pipeline. */
 const GROUP_ID_PREFIX = 'order-pipeline';
 
+/**
+ * Orders (record keys) of one partition a consumer works on at once within an invocation; each
+ * order's own records stay in offset order. A partition's throughput is this many orders per
+ * record time, bounded by the batch size, so it sets with the partitions what a topic carries.
+ */
+export const KEYS_IN_FLIGHT_PER_PARTITION = 16;
+
 /** The consumers as declared; `CONSUMERS` adds their mappings. */
 const DECLARED_CONSUMERS: readonly Omit<ConsumerSpec, 'mappings'>[] = [
   {
     name: 'inventoryService',
     entry: 'lambdas/inventory/handlers/inventory-commands.ts',
     topics: [TOPICS.inventoryCommands.name],
-    // Saga steps wait on this consumer: invoke at once, small batches.
-    batchSize: 10,
+    // Saga steps wait on this consumer: invoke at once. When a backlog forms, a batch this size lets
+    // each partition work on KEYS_IN_FLIGHT_PER_PARTITION orders at once.
+    batchSize: 25,
     maxBatchingWindowSeconds: 0,
     maxRetryAttempts: TRANSIENT_RETRY_ATTEMPTS,
     maxRecordAgeSeconds: SAGA_COMMAND_MAX_AGE_SECONDS,
@@ -86,7 +94,7 @@ const DECLARED_CONSUMERS: readonly Omit<ConsumerSpec, 'mappings'>[] = [
     name: 'paymentService',
     entry: 'lambdas/payment/handlers/payment-commands.ts',
     topics: [TOPICS.paymentCommands.name],
-    batchSize: 10,
+    batchSize: 25,
     maxBatchingWindowSeconds: 0,
     maxRetryAttempts: TRANSIENT_RETRY_ATTEMPTS,
     maxRecordAgeSeconds: SAGA_COMMAND_MAX_AGE_SECONDS,

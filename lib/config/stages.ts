@@ -108,10 +108,13 @@ export const STAGES: Record<StageName, StageConfig> = {
     namePrefix: 'order-pipeline-prod',
     vpcCidr: '10.30.0.0/16',
     brokerInstanceType: 'kafka.m7g.xlarge',
-    brokerVolumeGiB: 500,
+    // 417 orders/s held for every topic's whole retention, three replicas, fills about 1.2 TiB per
+    // broker (npm run capacity); twice that keeps a broker from filling up during a long peak.
+    brokerVolumeGiB: 2_500,
     logRetentionDays: 90,
-    // 100x the shop's peak of 4.2 orders/s, with headroom for bursts.
-    apiThrottle: { rateLimit: 500, burstLimit: 1000 },
+    // 100x the shop's peak of 4.2 orders/s with twice the headroom: each order is a POST and the
+    // checkout page's status reads (about 3.6 requests per order, npm run capacity).
+    apiThrottle: { rateLimit: 3_200, burstLimit: 6_400 },
     wafRateLimitPer5Min: 1000,
     pollers: { min: 2, max: 20 },
     alarms: { maxLagSeconds: 60, lagEvaluationMinutes: 5, api5xxPercent: 0.5, sagaFailuresPer5Min: 200 },
@@ -125,7 +128,14 @@ export const STAGES: Record<StageName, StageConfig> = {
     retainData: true,
     idempotencyTtlHours: 48,
     sagaLogsIncludeExecutionData: false,
-    quotaRequests: [],
+    // Each at least twice what 417 orders/s needs (npm run capacity lists the needs).
+    quotaRequests: [
+      { quota: 'sfn-standard-start-execution-refill', value: 1_000 },
+      { quota: 'sfn-standard-state-transitions-refill', value: 5_000 },
+      { quota: 'sfn-send-task-success-refill', value: 4_000 },
+      { quota: 'lambda-concurrent-executions', value: 2_000 },
+      { quota: 'ses-sending-rate', value: 1_000 },
+    ],
   },
 };
 

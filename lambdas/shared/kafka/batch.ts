@@ -1,9 +1,13 @@
 /**
  * Processing of MSK event source mapping batches (Powertools batch has no Kafka processor).
  *
- * - Records of one partition run strictly in offset order; partitions run concurrently.
- * - A handler error fails that record and every later record of the SAME partition, so Lambda
- *   retries them in order; other partitions carry on.
+ * - Records of one key (the order id) run strictly in offset order. What the shop relies on is the
+ *   order of an order's events, not of a partition's: within a partition, records of different keys
+ *   run concurrently, up to KEYS_IN_FLIGHT_PER_PARTITION at a time, and partitions run concurrently.
+ *   A partition then carries that many orders per record time instead of one.
+ * - A handler error fails that record and every record of the SAME partition from its offset on, so
+ *   Lambda retries them in order: its key's later records have not run, and other keys' records
+ *   after it run again, which their idempotency absorbs. Other partitions carry on.
  * - Poison records (not JSON, unknown type, invalid version, schema mismatch) can never succeed: they go
  *   to the FailedRecordSink and count as handled, so one bad record cannot block its partition.
  *
@@ -14,6 +18,7 @@
  */
 import type { MSKEvent, MSKRecord } from 'aws-lambda';
 import type { KafkaBatchResponse, KafkaItemIdentifier } from '../../../lib/config/aws-rules';
+import { KEYS_IN_FLIGHT_PER_PARTITION } from '../../../lib/config/consumers';
 import { type DecodedMessage, decodeJson, PoisonRecordError } from '../events/codec';
 import { countMetric, SHARED_METRICS, logger as sharedLogger } from '../observability';
 import type { FailedRecordSink } from '../ports/failed-record-sink';
@@ -48,6 +53,8 @@ export interface ProcessKafkaBatchOptions {
   readonly logger?: BatchLogger;
   /** Clock for `failedAt`. @default () => new Date() */
   readonly now?: () => Date;
+  /** Keys of one partition processed at once. @default KEYS_IN_FLIGHT_PER_PARTITION */
+  readonly keysInFlight?: number;
 }
 
 export type KafkaRecordHandler = (record: DecodedKafkaRecord) => Promise<void>;
@@ -97,7 +104,9 @@ export async function processKafkaBatch(
 ): Promise<KafkaBatchResponse> {
   const partitions = groupByPartition(event);
   const results = await Promise.all(
-    partitions.map((records) => processPartition(records, handleRecord, options)),
+    partitions.map((records) =>
+      processPartition(records, handleRecord, options, options.keysInFlight ?? KEYS_IN_FLIGHT_PER_PARTITION),
+    ),
   );
   return { batchItemFailures: results.flat().map((itemIdentifier) => ({ itemIdentifier })) };
 }
@@ -116,31 +125,61 @@ function groupByPartition(event: MSKEvent): MSKRecord[][] {
   return [...groups.values()].map((group) => group.sort((a, b) => Number(a.offset) - Number(b.offset)));
 }
 
-/** Returns the identifiers of the failed records: the first failure and everything after it. */
+/** A partition's records split by key, each lane in offset order; records without a key share one lane. */
+function lanesByKey(records: readonly MSKRecord[]): MSKRecord[][] {
+  const lanes = new Map<string | undefined, MSKRecord[]>();
+  for (const record of records) {
+    const key = record.key ?? undefined;
+    const lane = lanes.get(key) ?? [];
+    lane.push(record);
+    lanes.set(key, lane);
+  }
+  return [...lanes.values()];
+}
+
+/** Returns the identifiers of the failed records: the lowest failed offset and everything after it. */
 async function processPartition(
   records: readonly MSKRecord[],
   handleRecord: KafkaRecordHandler,
   options: ProcessKafkaBatchOptions,
+  keysInFlight: number,
 ): Promise<KafkaItemIdentifier[]> {
-  for (const [index, record] of records.entries()) {
-    try {
-      await processRecord(record, handleRecord, options);
-    } catch (error) {
-      countMetric(SHARED_METRICS.failedRecords, records.length - index);
-      (options.logger ?? sharedLogger).error(
-        'Kafka record failed; it and the later records of its partition will be retried',
-        {
-          topic: record.topic,
-          partition: record.partition,
-          offset: record.offset,
-          retried: records.length - index,
-          error,
-        },
-      );
-      return records.slice(index).map(itemIdentifierOf);
+  const lanes = lanesByKey(records);
+  let lowestFailed: { record: MSKRecord; error: unknown } | undefined;
+  const runLane = async (lane: readonly MSKRecord[]): Promise<void> => {
+    for (const record of lane) {
+      // A record after a failure is retried anyway; running it now would only do the work twice.
+      if (lowestFailed && Number(record.offset) > Number(lowestFailed.record.offset)) return;
+      try {
+        await processRecord(record, handleRecord, options);
+      } catch (error) {
+        if (!lowestFailed || Number(record.offset) < Number(lowestFailed.record.offset)) {
+          lowestFailed = { record, error };
+        }
+        return;
+      }
     }
-  }
-  return [];
+  };
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < lanes.length) await runLane(lanes[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(keysInFlight, lanes.length) }, worker));
+  if (!lowestFailed) return [];
+  const { record, error } = lowestFailed;
+  const retried = records.filter((candidate) => Number(candidate.offset) >= Number(record.offset));
+  countMetric(SHARED_METRICS.failedRecords, retried.length);
+  (options.logger ?? sharedLogger).error(
+    'Kafka record failed; it and the later records of its partition will be retried',
+    {
+      topic: record.topic,
+      partition: record.partition,
+      offset: record.offset,
+      retried: retried.length,
+      error,
+    },
+  );
+  return retried.map(itemIdentifierOf);
 }
 
 async function processRecord(

@@ -25,6 +25,8 @@ export interface DeployedMapping {
   readonly topic: string;
   /** Logical id of the function it invokes. */
   readonly functionLogicalId: string;
+  /** Records per invocation at most. */
+  readonly batchSize: number;
   readonly minimumPollers: number;
   readonly maximumPollers: number;
 }
@@ -141,6 +143,7 @@ export function readDeployment(stage: StageName, templates: readonly CfnTemplate
       logicalId,
       topic: topics[0],
       functionLogicalId,
+      batchSize: numberProp(logicalId, p.BatchSize, 'BatchSize'),
       // Without a provisioned poller config a mapping runs in on-demand mode: one poller to start.
       minimumPollers: typeof pollers.MinimumPollers === 'number' ? pollers.MinimumPollers : 1,
       maximumPollers: typeof pollers.MaximumPollers === 'number' ? pollers.MaximumPollers : 1,

@@ -5,6 +5,7 @@
  * design: more partitions, sharded items), or a setting of the stage (raised in lib/config).
  * Needs are the measured per-order units times the rate.
  */
+import { KEYS_IN_FLIGHT_PER_PARTITION } from '../../../lib/config/consumers';
 import type { Deployment } from './deployment';
 import type { PerOrderUnits } from './units';
 
@@ -189,7 +190,8 @@ export function capacityLimits(input: ModelInput): LimitRow[] {
     }),
   );
 
-  // Event source mappings: one invocation at a time per partition, records of a partition in order.
+  // Event source mappings: one invocation at a time per partition; inside it, up to
+  // KEYS_IN_FLIGHT_PER_PARTITION orders at once (bounded by the batch), each order's records in order.
   for (const mapping of deployment.mappings) {
     const topic = deployment.topics.find((candidate) => candidate.name === mapping.topic);
     const fn = units.functions.find((candidate) => candidate.logicalId === mapping.functionLogicalId);
@@ -198,13 +200,14 @@ export function capacityLimits(input: ModelInput): LimitRow[] {
     const msPerRecord = (fn.invocations * fn.billedMsPerInvocation) / records;
     const perTopic = topicUnits(input, mapping.topic);
     const pollerThroughput = input.quotas(MODEL_QUOTAS.esmPollerThroughput, input.region);
+    const inFlight = Math.min(KEYS_IN_FLIGHT_PER_PARTITION, mapping.batchSize);
     rows.push(
       row(input, {
         id: `partition-throughput ${mapping.topic} -> ${mapping.functionLogicalId}`,
-        what: `${mapping.topic} read by ${mapping.functionLogicalId}: ${topic.partitions} partitions, one batch at a time each, ${msPerRecord.toFixed(1)} ms per record`,
+        what: `${mapping.topic} read by ${mapping.functionLogicalId}: ${topic.partitions} partitions x ${inFlight} orders at once, ${msPerRecord.toFixed(1)} ms per record`,
         kind: 'partition',
         need: rate * perTopic.records,
-        limit: (topic.partitions * 1000) / msPerRecord,
+        limit: (topic.partitions * inFlight * 1000) / msPerRecord,
         unit: 'records/s',
         source: 'https://docs.aws.amazon.com/lambda/latest/dg/with-msk-configure.html',
       }),

@@ -23,6 +23,15 @@ function covered(row: LimitRow): string {
   return `request ${row.request.value.toLocaleString('en-US')} (${figure(row.request.value / row.need)}x)`;
 }
 
+/** A documentation link's label: the page's own name, `with-msk-configure` for .../with-msk-configure.html. */
+function pageName(url: string): string {
+  return url
+    .replace(/\/$/, '')
+    .split('/')
+    .at(-1)!
+    .replace(/\.html$/, '');
+}
+
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
   return [
     `| ${header.join(' | ')} |`,
@@ -81,7 +90,7 @@ export function docsSections(prod: CapacityReport, dev: CapacityReport): Record<
       figure(row.limit),
       `${figure(row.headroom)}x${row.request ? `, ${covered(row)}` : ''}`,
       row.unit,
-      row.source.startsWith('http') ? `[${row.quota ?? 'page'}](${row.source})` : row.source,
+      row.source.startsWith('http') ? `[${row.quota ?? pageName(row.source)}](${row.source})` : row.source,
     ]),
   );
   const requests = prod.rows.filter((row) => row.request);

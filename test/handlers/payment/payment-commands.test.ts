@@ -104,7 +104,7 @@ describe('payment commands handler', () => {
     ]);
   });
 
-  it('tok_timeout: records the attempt, publishes nothing, answers PaymentTimeout at the processing limit, then handles the next record', async () => {
+  it("tok_timeout: records the attempt, publishes nothing, answers PaymentTimeout at the processing limit, while the partition's next order is charged meanwhile", async () => {
     // Act
     const response = await handler(
       mskEventOf([
@@ -121,9 +121,10 @@ describe('payment commands handler', () => {
     expect(response.batchItemFailures).toEqual([]);
     expect(dynamo.item(TABLE, { orderId: ORDER_ID, entry: 'ATTEMPT#1' })).toBeDefined();
     expect(dynamo.item(TABLE, { orderId: ORDER_ID, entry: 'CHARGE' })).toBeUndefined();
+    // A provider that hangs on one order holds up that order only, not the orders behind it.
     expect(sfn.answers.map((a) => [a.taskToken, a.error ?? 'success'])).toEqual([
-      ['t1', 'PaymentTimeout'],
       ['t2', 'success'],
+      ['t1', 'PaymentTimeout'],
     ]);
     expect(publisher.envelopes('PaymentCaptured')).toHaveLength(1);
   });

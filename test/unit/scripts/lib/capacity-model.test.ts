@@ -26,6 +26,8 @@ const deployment: Deployment = {
       logicalId: 'PaymentMapping',
       topic: 'payments.commands',
       functionLogicalId: 'PaymentService',
+      // Fewer than KEYS_IN_FLIGHT_PER_PARTITION: the batch bounds the orders a partition works on at once.
+      batchSize: 2,
       minimumPollers: 2,
       maximumPollers: 10,
     },
@@ -111,11 +113,11 @@ describe('capacityLimits', () => {
     expect(rowOf(rows, 'ses-send-rate')).toMatchObject({ need: 100, limit: 14 });
   });
 
-  it('caps an item every order writes at one partition, and a topic at one batch per partition', () => {
+  it('caps an item every order writes at one partition, and a topic at its partitions times the orders each works on at once', () => {
     // Act
     const rows = capacityLimits(input());
 
-    // Assess: 4 WRU per order on one item at 100 orders/s; 16 partitions at 100 ms per record
+    // Assess: 4 WRU per order on one item at 100 orders/s; 16 partitions x 2 orders at 100 ms per record
     expect(rowOf(rows, 'dynamodb-item-write analytics DAY#2026-12-02')).toMatchObject({
       kind: 'item',
       need: 400,
@@ -125,7 +127,7 @@ describe('capacityLimits', () => {
     expect(rowOf(rows, 'partition-throughput payments.commands -> PaymentService')).toMatchObject({
       kind: 'partition',
       need: 200,
-      limit: 160,
+      limit: 320,
     });
     expect(rowOf(rows, 'poller-throughput payments.commands -> PaymentService')).toMatchObject({
       need: 0.1,

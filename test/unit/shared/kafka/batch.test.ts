@@ -7,6 +7,7 @@ import {
   processKafkaBatch,
 } from '../../../../lambdas/shared/kafka/batch';
 import { logger, MetricUnit, metrics } from '../../../../lambdas/shared/observability';
+import { KEYS_IN_FLIGHT_PER_PARTITION } from '../../../../lib/config/consumers';
 import { InMemoryFailedRecordSink } from '../../../fixtures/in-memory-event-publisher';
 import {
   exampleEvent,
@@ -95,7 +96,7 @@ describe('processKafkaBatch', () => {
     expect(seen).toHaveLength(3);
   });
 
-  it('processes the records of one partition strictly in offset order, one at a time', async () => {
+  it('processes the records of one key (order id) strictly in offset order, one at a time', async () => {
     // Prepare: offsets deliberately out of order in the payload
     const event = mskEvent([
       mskRecord(exampleEvent('OrderPlaced'), { offset: 12 }),
@@ -120,6 +121,67 @@ describe('processKafkaBatch', () => {
 
     // Assess
     expect(order).toEqual([10, 11, 12]);
+  });
+
+  it('runs different keys of one partition concurrently, each key in offset order, at most KEYS_IN_FLIGHT_PER_PARTITION at once', async () => {
+    // Prepare: 20 orders on partition 0, two records each, interleaved as Kafka would store them
+    const orderIds = Array.from(
+      { length: 20 },
+      (_, i) => `9d2c4b7e-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    );
+    const event = mskEvent([
+      ...orderIds.map((orderId) => ({ envelope: exampleEvent('OrderPlaced', { orderId }), options: {} })),
+      ...orderIds.map((orderId) => ({ envelope: exampleEvent('OrderConfirmed', { orderId }), options: {} })),
+    ]);
+    const seen = new Map<string, string[]>();
+    let running = 0;
+    let maxRunning = 0;
+
+    // Act
+    const response = await processKafkaBatch(
+      event,
+      async (record) => {
+        running += 1;
+        maxRunning = Math.max(maxRunning, running);
+        await new Promise((resolve) => setTimeout(resolve, record.type === 'OrderPlaced' ? 10 : 1));
+        seen.set(record.key!, [...(seen.get(record.key!) ?? []), record.type]);
+        running -= 1;
+      },
+      { failedRecordSink: new InMemoryFailedRecordSink(), logger: quiet },
+    );
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(KEYS_IN_FLIGHT_PER_PARTITION).toBeGreaterThan(1);
+    expect(maxRunning).toBe(KEYS_IN_FLIGHT_PER_PARTITION);
+    for (const orderId of orderIds) expect(seen.get(orderId)).toEqual(['OrderPlaced', 'OrderConfirmed']);
+  });
+
+  it("stops a failed key's later records and retries the partition from the lowest failed offset", async () => {
+    // Prepare: order A at 100 and 102, order B at 101 and 103; B's first record fails at once
+    const [a, b] = ['9d2c4b7e-0000-4000-8000-00000000000a', '9d2c4b7e-0000-4000-8000-00000000000b'];
+    const event = mskEvent([
+      { envelope: exampleEvent('OrderPlaced', { orderId: a }), options: {} },
+      { envelope: exampleEvent('OrderPlaced', { orderId: b }), options: {} },
+      { envelope: exampleEvent('OrderConfirmed', { orderId: a }), options: {} },
+      { envelope: exampleEvent('OrderConfirmed', { orderId: b }), options: {} },
+    ]);
+    const processed: number[] = [];
+
+    // Act
+    const response = await processKafkaBatch(
+      event,
+      async (record) => {
+        if (record.offset === 101) throw new Error('DynamoDB throttled');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        processed.push(record.offset);
+      },
+      { failedRecordSink: new InMemoryFailedRecordSink(), logger: quiet },
+    );
+
+    // Assess: A's record after the failure waits for the retry; B's later record never ran
+    expect(processed).toEqual([100]);
+    expect(failureIds(response)).toEqual([`${ORDERS}-0@101`, `${ORDERS}-0@102`, `${ORDERS}-0@103`]);
   });
 
   it('runs partitions concurrently', async () => {
