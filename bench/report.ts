@@ -23,6 +23,7 @@ import {
 } from './lib/results';
 import { type OverloadStep, SAGA_SERVICES } from './overload';
 import type { ProfileFigures } from './profile';
+import type { UnitCountsFigures } from './unit-counts';
 
 const chartsDir = (): string => join(outputDirectory(), 'charts');
 
@@ -844,6 +845,40 @@ function overloadSection(result: BenchResult<{ steps: OverloadStep[] }>): Sectio
   };
 }
 
+function unitCountsSection(result: BenchResult<UnitCountsFigures>): Section {
+  const { units, confirmed, orders } = result.figures;
+  const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);
+  const markdown = [
+    header(
+      '10. Units per happy order (for the capacity and cost model)',
+      result,
+      'npm run bench:unit-counts',
+    ),
+    `${confirmed} of ${orders} orders confirmed; every figure is per confirmed order. \`npm run capacity\` turns them into each AWS limit's need and the cost per million orders.`,
+    '',
+    '| DynamoDB table | write units | read units | items nearly every order writes |',
+    '|---|---|---|---|',
+    ...units.dynamodb.map(
+      (table) =>
+        `| ${table.table} | ${fmt(table.writeUnits, 2)} | ${fmt(table.readUnits, 2)} | ${table.hotKeys.map((hot) => `${hot.key} (${fmt(hot.writeUnits, 1)} WRU)`).join(', ') || '-'} |`,
+    ),
+    `| **all** | **${fmt(sum(units.dynamodb.map((table) => table.writeUnits)), 1)}** | **${fmt(sum(units.dynamodb.map((table) => table.readUnits)), 1)}** | |`,
+    '',
+    '| function | invocations | billed ms each | log bytes |',
+    '|---|---|---|---|',
+    ...units.functions.map(
+      (fn) =>
+        `| ${fn.logicalId} | ${fmt(fn.invocations, 2)} | ${fmt(fn.billedMsPerInvocation, 1)} | ${fn.logBytes} |`,
+    ),
+    '',
+    `Step Functions: ${units.stepFunctions.executions} execution, ${units.stepFunctions.transitions} state transitions, ` +
+      `${units.stepFunctions.sendTaskCalls} SendTask* calls. Kafka: ${units.topics.map((topic) => `${topic.topic} ${fmt(topic.records, 2)} records / ${topic.bytes} B`).join(', ')}. ` +
+      `API: ${units.api.requests} requests (the POST and the checkout page's status reads). E-mails: ${units.emails}.`,
+    '',
+  ].join('\n');
+  return { markdown, charts: [] };
+}
+
 function machineNote(machines: readonly MachineInfo[]): string {
   const loads = machines.flatMap((m) => [m.loadavgAtStart[0] ?? 0, m.loadavgAtEnd?.[0] ?? 0]);
   return (
@@ -877,6 +912,7 @@ export async function renderReport(options: { log: (line: string) => void }): Pr
   add('before-after', beforeAfterSection);
   add('profile', profileSection);
   add('overload', overloadSection);
+  add('unit-counts', unitCountsSection);
   const charts = sections.flatMap((section) => section.charts);
   mkdirSync(chartsDir(), { recursive: true });
   try {
