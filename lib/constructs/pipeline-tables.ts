@@ -26,17 +26,9 @@ const S = dynamodb.AttributeType.STRING;
 
 /** Key schemas of /work/CONTRACTS.md, "DynamoDB tables". */
 export const TABLE_SPECS: Readonly<Record<TableName, TableSpec>> = {
-  orders: {
-    partitionKey: { name: 'orderId', type: S },
-    businessData: true,
-    globalSecondaryIndexes: [
-      {
-        indexName: 'byCustomer',
-        partitionKey: { name: 'customerId', type: S },
-        sortKey: { name: 'createdAt', type: S },
-      },
-    ],
-  },
+  // No index by customer: nothing in the shop reads orders that way, and every write of an order
+  // would also pay for its copy in the index.
+  orders: { partitionKey: { name: 'orderId', type: S }, businessData: true },
   inventory: { partitionKey: { name: 'pk', type: S }, businessData: true },
   payments: {
     partitionKey: { name: 'orderId', type: S },

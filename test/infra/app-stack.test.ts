@@ -408,7 +408,7 @@ describe('AppStack: Kafka IAM scoped to exact topics and groups', () => {
 
     // Assess
     expect(writes(FUNCTION_NAMES.getOrder)).toEqual([]);
-    expect(reads(FUNCTION_NAMES.getOrder)).toEqual(['<import>', '<import>/index/byCustomer']);
+    expect(reads(FUNCTION_NAMES.getOrder)).toEqual(['<import>']);
     expect(writes('analytics')).toHaveLength(2); // analytics + idempotency
     expect(writes(FUNCTION_NAMES.sagaPublisher)).toEqual([]);
     for (const fnId of Object.keys(functions)) {
