@@ -4,8 +4,14 @@
  * event touches at most 52 items - below the limit of 100.
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { CountedMarker, CounterIncrement } from '../domain/aggregates';
+import { BatchGetCommand, type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type CountedMarker,
+  type CounterIncrement,
+  dayTotalKeys,
+  sumDayTotals,
+  TOTAL_SK,
+} from '../domain/aggregates';
 import type { AddOutcome, AnalyticsStore } from '../ports/analytics-store';
 
 export class DynamoDbAnalyticsStore implements AnalyticsStore {
@@ -44,6 +50,21 @@ export class DynamoDbAnalyticsStore implements AnalyticsStore {
       // A conflicting concurrent transaction or a throttle: the record is retried.
       throw error;
     }
+  }
+
+  async readDayTotals(day: string): Promise<Record<string, number>> {
+    const items: Record<string, unknown>[] = [];
+    let keys: Record<string, unknown>[] = dayTotalKeys(day).map((pk) => ({ pk, sk: TOTAL_SK }));
+    // BatchGetItem may answer part of the keys (UnprocessedKeys) under throttling: ask again for those.
+    for (let attempt = 0; keys.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** Math.min(attempt, 5)));
+      const { Responses, UnprocessedKeys } = await this.client.send(
+        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
+      );
+      items.push(...(Responses?.[this.tableName] ?? []));
+      keys = (UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
+    }
+    return sumDayTotals(items);
   }
 
   private updateOf(increment: CounterIncrement, updatedAt: string) {

@@ -10,4 +10,6 @@ export interface AnalyticsStore {
    * nothing) when the marker exists, i.e. the order's event of that type was counted before.
    */
   add(increments: readonly CounterIncrement[], marker: CountedMarker): Promise<AddOutcome>;
+  /** The day's totals (`yyyy-mm-dd`, UTC), summed over its shards; a strongly consistent read. */
+  readDayTotals(day: string): Promise<Record<string, number>>;
 }

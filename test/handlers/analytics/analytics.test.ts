@@ -37,7 +37,7 @@ describe('analytics handler', () => {
 
     // Assess
     expect(response.batchItemFailures).toEqual([]);
-    expect(store.items.get('DAY#2026-11-24|TOTAL')).toEqual({
+    expect(await store.readDayTotals('2026-11-24')).toEqual({
       ordersPlaced: 1,
       ordersConfirmed: 1,
       ordersFailed: 1,
@@ -59,7 +59,7 @@ describe('analytics handler', () => {
     await analytics(mskEventOf([confirmed]), context);
 
     // Assess
-    expect(store.items.get('DAY#2026-11-24|TOTAL')?.ordersConfirmed).toBe(1);
+    expect((await store.readDayTotals('2026-11-24')).ordersConfirmed).toBe(1);
     expect(store.items.get('SKU#SKU-1|DAY#2026-11-24')).toEqual({ units: 2, revenue_EUR: 3998 });
   });
 
@@ -77,7 +77,7 @@ describe('analytics handler', () => {
     // Assess
     expect(failed.batchItemFailures).toHaveLength(1);
     expect(retried.batchItemFailures).toEqual([]);
-    expect(store.items.get('DAY#2026-11-24|TOTAL')).toEqual({ ordersPlaced: 1 });
+    expect(await store.readDayTotals('2026-11-24')).toEqual({ ordersPlaced: 1 });
   });
 });
 

@@ -1,5 +1,4 @@
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoDbAnalyticsStore } from '../../../lambdas/analytics/adapters/dynamodb-analytics-store';
 import { createAnalyticsHandler } from '../../../lambdas/analytics/handlers/analytics';
@@ -48,9 +47,9 @@ describe('analytics handler with Powertools idempotency on the local DynamoDB se
     // Assess
     expect(first.batchItemFailures).toEqual([]);
     expect(redelivered.batchItemFailures).toEqual([]);
-    const { Item } = await analytics.documentClient.send(
-      new GetCommand({ TableName: analytics.name, Key: { pk: 'DAY#2026-11-25', sk: 'TOTAL' } }),
+    const totals = await new DynamoDbAnalyticsStore(analytics.documentClient, analytics.name).readDayTotals(
+      '2026-11-25',
     );
-    expect(Item).toMatchObject({ ordersPlaced: 1, ordersConfirmed: 1, revenue_EUR: 4498 });
+    expect(totals).toMatchObject({ ordersPlaced: 1, ordersConfirmed: 1, revenue_EUR: 4498 });
   });
 });

@@ -1,6 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoDbAnalyticsStore } from '../../../lambdas/analytics/adapters/dynamodb-analytics-store';
+import { dayTotalKeys, TOTAL_SK } from '../../../lambdas/analytics/domain/aggregates';
 import { recordOrderEvent } from '../../../lambdas/analytics/use-cases/record-order-event';
 import { createTestTable, type TestTable } from '../../fixtures/consumers/dynamodb-tables';
 import { orderEvents as e } from '../../fixtures/consumers/order-events';
@@ -41,7 +42,7 @@ describe('analytics aggregates on the local DynamoDB server', () => {
     }
 
     // Assess
-    expect(await item('DAY#2026-11-24', 'TOTAL')).toMatchObject({
+    expect(await store.readDayTotals('2026-11-24')).toEqual({
       ordersPlaced: 2,
       ordersConfirmed: 1,
       ordersFailed: 1,
@@ -52,16 +53,34 @@ describe('analytics aggregates on the local DynamoDB server', () => {
     expect(await item('SKU#SKU-1', 'DAY#2026-11-24')).toMatchObject({ units: 2, revenue_EUR: 3998 });
   });
 
+  it("spreads the day's total over shard items on their own partition keys, which the read sums", async () => {
+    // Prepare
+    const store = new DynamoDbAnalyticsStore(table.documentClient, table.name);
+    const orderIds = Array.from(
+      { length: 30 },
+      (_, i) => `7a1b2c3d-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    );
+
+    // Act
+    for (const orderId of orderIds)
+      await recordOrderEvent(store, { ...e.orderPlaced('2026-11-26T09:00:00.000Z'), orderId });
+
+    // Assess
+    const shards = await Promise.all(dayTotalKeys('2026-11-26').map((pk) => item(pk, TOTAL_SK)));
+    expect(shards.filter((shard) => shard !== undefined).length).toBeGreaterThan(1);
+    expect(await store.readDayTotals('2026-11-26')).toEqual({ ordersPlaced: 30 });
+  });
+
   it('recognises an event republished under a new eventId by its marker, changing nothing', async () => {
     // Prepare
     const store = new DynamoDbAnalyticsStore(table.documentClient, table.name);
-    const before = await item('DAY#2026-11-24', 'TOTAL');
+    const before = await store.readDayTotals('2026-11-24');
 
     // Act
     const outcome = await recordOrderEvent(store, e.orderConfirmed('2026-11-24T10:00:09.000Z'));
 
     // Assess
     expect(outcome).toBe('already-counted');
-    expect(await item('DAY#2026-11-24', 'TOTAL')).toEqual(before);
+    expect(await store.readDayTotals('2026-11-24')).toEqual(before);
   });
 });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbAnalyticsStore } from '../../../lambdas/analytics/adapters/dynamodb-analytics-store';
 import type { RunningPipeline } from '../../../local/pipeline';
 
 export interface OrderView {
@@ -131,6 +132,12 @@ export class Shop {
       new GetCommand({ TableName: this.pipeline.tables.shipments, Key: { orderId } }),
     );
     return Item;
+  }
+
+  /** Orders confirmed today (UTC) by the analytics day totals, read as the shop's reports read them. */
+  async confirmedToday(): Promise<number> {
+    const store = new DynamoDbAnalyticsStore(this.db, this.pipeline.tables.analytics);
+    return (await store.readDayTotals(new Date().toISOString().slice(0, 10))).ordersConfirmed ?? 0;
   }
 
   async analyticsItems(): Promise<Record<string, unknown>[]> {

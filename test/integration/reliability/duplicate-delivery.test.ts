@@ -12,11 +12,6 @@ import { openBooks, placeOrders, planOrders, sleep, usePipeline, writeResult } f
 
 const scenario = usePipeline();
 
-function confirmedToday(items: Record<string, unknown>[]): number {
-  const day = new Date().toISOString().slice(0, 10);
-  return Number(items.find((i) => i.pk === `DAY#${day}` && i.sk === 'TOTAL')?.ordersConfirmed ?? 0);
-}
-
 describe('scenario 5: duplicate delivery storm', () => {
   it('absorbs a second delivery of every record, some concurrent with the first, with zero duplicate effects', async () => {
     // Prepare
@@ -24,7 +19,7 @@ describe('scenario 5: duplicate delivery storm', () => {
     const { pipeline, ledger } = scenario;
     const shop = new Shop(pipeline);
     const initialStock = await openBooks(pipeline, ledger);
-    const confirmedBefore = confirmedToday(await shop.analyticsItems());
+    const confirmedBefore = await shop.confirmedToday();
     const keys = new Set<string>();
     const duplicator = new Duplicator(pipeline.endpoints.kafkaBrokers, keys);
     await duplicator.mark();
@@ -68,7 +63,7 @@ describe('scenario 5: duplicate delivery storm', () => {
       mailsPerOrder.set(String(mail.orderId), (mailsPerOrder.get(String(mail.orderId)) ?? 0) + 1);
     }
     const extraMails = [...mailsPerOrder].reduce((sum, [, n]) => sum + Math.max(0, n - 1), 0);
-    const analyticsDelta = confirmedToday(await shop.analyticsItems()) - confirmedBefore;
+    const analyticsDelta = (await shop.confirmedToday()) - confirmedBefore;
     const analyticsExpected = confirmed;
     const extraEffects =
       Math.max(0, verdict.charges - verdict.chargesExpected) +

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   countedMarkerOf,
+  DAY_TOTAL_SHARDS,
+  dayTotalKey,
+  dayTotalKeys,
   incrementsOf,
   isAggregatedType,
   utcDay,
@@ -21,7 +24,9 @@ describe('analytics aggregates', () => {
     const increments = incrementsOf(placed);
 
     // Assess
-    expect(increments).toEqual([{ pk: 'DAY#2026-11-25', sk: 'TOTAL', counters: { ordersPlaced: 1 } }]);
+    expect(increments).toEqual([
+      { pk: dayTotalKey('2026-11-25', placed.orderId), sk: 'TOTAL', counters: { ordersPlaced: 1 } },
+    ]);
   });
 
   it('adds revenue per currency, units and per-SKU sales for a confirmed order', () => {
@@ -47,7 +52,11 @@ describe('analytics aggregates', () => {
 
     // Assess
     expect(increments).toEqual([
-      { pk: 'DAY#2026-11-24', sk: 'TOTAL', counters: { ordersConfirmed: 1, units: 4, revenue_USD: 6497 } },
+      {
+        pk: dayTotalKey('2026-11-24', confirmed.orderId),
+        sk: 'TOTAL',
+        counters: { ordersConfirmed: 1, units: 4, revenue_USD: 6497 },
+      },
       { pk: 'SKU#SKU-1', sk: 'DAY#2026-11-24', counters: { units: 3, revenue_USD: 5997 } },
       { pk: 'SKU#SKU-2', sk: 'DAY#2026-11-24', counters: { units: 1, revenue_USD: 500 } },
     ]);
@@ -62,7 +71,7 @@ describe('analytics aggregates', () => {
 
     // Assess
     expect(increments).toEqual([
-      { pk: 'DAY#2026-11-24', sk: 'TOTAL', counters: { ordersFailed: 1 } },
+      { pk: dayTotalKey('2026-11-24', failed.orderId), sk: 'TOTAL', counters: { ordersFailed: 1 } },
       { pk: 'DAY#2026-11-24', sk: 'FAILURE#OUT_OF_STOCK', counters: { orders: 1 } },
     ]);
   });
@@ -81,7 +90,7 @@ describe('analytics aggregates', () => {
     for (const event of events) await recordOrderEvent(store, event);
 
     // Assess
-    expect(store.items.get('DAY#2026-11-24|TOTAL')).toEqual({
+    expect(await store.readDayTotals('2026-11-24')).toEqual({
       ordersPlaced: 2,
       ordersConfirmed: 1,
       ordersFailed: 1,
@@ -103,7 +112,37 @@ describe('analytics aggregates', () => {
 
     // Assess
     expect(outcomes).toEqual(['added', 'already-counted']);
-    expect(store.items.get('DAY#2026-11-24|TOTAL')?.ordersConfirmed).toBe(1);
+    expect((await store.readDayTotals('2026-11-24')).ordersConfirmed).toBe(1);
+  });
+
+  it("spreads a day's total over its shards, each order always on the same one, and sums them exactly", async () => {
+    // Prepare: 200 orders of one day, each placed twice (a redelivery)
+    const store = new InMemoryAnalyticsStore();
+    const orderIds = Array.from(
+      { length: 200 },
+      (_, i) => `9d2c4b7e-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    );
+
+    // Act
+    for (const orderId of orderIds) {
+      for (let delivery = 0; delivery < 2; delivery++) {
+        await recordOrderEvent(store, { ...e.orderPlaced('2026-11-24T10:00:00.000Z'), orderId });
+      }
+    }
+
+    // Assess
+    const shardCounts = dayTotalKeys('2026-11-24').map(
+      (pk) => store.items.get(`${pk}|TOTAL`)?.ordersPlaced ?? 0,
+    );
+    expect(shardCounts.filter((count) => count > 0)).toHaveLength(DAY_TOTAL_SHARDS);
+    expect(Math.max(...shardCounts)).toBeLessThan(200 / 2);
+    expect((await store.readDayTotals('2026-11-24')).ordersPlaced).toBe(200);
+    const placed = incrementsOf({ ...e.orderPlaced('2026-11-24T10:00:00.000Z'), orderId: orderIds[7]! })[0];
+    const confirmed = incrementsOf({
+      ...e.orderConfirmed('2026-11-24T10:00:01.000Z'),
+      orderId: orderIds[7]!,
+    })[0];
+    expect(confirmed?.pk).toBe(placed?.pk);
   });
 
   it('marks an order event type with a marker that expires after 30 days', () => {

@@ -1,5 +1,11 @@
 /** The AnalyticsStore in memory: sums counters like ADD updates and honours the per-order marker. */
-import type { CountedMarker, CounterIncrement } from '../../../lambdas/analytics/domain/aggregates';
+import {
+  type CountedMarker,
+  type CounterIncrement,
+  dayTotalKeys,
+  sumDayTotals,
+  TOTAL_SK,
+} from '../../../lambdas/analytics/domain/aggregates';
 import type { AddOutcome, AnalyticsStore } from '../../../lambdas/analytics/ports/analytics-store';
 
 export class InMemoryAnalyticsStore implements AnalyticsStore {
@@ -17,5 +23,9 @@ export class InMemoryAnalyticsStore implements AnalyticsStore {
       this.items.set(`${pk}|${sk}`, item);
     }
     return 'added';
+  }
+
+  async readDayTotals(day: string): Promise<Record<string, number>> {
+    return sumDayTotals(dayTotalKeys(day).map((pk) => this.items.get(`${pk}|${TOTAL_SK}`) ?? {}));
   }
 }
