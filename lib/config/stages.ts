@@ -120,7 +120,7 @@ export const STAGES: Record<StageName, StageConfig> = {
     brokerVolumeGiB: 2_500,
     logRetentionDays: 90,
     // 100x the shop's peak of 4.2 orders/s with twice the headroom: each order is a POST and the
-    // checkout page's status reads (about 3.6 requests per order, npm run capacity).
+    // checkout page's status reads, two to four requests in all (npm run capacity).
     apiThrottle: { rateLimit: 3_200, burstLimit: 6_400 },
     wafRateLimitPer5Min: 1000,
     pollers: { min: 2, max: 20 },
