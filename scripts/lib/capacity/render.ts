@@ -5,7 +5,7 @@
  */
 import type { CostLine } from './cost';
 import type { LimitRow } from './model';
-import type { CapacityReport } from './report';
+import { type CapacityReport, MINIMUM_HEADROOM } from './report';
 
 function figure(value: number): string {
   if (!Number.isFinite(value)) return '∞';
@@ -57,7 +57,9 @@ export function renderText(report: CapacityReport): string {
     `${pad('limit', widths[0]!)} ${pad('need', widths[1]!, true)} ${pad('limit', widths[2]!, true)} ${pad('headroom', widths[3]!, true)}  unit / source`,
   );
   for (const row of report.rows) {
-    const flag = report.findings.some((finding) => finding.row.id === row.id) ? '  <-- under 2x' : '';
+    const flag = report.findings.some((finding) => finding.row.id === row.id)
+      ? `  <-- under ${MINIMUM_HEADROOM}x`
+      : '';
     out.push(
       `${pad(row.what, widths[0]!)} ${pad(figure(row.need), widths[1]!, true)} ${pad(figure(row.limit), widths[2]!, true)} ${pad(`${figure(row.headroom)}x`, widths[3]!, true)}  ${row.unit}; ${row.source}${row.request ? `; ${covered(row)}` : ''}${flag}`,
     );
@@ -71,9 +73,9 @@ export function renderText(report: CapacityReport): string {
     out.push(`  ${pad(line.service, 20)} ${pad(usd(line.usd), 10, true)}  ${line.basis}`);
   out.push('');
   if (report.findings.length === 0)
-    out.push(`Every limit has ${2}x headroom or more, or a quota request that restores it.`);
+    out.push(`Every limit has ${MINIMUM_HEADROOM}x headroom or more, or a quota request that restores it.`);
   else {
-    out.push(`${report.findings.length} limit(s) under 2x headroom:`);
+    out.push(`${report.findings.length} limit(s) under ${MINIMUM_HEADROOM}x headroom:`);
     for (const finding of report.findings) out.push(`  ${finding.row.what}: ${finding.problem}`);
   }
   return `${out.join('\n')}\n`;
@@ -113,7 +115,7 @@ export function docsSections(prod: CapacityReport, dev: CapacityReport): Record<
       ),
     ].join('\n'),
     limits: [
-      `Every limit on the order path of prod at ${prod.ordersPerSecond} orders/s in ${prod.region}. The build fails when one is under ${2}x and the stage names no quota request that restores it (test/infra/capacity-headroom.test.ts).`,
+      `Every limit on the order path of prod at ${prod.ordersPerSecond} orders/s in ${prod.region}. The build fails when one is under ${MINIMUM_HEADROOM}x and the stage names no quota request that restores it (test/infra/capacity-headroom.test.ts).`,
       '',
       ...limits,
       '',
