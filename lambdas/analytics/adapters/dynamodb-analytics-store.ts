@@ -1,7 +1,8 @@
 /**
  * Aggregates in the analytics table: the event's marker put (attribute_not_exists) and one `ADD`
  * update per counter item, all in one TransactWriteItems. An order has at most 50 lines, so an
- * event touches at most 52 items - below the limit of 100.
+ * event touches at most 52 items - below the limit of 100. A day's totals are read back as its
+ * shard items in one strongly consistent BatchGetItem, summed.
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
@@ -13,6 +14,22 @@ import {
   TOTAL_SK,
 } from '../domain/aggregates';
 import type { AddOutcome, AnalyticsStore } from '../ports/analytics-store';
+
+/** BatchGetItem calls for one day's totals: about 3 s of backoff in all before the read fails. */
+const DAY_TOTALS_READ_ATTEMPTS = 6;
+
+/** Some of a day's total shards stayed unread (throttled); a partial sum would undercount the day. */
+export class DayTotalsUnavailableError extends Error {
+  constructor(
+    readonly day: string,
+    readonly unreadShards: number,
+  ) {
+    super(
+      `${unreadShards} of the day total shards of ${day} stayed unprocessed after ${DAY_TOTALS_READ_ATTEMPTS} reads`,
+    );
+    this.name = 'DayTotalsUnavailableError';
+  }
+}
 
 export class DynamoDbAnalyticsStore implements AnalyticsStore {
   constructor(
@@ -55,9 +72,11 @@ export class DynamoDbAnalyticsStore implements AnalyticsStore {
   async readDayTotals(day: string): Promise<Record<string, number>> {
     const items: Record<string, unknown>[] = [];
     let keys: Record<string, unknown>[] = dayTotalKeys(day).map((pk) => ({ pk, sk: TOTAL_SK }));
-    // BatchGetItem may answer part of the keys (UnprocessedKeys) under throttling: ask again for those.
+    // BatchGetItem may answer part of the keys (UnprocessedKeys) under throttling: ask again for those,
+    // backing off, and give up rather than return a total that misses a shard.
     for (let attempt = 0; keys.length > 0; attempt++) {
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** Math.min(attempt, 5)));
+      if (attempt === DAY_TOTALS_READ_ATTEMPTS) throw new DayTotalsUnavailableError(day, keys.length);
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
       const { Responses, UnprocessedKeys } = await this.client.send(
         new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
       );

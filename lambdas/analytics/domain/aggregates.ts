@@ -45,14 +45,17 @@ export function dayKey(day: string): string {
 }
 
 /**
- * Every order adds to its day's total twice (placed, then confirmed or failed). One item would take
- * all of those writes on one DynamoDB partition, which serves at most 1,000 write units a second;
- * at 417 orders/s (100x the shop's peak) that item alone would need about 1,700. Spread over ten
- * items, each takes a tenth: under a fifth of its partition.
+ * Every order adds to its day's total twice (placed, then confirmed or failed), each a transactional
+ * write of 2 write units. At 417 orders/s (100x the shop's peak) one item would need about 1,670
+ * write units a second on one DynamoDB partition, which serves at most 1,000. Items with their own
+ * partition keys split that: ten shards take about 167 each, under a fifth of a partition's limit.
  */
 export const DAY_TOTAL_SHARDS = 10;
 
-/** The same order always lands on the same shard (FNV-1a of its id), so its marker guards one item. */
+/**
+ * The shard of an order: FNV-1a of its id, the same in every process and release, so all of an
+ * order's events add to one shard and its per-order markers keep each count to once.
+ */
 export function shardOf(orderId: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < orderId.length; i++) {
@@ -67,8 +70,9 @@ export function dayTotalKey(day: string, orderId: string): string {
   return `${dayKey(day)}#${shardOf(orderId)}`;
 }
 
-/** Partition keys of all of a day's total shards, for a reader to sum. */
+/** Partition keys of all of a day's (`yyyy-mm-dd`) total shards, for a reader to sum. */
 export function dayTotalKeys(day: string): string[] {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new RangeError(`Not a day (yyyy-mm-dd): '${day}'`);
   return Array.from({ length: DAY_TOTAL_SHARDS }, (_, shard) => `${dayKey(day)}#${shard}`);
 }
 

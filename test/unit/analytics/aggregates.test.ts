@@ -6,6 +6,7 @@ import {
   dayTotalKeys,
   incrementsOf,
   isAggregatedType,
+  shardOf,
   utcDay,
 } from '../../../lambdas/analytics/domain/aggregates';
 import { recordOrderEvent } from '../../../lambdas/analytics/use-cases/record-order-event';
@@ -143,6 +144,28 @@ describe('analytics aggregates', () => {
       orderId: orderIds[7]!,
     })[0];
     expect(confirmed?.pk).toBe(placed?.pk);
+  });
+
+  it('maps an order id to the same shard in every process and release', () => {
+    // Prepare
+    const orderId = '0b6f4a2e-3c1d-4e5f-8a9b-0c1d2e3f4a5b';
+
+    // Act
+    const key = dayTotalKey('2026-11-24', orderId);
+
+    // Assess: a hash that changed would move orders to other shards between deploys
+    expect(shardOf(orderId)).toBe(6);
+    expect(shardOf(SECOND_ORDER)).toBe(7);
+    expect(key).toBe('DAY#2026-11-24#6');
+    expect(dayTotalKeys('2026-11-24')).toContain(key);
+  });
+
+  it('refuses to name the shards of anything but a day', () => {
+    // Act
+    const read = () => dayTotalKeys('2026-11-24T10:00:00Z');
+
+    // Assess
+    expect(read).toThrow(new RangeError("Not a day (yyyy-mm-dd): '2026-11-24T10:00:00Z'"));
   });
 
   it('marks an order event type with a marker that expires after 30 days', () => {
