@@ -18,6 +18,8 @@ import { TOPICS } from '../lib/config/topics';
 import { repositoryRoot } from '../local/infra/paths';
 import { stageTemplates } from '../local/infra/templates';
 import type { RunningPipeline } from '../local/pipeline';
+import { type CfnTemplate, resourcesOfType } from '../local/runtime/cfn-template';
+import { LocalResolver } from '../local/runtime/local-resources';
 import type { PerOrderUnits } from '../scripts/lib/capacity/units';
 import type { BenchContext } from './lib/context';
 import { runOpenLoop } from './lib/load-generator';
@@ -27,6 +29,7 @@ import { machineInfo, sleep, writeResult } from './lib/results';
 import {
   type ConsumedCapacity,
   functionUnits,
+  perOrder,
   sendTaskCalls,
   stateTransitions,
   type TopicVolume,
@@ -127,17 +130,14 @@ async function topicVolumes(
   return volumes;
 }
 
-/** Function name (PIPELINE_FUNCTION) to logical id, from the dev stage's App template. */
+/** Function name to logical id, named as the local mode names the dev stage's functions. */
 function functionLogicalIds(): Record<string, string> {
   const ids: Record<string, string> = {};
   for (const stack of stageTemplates(`${repositoryRoot()}/cdk.out`, 'dev')) {
-    for (const [logicalId, resource] of Object.entries(stack.template.Resources ?? {})) {
-      if (resource.Type !== 'AWS::Lambda::Function') continue;
-      const variables = (
-        resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined
-      )?.Variables;
-      const name = variables?.PIPELINE_FUNCTION;
-      if (typeof name === 'string') ids[name] = logicalId;
+    const template = stack.template as CfnTemplate;
+    const resolver = new LocalResolver(template, { kafkaBrokers: [] });
+    for (const [logicalId] of resourcesOfType(template, 'AWS::Lambda::Function')) {
+      ids[resolver.functionName(logicalId)] = logicalId;
     }
   }
   return ids;
@@ -253,9 +253,9 @@ export async function runUnitCounts(ctx: BenchContext): Promise<string> {
     const confirmed = accepted.filter((id) => watcher.outcomes.get(id)?.status === 'CONFIRMED').length;
     if (confirmed === 0) throw new Error(`None of ${run.scheduled} orders was confirmed`);
 
-    const capacity = await getJson<
-      ConsumedCapacity & { tables: Record<string, { requests: Record<string, number> }> }
-    >(`${pipeline.endpoints.dynamodb}/_local/consumed-capacity`);
+    const capacity = await getJson<ConsumedCapacity>(
+      `${pipeline.endpoints.dynamodb}/_local/consumed-capacity`,
+    );
     const calls = (
       await getJson<{ operations: Record<string, number> }>(`${pipeline.endpoints.sfn}/_local/api-calls`)
     ).operations;
@@ -264,15 +264,14 @@ export async function runUnitCounts(ctx: BenchContext): Promise<string> {
     const tableNames = Object.fromEntries(
       Object.entries(pipeline.tables).map(([logical, physical]) => [physical, logical]),
     );
-    const perOrder = (value: number) => Math.round((value / confirmed) * 1000) / 1000;
 
     const units: PerOrderUnits = {
       measured: { at: new Date().toISOString(), orders: confirmed, command: 'npm run bench:unit-counts' },
       dynamodb: tableUnits(capacity, tableNames, confirmed),
       stepFunctions: {
-        executions: perOrder(sagas.executions),
-        transitions: perOrder(sagas.transitions),
-        sendTaskCalls: perOrder(sendTaskCalls(calls)),
+        executions: perOrder(sagas.executions, confirmed),
+        transitions: perOrder(sagas.transitions, confirmed),
+        sendTaskCalls: perOrder(sendTaskCalls(calls), confirmed),
       },
       functions: functionUnits(
         readFrom(pipeline.functionLogFile, logOffset),
@@ -280,8 +279,8 @@ export async function runUnitCounts(ctx: BenchContext): Promise<string> {
         confirmed,
       ),
       topics: topicUnits(volumes, confirmed),
-      api: { requests: perOrder(run.outcomes.length + statusReads) },
-      emails: perOrder(readdirSync(pipeline.mailboxDir).length - mailBefore),
+      api: { requests: perOrder(run.outcomes.length + statusReads, confirmed) },
+      emails: perOrder(readdirSync(pipeline.mailboxDir).length - mailBefore, confirmed),
     };
     const figures: UnitCountsFigures = {
       orders: run.scheduled,

@@ -14,6 +14,8 @@ export interface ConsumedCapacity {
       {
         readonly readUnits: number;
         readonly writeUnits: number;
+        /** Requests per operation that touched the table. */
+        readonly requests: Readonly<Record<string, number>>;
         readonly indexes: Readonly<
           Record<string, { readonly readUnits: number; readonly writeUnits: number }>
         >;
@@ -41,7 +43,8 @@ export interface ConsumedCapacity {
  */
 export const SHARED_KEY_TOUCHES_PER_ORDER = 0.9;
 
-function perOrder(value: number, orders: number): number {
+/** A count over the run as a per-order figure, to three decimals. */
+export function perOrder(value: number, orders: number): number {
   return Math.round((value / orders) * 1000) / 1000;
 }
 

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { price } from '../../../lib/config/aws-prices';
+import { price, priceIn } from '../../../lib/config/aws-prices';
 import { quota, quotaValue } from '../../../lib/config/aws-quotas';
 import { STAGES, type StageName } from '../../../lib/config/stages';
 import { type CostLine, costPerMillionOrders, fixedMonthlyCost, type PriceLookup } from './cost';
@@ -39,7 +39,7 @@ export const quotaLookup: QuotaLookup = (id, region) => {
 export function priceLookup(region: string): PriceLookup {
   return (id) => {
     const entry = price(id);
-    return { usd: entry.perRegion?.[region] ?? entry.usd, per: entry.perUnits, source: entry.source };
+    return { usd: priceIn(id, region), per: entry.perUnits, source: entry.source };
   };
 }
 

@@ -23,6 +23,7 @@ describe('tableUnits', () => {
         'local-orders-table': {
           readUnits: 100,
           writeUnits: 300,
+          requests: { PutItem: 100 },
           indexes: { byCustomer: { readUnits: 0, writeUnits: 100 } },
           keys: {},
         },
@@ -43,6 +44,7 @@ describe('tableUnits', () => {
         analytics: {
           readUnits: 0,
           writeUnits: 1000,
+          requests: { TransactWriteItems: 200 },
           indexes: {},
           keys: {
             'DAY#2026-12-03': key(0, 400, 0, 200),
@@ -50,7 +52,13 @@ describe('tableUnits', () => {
             'order-1': key(0, 2, 0, 1),
           },
         },
-        loyalty: { readUnits: 10, writeUnits: 60, indexes: {}, keys: { 'cust-1': key(1, 6, 1, 3) } },
+        loyalty: {
+          readUnits: 10,
+          writeUnits: 60,
+          requests: { TransactWriteItems: 10 },
+          indexes: {},
+          keys: { 'cust-1': key(1, 6, 1, 3) },
+        },
       },
     };
 
