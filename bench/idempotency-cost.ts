@@ -1,14 +1,18 @@
 /**
- * Benchmark 3, idempotency cost: the analytics consumer's own handler (createAnalyticsHandler, the
- * code the Lambda runs) over identical backlogs of MSK batches against the benchmark's DynamoDB
- * Local, once with the real idempotency layer (Powertools, DynamoDB persistence) and once with a
- * pass-through persistence store that remembers nothing, i.e. the same code path minus the layer's
- * storage. A third run replays the first backlog (every event a duplicate). DynamoDB calls are
- * counted per command by an SDK middleware on the clients.
+ * Benchmark 3, idempotency cost: what the Powertools idempotency layer costs a consumer whose
+ * writes are already conditional. Subject: analytics, whose counters go into one transaction with
+ * the order's "counted" marker (put only if absent). Over identical backlogs of MSK batches against
+ * the benchmark's DynamoDB Local, once the consumer's own handler (createAnalyticsHandler, the code
+ * the Lambda runs: the conditional write alone) and once the same use case and store behind
+ * makeEventProcessorIdempotent with its DynamoDB persistence (lock PutItem and result UpdateItem per
+ * event, as the notification consumer runs its e-mails). Each then gets its first backlog again,
+ * every event a duplicate. DynamoDB calls are counted per command by an SDK middleware on the clients.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { MSKEvent } from 'aws-lambda';
+import type { Context, MSKEvent } from 'aws-lambda';
+import type { AggregatedEvent } from '../lambdas/analytics/domain/aggregates';
+import type { KafkaBatchResponse } from '../lambdas/shared/kafka/batch';
 import { CONSUMERS } from '../lib/config/consumers';
 import { TOPICS } from '../lib/config/topics';
 import { buildMskEvent, type KafkaRecord } from '../local/runtime/msk-event';
@@ -91,43 +95,65 @@ export async function runIdempotencyCost(ctx: BenchContext): Promise<string> {
   const idempotencyTable = info.environment.IDEMPOTENCY_TABLE_NAME!;
   const { createAnalyticsHandler } = await import('../lambdas/analytics/handlers/analytics');
   const { DynamoDbAnalyticsStore } = await import('../lambdas/analytics/adapters/dynamodb-analytics-store');
+  const { recordOrderEvent } = await import('../lambdas/analytics/use-cases/record-order-event');
+  const { isAggregatedType } = await import('../lambdas/analytics/domain/aggregates');
+  const { makeEventProcessorIdempotent } = await import('../lambdas/shared/idempotency');
+  const { processKafkaBatch } = await import('../lambdas/shared/kafka/batch');
   const { DynamoDBPersistenceLayer } = await import('@aws-lambda-powertools/idempotency/dynamodb');
-  const { BasePersistenceLayer, IdempotencyRecord } = await import(
-    '@aws-lambda-powertools/idempotency/persistence'
-  );
-  const { IdempotencyItemNotFoundError } = await import('@aws-lambda-powertools/idempotency');
+  const failedRecordSink = { send: async () => undefined };
 
-  /** Remembers nothing: every event runs as if first seen, with no storage call. */
-  class PassThroughPersistence extends BasePersistenceLayer {
-    protected async _deleteRecord(): Promise<void> {}
-    protected async _getRecord(idempotencyKey: string): Promise<InstanceType<typeof IdempotencyRecord>> {
-      throw new IdempotencyItemNotFoundError(idempotencyKey);
-    }
-    protected async _putRecord(): Promise<void> {}
-    protected async _updateRecord(): Promise<void> {}
-  }
+  type Handler = (event: MSKEvent, context: Context) => Promise<KafkaBatchResponse>;
+  /** The same use case and store with the idempotency layer in front, keyed by eventId. */
+  const layeredHandler = (client: DynamoDBClient): Handler => {
+    const store = new DynamoDbAnalyticsStore(DynamoDBDocumentClient.from(client), analyticsTable);
+    const recordOnce = makeEventProcessorIdempotent(
+      'bench-analytics',
+      async (record: { readonly envelope: AggregatedEvent }) => ({
+        outcome: await recordOrderEvent(store, record.envelope),
+      }),
+      {
+        persistenceStore: new DynamoDBPersistenceLayer({
+          tableName: idempotencyTable,
+          awsSdkV3Client: client,
+        }),
+      },
+    );
+    return (event, context) => {
+      recordOnce.registerLambdaContext(context);
+      return processKafkaBatch(
+        event,
+        async (record) => {
+          if (!isAggregatedType(record.envelope.eventType)) return;
+          await recordOnce(record as typeof record & { readonly envelope: AggregatedEvent });
+        },
+        { failedRecordSink, consumer: 'bench-analytics' },
+      );
+    };
+  };
+  const handlers: Readonly<Record<'conditional' | 'layered', (client: DynamoDBClient) => Handler>> = {
+    conditional: (client) =>
+      createAnalyticsHandler({
+        store: new DynamoDbAnalyticsStore(DynamoDBDocumentClient.from(client), analyticsTable),
+        failedRecordSink,
+      }),
+    layered: layeredHandler,
+  };
 
   const context = {
     getRemainingTimeInMillis: () => 60_000,
     functionName: 'bench-analytics',
     awsRequestId: 'bench',
-  } as unknown as import('aws-lambda').Context;
+  } as unknown as Context;
 
   const timeBoxMs = ctx.quick ? 8_000 : 30_000;
   const measure = async (
     label: string,
     backlogBatches: MSKEvent[],
-    idempotent: boolean,
+    path: keyof typeof handlers,
   ): Promise<IdempotencyRun> => {
     const counts: Record<string, number> = {};
     const client = countingClient(info.dynamodbEndpoint, region, counts);
-    const handler = createAnalyticsHandler({
-      store: new DynamoDbAnalyticsStore(DynamoDBDocumentClient.from(client), analyticsTable),
-      failedRecordSink: { send: async () => undefined },
-      idempotencyStore: idempotent
-        ? new DynamoDBPersistenceLayer({ tableName: idempotencyTable, awsSdkV3Client: client })
-        : new PassThroughPersistence(),
-    });
+    const handler = handlers[path](client);
     let failedItems = 0;
     const batches: MSKEvent[] = [];
     const t0 = performance.now();
@@ -158,16 +184,30 @@ export async function runIdempotencyCost(ctx: BenchContext): Promise<string> {
     };
   };
 
-  // Warm-up (connections, JIT) on a small backlog of its own, not counted.
-  await measure('warm-up', backlog(20, spec.batchSize, 7), true);
-  const withoutBacklog = backlog(orders, spec.batchSize, 1);
-  const withBacklog = backlog(orders, spec.batchSize, 1);
-  const without = await measure('without idempotency (pass-through store)', withoutBacklog, false);
-  const withLayer = await measure('with idempotency (DynamoDB persistence)', withBacklog, true);
-  const replay = await measure(
-    'with idempotency, same backlog again (all duplicates)',
-    withBacklog.slice(0, withLayer.batches),
-    true,
+  // Warm-up (connections, JIT) of both paths on small backlogs of their own, not counted.
+  await measure('warm-up', backlog(20, spec.batchSize, 7), 'conditional');
+  await measure('warm-up', backlog(20, spec.batchSize, 8), 'layered');
+  const conditionalBacklog = backlog(orders, spec.batchSize, 1);
+  const layeredBacklog = backlog(orders, spec.batchSize, 1);
+  const conditional = await measure(
+    'conditional writes only (the analytics handler)',
+    conditionalBacklog,
+    'conditional',
+  );
+  const layered = await measure(
+    'with the idempotency layer (DynamoDB persistence)',
+    layeredBacklog,
+    'layered',
+  );
+  const conditionalReplay = await measure(
+    'conditional writes only, same backlog again (all duplicates)',
+    conditionalBacklog.slice(0, conditional.batches),
+    'conditional',
+  );
+  const layeredReplay = await measure(
+    'with the idempotency layer, same backlog again (all duplicates)',
+    layeredBacklog.slice(0, layered.batches),
+    'layered',
   );
   return writeResult(
     'idempotency-cost',
@@ -175,7 +215,7 @@ export async function runIdempotencyCost(ctx: BenchContext): Promise<string> {
     started,
     machine,
     {
-      consumer: 'analytics (createAnalyticsHandler)',
+      consumer: 'analytics (createAnalyticsHandler vs its use case behind makeEventProcessorIdempotent)',
       orders,
       eventsPerOrder: 2,
       batchSize: spec.batchSize,
@@ -186,9 +226,9 @@ export async function runIdempotencyCost(ctx: BenchContext): Promise<string> {
         'in the bench process, one handler instance, batches sequential, the DynamoDB server of the bench stack',
     },
     {
-      runs: [without, withLayer, replay],
-      overhead: round2(without.eventsPerSecond / withLayer.eventsPerSecond),
-      extraCallsPerEvent: round2(withLayer.dynamoDbCallsPerEvent - without.dynamoDbCallsPerEvent),
+      runs: [conditional, layered, conditionalReplay, layeredReplay],
+      overhead: round2(conditional.eventsPerSecond / layered.eventsPerSecond),
+      extraCallsPerEvent: round2(layered.dynamoDbCallsPerEvent - conditional.dynamoDbCallsPerEvent),
     },
   );
 }

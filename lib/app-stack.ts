@@ -92,20 +92,20 @@ export const CONSUMER_WIRING: Readonly<Record<ConsumerName, ConsumerWiring>> = {
   },
   analytics: {
     description: 'Analytics: daily order and SKU aggregates',
-    tables: { analytics: 'readWrite', idempotency: 'readWrite' },
+    tables: { analytics: 'readWrite' },
   },
   loyalty: {
     description: 'Loyalty: points credited on confirmation, taken back on refund',
-    tables: { loyalty: 'readWrite', idempotency: 'readWrite' },
+    tables: { loyalty: 'readWrite' },
   },
   fulfilment: {
     description: 'Fulfilment: creates shipments for confirmed orders',
-    tables: { shipments: 'readWrite', orders: 'read', idempotency: 'readWrite' },
+    tables: { shipments: 'readWrite', orders: 'read' },
     publishesTo: [TOPICS.fulfillmentEvents.name],
   },
   orderReadModel: {
     description: 'Order read model: projection of all order events behind GET /orders/{id}',
-    tables: { orders: 'readWrite', idempotency: 'readWrite' },
+    tables: { orders: 'readWrite' },
   },
 };
 

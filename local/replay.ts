@@ -4,13 +4,15 @@
  * under a fresh consumer group (`<group id>.replay-<timestamp>`), from --from (offsets by
  * timestamp) or from the beginning; it exits once the group has caught up with the topics' ends.
  *
- * Idempotency: the idempotency table remembers every event id the consumer handled (for 48 hours
- * here), so a replay through it would skip every event and rebuild nothing. The replay therefore
- * gives the handler a fresh, temporary idempotency table (same key schema; dropped afterwards):
- * the handler code path stays exactly the production one (duplicates inside the replay are still
- * absorbed), only the memory of earlier runs is left out. What keeps a replay over existing state
- * safe is each consumer's own state-level de-duplication (the read model's applied event ids, the
- * analytics markers, the loyalty ledger entries, put-if-absent shipments and e-mails).
+ * Idempotency: a consumer with an idempotency key prefix (notification) has the idempotency table
+ * remember every event id it handled (for 48 hours here), so a replay through it would skip every
+ * event and rebuild nothing. The replay of such a consumer therefore gives the handler a fresh,
+ * temporary idempotency table (same key schema; dropped afterwards): the handler code path stays
+ * exactly the production one (duplicates inside the replay are still absorbed), only the memory of
+ * earlier runs is left out. The other consumers keep no idempotency table and replay as they run.
+ * What keeps a replay over existing state safe is each consumer's own state-level de-duplication
+ * (the read model's applied event ids, the analytics markers, the loyalty ledger entries,
+ * put-if-absent shipments and e-mails).
  *
  * Uses the parts of a running `npm start` when their ports answer, else starts them for the replay.
  */
@@ -24,6 +26,7 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { Kafka, logLevel } from 'kafkajs';
+import { CONSUMERS } from '../lib/config/consumers';
 import { LocalStack } from './infra/local-stack';
 import { repositoryRoot } from './infra/paths';
 import { portAnswers } from './infra/preflight';
@@ -73,7 +76,10 @@ export async function replayConsumer(options: ReplayOptions): Promise<ReplayResu
   const repoRoot = repositoryRoot();
   const templates = options.templates ?? stageTemplates(join(repoRoot, 'cdk.out'), 'dev');
   const { infrastructure } = options;
-  const idempotencyTable = infrastructure.environment.IDEMPOTENCY_TABLE_NAME;
+  const layered = CONSUMERS.some(
+    (consumer) => consumer.name === options.consumer && consumer.idempotencyKeyPrefix !== undefined,
+  );
+  const idempotencyTable = layered ? infrastructure.environment.IDEMPOTENCY_TABLE_NAME : undefined;
   const replayTable = idempotencyTable ? `${idempotencyTable}-replay-${started}` : undefined;
   const topology = readTopology({
     templates,

@@ -120,7 +120,6 @@ const DECLARED_CONSUMERS: readonly Omit<ConsumerSpec, 'mappings'>[] = [
     maxBatchingWindowSeconds: 5,
     maxRetryAttempts: TRANSIENT_RETRY_ATTEMPTS,
     maxRecordAgeSeconds: 24 * 60 * 60,
-    idempotencyKeyPrefix: 'analytics',
     critical: false,
   },
   {
@@ -131,7 +130,6 @@ const DECLARED_CONSUMERS: readonly Omit<ConsumerSpec, 'mappings'>[] = [
     maxBatchingWindowSeconds: 2,
     maxRetryAttempts: TRANSIENT_RETRY_ATTEMPTS,
     maxRecordAgeSeconds: 24 * 60 * 60,
-    idempotencyKeyPrefix: 'loyalty',
     critical: false,
   },
   {
@@ -142,7 +140,6 @@ const DECLARED_CONSUMERS: readonly Omit<ConsumerSpec, 'mappings'>[] = [
     maxBatchingWindowSeconds: 1,
     maxRetryAttempts: TRANSIENT_RETRY_ATTEMPTS,
     maxRecordAgeSeconds: 6 * 60 * 60,
-    idempotencyKeyPrefix: 'fulfilment',
     critical: false,
   },
   {
@@ -159,7 +156,6 @@ const DECLARED_CONSUMERS: readonly Omit<ConsumerSpec, 'mappings'>[] = [
     maxBatchingWindowSeconds: 0,
     maxRetryAttempts: TRANSIENT_RETRY_ATTEMPTS,
     maxRecordAgeSeconds: 24 * 60 * 60,
-    idempotencyKeyPrefix: 'order-read-model',
     critical: false,
   },
 ];

@@ -52,7 +52,7 @@ export interface RetryPolicy {
 
 /**
  * Retry of a forward step whose service answered TransientFailure (a table or the card processor
- * failing for a moment) or whose publisher could not publish: waits of up to 2, 4, 8, 16, 30 and 30 s
+ * failing for a moment): waits of up to 2, 4, 8, 16, 30 and 30 s
  * (full jitter: about half on average), about 45 s on average and 90 s at most. A restarted table or
  * a broker failover lasts less; a fault that outlasts it is no longer transient.
  */
@@ -65,7 +65,7 @@ export const FORWARD_TRANSIENT_RETRY: RetryPolicy = {
 
 /**
  * Retry of the steps that must happen (the order's lifecycle events and the compensations) after
- * an error or a timeout of their publisher: waits of up to 2, 4, 8, 16, 32 and then 60 s, about four
+ * an error or a timeout of their publisher, and of any step's publish: waits of up to 2, 4, 8, 16, 32 and then 60 s, about four
  * minutes in all, longer than a broker restart with its consumer groups rejoining.
  */
 export const MUST_HAPPEN_RETRY: RetryPolicy = {
@@ -134,15 +134,17 @@ export function longestExecutionSeconds(config: StageConfig): number {
   const plainStep =
     (MUST_HAPPEN_RETRY.maxAttempts + 1) * PLAIN_STEP_TIMEOUT_SECONDS +
     longestRetryWaitSeconds(MUST_HAPPEN_RETRY);
-  // A forward step: transient answers come soon after pick-up, so its retries are short attempts
-  // (one processing limit each) before a last attempt that waits the whole timeout.
+  // A forward step: failed publishes are retried as a plain step's are, each attempt ending within
+  // the publisher's timeout; transient answers come soon after pick-up, so those retries are short
+  // attempts (one processing limit each); a last attempt waits the whole timeout.
   const forwardStep = (step: CallbackStep) =>
+    MUST_HAPPEN_RETRY.maxAttempts * PLAIN_STEP_TIMEOUT_SECONDS +
+    longestRetryWaitSeconds(MUST_HAPPEN_RETRY) +
     FORWARD_TRANSIENT_RETRY.maxAttempts * CALLBACK_STEP_TIMING[step].processingLimitSeconds +
     longestRetryWaitSeconds(FORWARD_TRANSIENT_RETRY) +
     callbackStepTimeoutSeconds(config, step);
   const compensation = (step: 'refundCharge' | 'releaseStock') => longestCompensationSeconds(config, step);
   return (
-    plainStep + // PlaceOrder
     forwardStep('reserveInventory') +
     forwardStep('processPayment') +
     compensation('refundCharge') +

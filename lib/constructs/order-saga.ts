@@ -29,8 +29,8 @@ import {
 import type { StageConfig } from '../config/stages';
 import { logRetention } from './pipeline-function';
 
-/** Errors of the Lambda service and of our services that are worth another attempt. */
-export const TRANSIENT_ERRORS: readonly string[] = [
+/** Errors of the Lambda service and of the publisher: the command or event did not reach the broker. */
+export const PUBLISH_ERRORS: readonly string[] = [
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',
@@ -39,15 +39,16 @@ export const TRANSIENT_ERRORS: readonly string[] = [
   'Sandbox.Timedout',
   // The broker did not acknowledge the command; the producer is idempotent, publishing again is safe.
   'EventPublishError',
-  'TransientFailure',
 ];
+
+/** Errors worth another attempt: the publisher's, and a service's answer that its trouble is passing. */
+export const TRANSIENT_ERRORS: readonly string[] = [...PUBLISH_ERRORS, 'TransientFailure'];
 
 /** A task that timed out, by its overall timeout or by a missed heartbeat. */
 export const TIMEOUT_ERRORS: readonly string[] = ['States.Timeout', 'States.HeartbeatTimeout'];
 
 /** Step names the saga publisher receives in `event.step`. */
 export type SagaStep =
-  | 'placeOrder'
   | 'reserveInventory'
   | 'processPayment'
   | 'confirmOrder'
@@ -67,11 +68,10 @@ export type SagaFailureReason =
 
 /**
  * Steps that must happen whatever the outage: the compensations, and the plain steps that publish
- * the order's lifecycle (OrderPlaced, OrderConfirmed, OrderFailed, OrderNeedsAttention). Without
- * them an accepted order never reaches a final status, or keeps its charge or its reservation.
+ * the order's lifecycle (OrderConfirmed, OrderFailed, OrderNeedsAttention). Without them an
+ * accepted order never reaches a final status, or keeps its charge or its reservation.
  */
 export const MUST_HAPPEN_STEPS: readonly string[] = [
-  'PlaceOrder',
   'ConfirmOrder',
   'RefundCharge',
   'ReleaseStock',
@@ -131,10 +131,13 @@ export class OrderSaga extends Construct {
         jitterStrategy: sfn.JitterType.FULL,
       });
     };
-    // A forward step retries what its service or publisher calls transient. Its timeout is a result:
+    // A forward step's publish is retried for minutes, as a lifecycle event's is: an accepted order
+    // does not fail because the broker is away, and ReserveInventory also publishes OrderPlaced.
+    // A service's TransientFailure is retried for about a minute. The step's timeout is a result:
     // the whole pick-up budget passed with nobody taking the command, so the order fails.
     const retryForward = (state: tasks.LambdaInvoke): tasks.LambdaInvoke => {
-      retry(state, TRANSIENT_ERRORS, FORWARD_TRANSIENT_RETRY);
+      retry(state, PUBLISH_ERRORS, MUST_HAPPEN_RETRY);
+      retry(state, ['TransientFailure'], FORWARD_TRANSIENT_RETRY);
       return state;
     };
     // A plain step that must happen (a lifecycle event) is retried for minutes, also after a
@@ -234,8 +237,8 @@ export class OrderSaga extends Construct {
     refundCharge.addCatch(flagNeedsAttention, caught);
     refundCharge.next(releaseStock);
 
-    // Forward path.
-    const placeOrder = retryPlainMustHappen(plainStep('PlaceOrder', 'placeOrder', false));
+    // Forward path. ReserveInventory publishes OrderPlaced before its command, so the order's first
+    // event costs no state transition of its own.
     const reserveInventory = retryForward(
       callbackStep('ReserveInventory', 'reserveInventory', '$.results.reservation'),
     );
@@ -247,7 +250,6 @@ export class OrderSaga extends Construct {
     // compensated.
     const confirmOrder = retryPlainMustHappen(plainStep('ConfirmOrder', 'confirmOrder', false));
 
-    placeOrder.addCatch(setReason('PlaceOrderFailed', 'INTERNAL_ERROR').next(failOrder), caught);
     reserveInventory
       .addCatch(setReason('ReasonOutOfStock', 'OUT_OF_STOCK').next(releaseStock), {
         ...caught,
@@ -256,6 +258,12 @@ export class OrderSaga extends Construct {
       .addCatch(setReason('ReasonUnknownSku', 'UNKNOWN_SKU').next(releaseStock), {
         ...caught,
         errors: ['UnknownSku'],
+      })
+      // Minutes without a broker: neither OrderPlaced nor the command may have been published, so
+      // the reason is the pipeline's, not the stock's; a reservation of an earlier attempt is released.
+      .addCatch(setReason('ReasonReservationUnpublished', 'INTERNAL_ERROR').next(releaseStock), {
+        ...caught,
+        errors: [...PUBLISH_ERRORS],
       })
       .addCatch(setReason('ReasonInventoryTimeout', 'INVENTORY_TIMEOUT').next(releaseStock), caught);
     processPayment
@@ -270,7 +278,7 @@ export class OrderSaga extends Construct {
       .addCatch(setReason('ReasonInternalError', 'INTERNAL_ERROR').next(refundCharge), caught);
     confirmOrder.addCatch(confirmationUnpublished, caught);
 
-    const definition = placeOrder.next(reserveInventory).next(processPayment).next(confirmOrder);
+    const definition = reserveInventory.next(processPayment).next(confirmOrder);
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       // The vended-logs prefix keeps the log delivery resource policy small.

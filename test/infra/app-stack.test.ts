@@ -28,6 +28,7 @@ import {
   LOCAL_ACCOUNT,
   localIntrinsicResolver,
   MUST_HAPPEN_STEPS,
+  PUBLISH_ERRORS,
   renderCfnString,
   sagaDefinitionFromTemplate,
   TIMEOUT_ERRORS,
@@ -409,12 +410,28 @@ describe('AppStack: Kafka IAM scoped to exact topics and groups', () => {
     // Assess
     expect(writes(FUNCTION_NAMES.getOrder)).toEqual([]);
     expect(reads(FUNCTION_NAMES.getOrder)).toEqual(['<import>']);
-    expect(writes('analytics')).toHaveLength(2); // analytics + idempotency
+    expect(writes('analytics')).toHaveLength(1); // its own table: the markers make it exactly-once
     expect(writes(FUNCTION_NAMES.sagaPublisher)).toEqual([]);
     for (const fnId of Object.keys(functions)) {
       expect(resourcesFor(fnId, 'dynamodb:Scan')).toEqual([]);
     }
   });
+});
+
+describe('AppStack: idempotency table', () => {
+  it.each(CONSUMERS.map((spec) => [spec.name, spec] as const))(
+    '%s gets the idempotency table exactly when it has an idempotency key prefix',
+    (_name, spec) => {
+      // Prepare
+      const variables = functions[functionId(spec.name)]!.Properties.Environment.Variables;
+
+      // Assess
+      const layered = spec.idempotencyKeyPrefix !== undefined;
+      expect(variables.IDEMPOTENCY_TABLE_NAME !== undefined).toBe(layered);
+      expect(variables.IDEMPOTENCY_TTL_SECONDS !== undefined).toBe(layered);
+      expect(CONSUMER_WIRING[spec.name].tables.idempotency !== undefined).toBe(layered);
+    },
+  );
 });
 
 describe('AppStack: saga state machine', () => {
@@ -438,6 +455,7 @@ describe('AppStack: saga state machine', () => {
     return path;
   };
   type RetrierJson = {
+    ErrorEquals: string[];
     IntervalSeconds: number;
     BackoffRate: number;
     MaxAttempts: number;
@@ -476,16 +494,12 @@ describe('AppStack: saga state machine', () => {
     }
   });
 
-  it('runs the forward path PlaceOrder -> ReserveInventory -> ProcessPayment -> ConfirmOrder, which ends the execution', () => {
+  it('runs the forward path ReserveInventory -> ProcessPayment -> ConfirmOrder, which ends the execution', () => {
     // Assess
-    expect(asl.StartAt).toBe('PlaceOrder');
-    expect(pathFrom('PlaceOrder')).toEqual([
-      'PlaceOrder',
-      'ReserveInventory',
-      'ProcessPayment',
-      'ConfirmOrder',
-    ]);
-    // Four state transitions per happy order: ConfirmOrder ends the execution.
+    expect(asl.StartAt).toBe('ReserveInventory');
+    expect(pathFrom('ReserveInventory')).toEqual(['ReserveInventory', 'ProcessPayment', 'ConfirmOrder']);
+    // Three state transitions per happy order: ReserveInventory publishes OrderPlaced too, and
+    // ConfirmOrder ends the execution.
     expect(state('ConfirmOrder').End).toBe(true);
     expect(Object.values(asl.States).some((candidate) => candidate.Type === 'Succeed')).toBe(false);
   });
@@ -525,9 +539,8 @@ describe('AppStack: saga state machine', () => {
     }
   });
 
-  it('invokes the publisher plainly for PlaceOrder, ConfirmOrder, FailOrder and FlagNeedsAttention, passing the failure', () => {
+  it('invokes the publisher plainly for ConfirmOrder, FailOrder and FlagNeedsAttention, passing the failure', () => {
     // Assess
-    expect(state('PlaceOrder').Parameters).toMatchObject({ Payload: { step: 'placeOrder', 'order.$': '$' } });
     expect(state('ConfirmOrder').Parameters).toMatchObject({
       Payload: { step: 'confirmOrder', 'order.$': '$' },
     });
@@ -537,7 +550,7 @@ describe('AppStack: saga state machine', () => {
     expect(state('FlagNeedsAttention').Parameters).toMatchObject({
       Payload: { step: 'flagNeedsAttention', 'order.$': '$', 'failure.$': '$.failure' },
     });
-    for (const name of ['PlaceOrder', 'ConfirmOrder', 'FailOrder', 'FlagNeedsAttention']) {
+    for (const name of ['ConfirmOrder', 'FailOrder', 'FlagNeedsAttention']) {
       expect(state(name).Resource).toBe('arn:aws:states:::lambda:invoke');
       expect(state(name).ResultPath).toBeNull();
       expect(state(name).TimeoutSeconds).toBe(PLAIN_STEP_TIMEOUT_SECONDS);
@@ -566,17 +579,30 @@ describe('AppStack: saga state machine', () => {
     expect(MUST_HAPPEN_STEPS).not.toEqual(expect.arrayContaining(['ProcessPayment']));
   });
 
-  it('retries transient trouble of a forward step for about a minute rather than failing the order', () => {
+  it('retries a service’s transient trouble on a forward step for about a minute, and a failed publish for minutes', () => {
     for (const name of ['ReserveInventory', 'ProcessPayment']) {
       // Prepare
-      const [retry] = state(name).Retry as RetrierJson[];
+      const retries = state(name).Retry as RetrierJson[];
+      const retrierOf = (error: string) => retries.find((retry) => retry.ErrorEquals.includes(error))!;
 
       // Act
-      const horizonSeconds = retryHorizonSeconds(retry!);
+      const serviceHorizon = retryHorizonSeconds(retrierOf('TransientFailure'));
+      const publishHorizons = PUBLISH_ERRORS.map((error) => retryHorizonSeconds(retrierOf(error)));
 
-      // Assess: on average half of it is waited
-      expect(horizonSeconds / 2, name).toBeGreaterThanOrEqual(30);
+      // Assess: on average half of it is waited; a publish is retried as long as a lifecycle event's
+      expect(serviceHorizon / 2, name).toBeGreaterThanOrEqual(30);
+      for (const horizon of publishHorizons) expect(horizon / 2, name).toBeGreaterThanOrEqual(120);
     }
+  });
+
+  it('ends a reservation that could not be published for minutes as the pipeline’s failure, releasing stock', () => {
+    // Act
+    const onPublishError = catchOf('ReserveInventory', 'EventPublishError')!;
+
+    // Assess
+    expect(onPublishError.ErrorEquals).toEqual([...PUBLISH_ERRORS]);
+    expect(state(onPublishError.Next).Result).toEqual({ reason: 'INTERNAL_ERROR' });
+    expect(state(onPublishError.Next).Next).toBe('ReleaseStock');
   });
 
   it('publishes a compensation again after a whole pick-up budget without pick-up, then asks for a person', () => {
@@ -601,7 +627,7 @@ describe('AppStack: saga state machine', () => {
     const longestWait = retryHorizonSeconds(mustHappen!);
 
     // Act: each plain step that must happen and each compensation retried to its end, at its timeout
-    const plainSteps = ['PlaceOrder', 'FailOrder', 'FlagNeedsAttention'].reduce(
+    const plainSteps = ['FailOrder', 'FlagNeedsAttention'].reduce(
       (sum, name) => sum + (mustHappen!.MaxAttempts + 1) * attemptSeconds(name) + longestWait,
       0,
     );
@@ -609,7 +635,12 @@ describe('AppStack: saga state machine', () => {
       (sum, name) => sum + (COMPENSATION_TIMEOUT_RETRIES + 1) * attemptSeconds(name) + longestWait,
       0,
     );
-    const forward = attemptSeconds('ReserveInventory') + attemptSeconds('ProcessPayment');
+    // A forward step's failed publishes are retried as a plain step's are.
+    const forward = ['ReserveInventory', 'ProcessPayment'].reduce(
+      (sum, name) =>
+        sum + mustHappen!.MaxAttempts * PLAIN_STEP_TIMEOUT_SECONDS + longestWait + attemptSeconds(name),
+      0,
+    );
 
     // Assess
     expect(executionTimeout).toBeGreaterThan(plainSteps + compensations + forward);
@@ -743,37 +774,24 @@ describe('AppStack: saga state machine', () => {
   });
 
   it.each([
-    ['succeeds', {}, 'OrderConfirmed', ['PlaceOrder', 'ReserveInventory', 'ProcessPayment', 'ConfirmOrder']],
+    ['succeeds', {}, 'OrderConfirmed', ['ReserveInventory', 'ProcessPayment', 'ConfirmOrder']],
     [
       'fails on OutOfStock',
       { ReserveInventory: 'OutOfStock' },
       'OrderFailed',
-      ['PlaceOrder', 'ReserveInventory', 'ReleaseStock', 'FailOrder:OUT_OF_STOCK'],
+      ['ReserveInventory', 'ReleaseStock', 'FailOrder:OUT_OF_STOCK'],
     ],
     [
       'compensates a declined payment',
       { ProcessPayment: 'PaymentDeclined' },
       'OrderFailed',
-      [
-        'PlaceOrder',
-        'ReserveInventory',
-        'ProcessPayment',
-        'RefundCharge',
-        'ReleaseStock',
-        'FailOrder:PAYMENT_DECLINED',
-      ],
+      ['ReserveInventory', 'ProcessPayment', 'RefundCharge', 'ReleaseStock', 'FailOrder:PAYMENT_DECLINED'],
     ],
     [
       'flags a refund that fails for good',
       { ProcessPayment: 'PaymentDeclined', RefundCharge: 'RefundRejected' },
       'CompensationFailed',
-      [
-        'PlaceOrder',
-        'ReserveInventory',
-        'ProcessPayment',
-        'RefundCharge',
-        'FlagNeedsAttention:PAYMENT_DECLINED',
-      ],
+      ['ReserveInventory', 'ProcessPayment', 'RefundCharge', 'FlagNeedsAttention:PAYMENT_DECLINED'],
     ],
   ] as const)(
     'runs in aws-local-stepfunctions, the emulator of the local mode: %s',
@@ -828,7 +846,7 @@ describe('AppStack: saga state machine', () => {
     );
 
     // Assess
-    expect((local.States.PlaceOrder!.Parameters as { FunctionName: string }).FunctionName).toBe(
+    expect((local.States.ConfirmOrder!.Parameters as { FunctionName: string }).FunctionName).toBe(
       `local:${publisherId}`,
     );
   });

@@ -1,20 +1,15 @@
 /**
- * MSK consumer of orders.events: per-day and per-SKU aggregates. Counters only grow, so each event
- * runs behind the idempotency layer (eventId) and a redelivery counts nothing; the store's
- * per-order marker also catches an event republished under a new eventId.
+ * MSK consumer of orders.events: per-day and per-SKU aggregates. Idempotent by design, so no
+ * idempotency table: the counters are added in one transaction with the order's "counted" marker,
+ * put only if absent, so a redelivered event, or the same order event republished under a new
+ * eventId, adds nothing.
  */
-import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context, MSKEvent } from 'aws-lambda';
 import { CONSUMERS } from '../../../lib/config/consumers';
 import { documentClient } from '../../shared/aws/dynamodb';
 import { failedRecordSinkFromEnvironment } from '../../shared/aws/sqs-failed-record-sink';
 import { requireEnv } from '../../shared/env';
-import { makeEventProcessorIdempotent } from '../../shared/idempotency';
-import {
-  type DecodedKafkaRecord,
-  type KafkaBatchResponse,
-  processKafkaBatch,
-} from '../../shared/kafka/batch';
+import { type KafkaBatchResponse, processKafkaBatch } from '../../shared/kafka/batch';
 import { countMetric, instrumentHandler, logger } from '../../shared/observability';
 import type { FailedRecordSink } from '../../shared/ports/failed-record-sink';
 import { DynamoDbAnalyticsStore } from '../adapters/dynamodb-analytics-store';
@@ -27,27 +22,16 @@ const spec = CONSUMERS.find((consumer) => consumer.name === 'analytics');
 export interface AnalyticsDependencies {
   readonly store: AnalyticsStore;
   readonly failedRecordSink: FailedRecordSink;
-  /** @default DynamoDB on IDEMPOTENCY_TABLE_NAME */
-  readonly idempotencyStore?: BasePersistenceLayer;
 }
 
 export function createAnalyticsHandler(deps: AnalyticsDependencies) {
-  const recordOnce = makeEventProcessorIdempotent(
-    spec?.idempotencyKeyPrefix ?? '',
-    async (record: DecodedKafkaRecord & { readonly envelope: AggregatedEvent }) => {
-      const outcome = await recordOrderEvent(deps.store, record.envelope);
-      countMetric(outcome === 'added' ? 'AnalyticsEventsRecorded' : 'AnalyticsEventsAlreadyCounted');
-      return { outcome };
-    },
-    { persistenceStore: deps.idempotencyStore },
-  );
-  return (event: MSKEvent, context: Context): Promise<KafkaBatchResponse> => {
-    recordOnce.registerLambdaContext(context);
-    return processKafkaBatch(
+  return (event: MSKEvent, _context: Context): Promise<KafkaBatchResponse> =>
+    processKafkaBatch(
       event,
       async (record) => {
         if (!isAggregatedType(record.envelope.eventType)) return;
-        await recordOnce(record as DecodedKafkaRecord & { readonly envelope: AggregatedEvent });
+        const outcome = await recordOrderEvent(deps.store, record.envelope as AggregatedEvent);
+        countMetric(outcome === 'added' ? 'AnalyticsEventsRecorded' : 'AnalyticsEventsAlreadyCounted');
       },
       {
         failedRecordSink: deps.failedRecordSink,
@@ -55,7 +39,6 @@ export function createAnalyticsHandler(deps: AnalyticsDependencies) {
         logger,
       },
     );
-  };
 }
 
 let configured: ReturnType<typeof createAnalyticsHandler> | undefined;

@@ -1,7 +1,7 @@
 /**
  * Adds one order event to the aggregates. Counters only grow, so an event must count exactly once:
- * the handler runs this behind the idempotency layer (eventId), and the store writes the counters
- * in one transaction with a per-order marker that also stops a republished event (new eventId).
+ * the store writes the counters in one transaction with a per-order marker, put only if absent,
+ * which stops a redelivered event and one republished under a new eventId alike.
  */
 import { type AggregatedEvent, countedMarkerOf, incrementsOf } from '../domain/aggregates';
 import type { AddOutcome, AnalyticsStore } from '../ports/analytics-store';

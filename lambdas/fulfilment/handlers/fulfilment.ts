@@ -1,9 +1,11 @@
 /**
  * MSK consumer of orders.events: a shipment per confirmed order and its ShipmentCreated event on
  * fulfillment.events, carrying the trace context and correlation id of the OrderConfirmed record.
+ * Idempotent by design (the shipment record), so no idempotency table: the shipment is put only if
+ * the order has none, and until its ShipmentCreated is acknowledged a redelivery publishes the
+ * stored event again under its stored eventId, which consumers of fulfillment.events recognise.
  */
 import { randomUUID } from 'node:crypto';
-import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context, MSKEvent } from 'aws-lambda';
 import { CONSUMERS } from '../../../lib/config/consumers';
 import { documentClient } from '../../shared/aws/dynamodb';
@@ -11,7 +13,6 @@ import { failedRecordSinkFromEnvironment } from '../../shared/aws/sqs-failed-rec
 import { requireEnv } from '../../shared/env';
 import type { TypedEnvelope } from '../../shared/events/codec';
 import { HEADERS } from '../../shared/events/envelope';
-import { makeEventProcessorIdempotent } from '../../shared/idempotency';
 import {
   type DecodedKafkaRecord,
   type KafkaBatchResponse,
@@ -36,8 +37,6 @@ export interface FulfilmentHandlerDependencies {
   readonly addresses: ShippingAddressLookup;
   readonly publisher: EventPublisher;
   readonly failedRecordSink: FailedRecordSink;
-  /** @default DynamoDB on IDEMPOTENCY_TABLE_NAME */
-  readonly idempotencyStore?: BasePersistenceLayer;
   /** @default crypto.randomUUID */
   readonly newEventId?: () => string;
   /** @default () => new Date() */
@@ -52,25 +51,19 @@ export function createFulfilmentHandler(deps: FulfilmentHandlerDependencies) {
     newEventId: deps.newEventId ?? randomUUID,
     now: deps.now ?? (() => new Date()),
   };
-  const shipOnce = makeEventProcessorIdempotent(
-    spec?.idempotencyKeyPrefix ?? '',
-    async (record: ConfirmedRecord) => {
-      const outcome = await createShipment(useCaseDeps, record.envelope, {
-        traceHeader: record.headers[HEADERS.traceId],
-      });
-      if (outcome === 'created') countMetric('ShipmentsCreated');
-      logger.info('Shipment handled', { orderId: record.envelope.orderId, outcome });
-      return { outcome };
-    },
-    { persistenceStore: deps.idempotencyStore },
-  );
-  return (event: MSKEvent, context: Context): Promise<KafkaBatchResponse> => {
-    shipOnce.registerLambdaContext(context);
-    return processKafkaBatch(
+  const ship = async (record: ConfirmedRecord): Promise<void> => {
+    const outcome = await createShipment(useCaseDeps, record.envelope, {
+      traceHeader: record.headers[HEADERS.traceId],
+    });
+    if (outcome === 'created') countMetric('ShipmentsCreated');
+    logger.info('Shipment handled', { orderId: record.envelope.orderId, outcome });
+  };
+  return (event: MSKEvent, _context: Context): Promise<KafkaBatchResponse> =>
+    processKafkaBatch(
       event,
       async (record) => {
         if (record.envelope.eventType !== 'OrderConfirmed') return;
-        await shipOnce(record as ConfirmedRecord);
+        await ship(record as ConfirmedRecord);
       },
       {
         failedRecordSink: deps.failedRecordSink,
@@ -78,7 +71,6 @@ export function createFulfilmentHandler(deps: FulfilmentHandlerDependencies) {
         logger,
       },
     );
-  };
 }
 
 let configured: ReturnType<typeof createFulfilmentHandler> | undefined;

@@ -1,21 +1,16 @@
 /**
  * MSK consumer of orders.events and payments.events: points credited on OrderConfirmed, taken back
- * on PaymentRefunded. The ledger is exact on its own (conditional entries); the idempotency layer
- * in front only saves the reads and writes of a redelivery.
+ * on PaymentRefunded. Idempotent by design (the ledger), so no idempotency table: an order's credit
+ * and debit entries are written only if absent, in one transaction with the balance update, so a
+ * redelivered or republished event changes no balance.
  */
-import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context, MSKEvent } from 'aws-lambda';
 import { CONSUMERS } from '../../../lib/config/consumers';
 import { documentClient } from '../../shared/aws/dynamodb';
 import { failedRecordSinkFromEnvironment } from '../../shared/aws/sqs-failed-record-sink';
 import { requireEnv } from '../../shared/env';
 import type { TypedEnvelope } from '../../shared/events/codec';
-import { makeEventProcessorIdempotent } from '../../shared/idempotency';
-import {
-  type DecodedKafkaRecord,
-  type KafkaBatchResponse,
-  processKafkaBatch,
-} from '../../shared/kafka/batch';
+import { type KafkaBatchResponse, processKafkaBatch } from '../../shared/kafka/batch';
 import { countMetric, instrumentHandler, logger } from '../../shared/observability';
 import type { FailedRecordSink } from '../../shared/ports/failed-record-sink';
 import { DynamoDbLoyaltyLedger } from '../adapters/dynamodb-loyalty-ledger';
@@ -33,8 +28,6 @@ function isLoyaltyEvent(envelope: { readonly eventType: string }): boolean {
 export interface LoyaltyDependencies {
   readonly ledger: LoyaltyLedger;
   readonly failedRecordSink: FailedRecordSink;
-  /** @default DynamoDB on IDEMPOTENCY_TABLE_NAME */
-  readonly idempotencyStore?: BasePersistenceLayer;
 }
 
 async function applyLoyaltyEvent(ledger: LoyaltyLedger, event: LoyaltyEvent) {
@@ -58,22 +51,13 @@ async function applyLoyaltyEvent(ledger: LoyaltyLedger, event: LoyaltyEvent) {
 }
 
 export function createLoyaltyHandler(deps: LoyaltyDependencies) {
-  const applyOnce = makeEventProcessorIdempotent(
-    spec?.idempotencyKeyPrefix ?? '',
-    async (record: DecodedKafkaRecord & { readonly envelope: LoyaltyEvent }) => {
-      const outcome = await applyLoyaltyEvent(deps.ledger, record.envelope);
-      logger.info('Loyalty ledger updated', { orderId: record.envelope.orderId, outcome });
-      return outcome;
-    },
-    { persistenceStore: deps.idempotencyStore },
-  );
-  return (event: MSKEvent, context: Context): Promise<KafkaBatchResponse> => {
-    applyOnce.registerLambdaContext(context);
-    return processKafkaBatch(
+  return (event: MSKEvent, _context: Context): Promise<KafkaBatchResponse> =>
+    processKafkaBatch(
       event,
       async (record) => {
         if (!isLoyaltyEvent(record.envelope)) return;
-        await applyOnce(record as DecodedKafkaRecord & { readonly envelope: LoyaltyEvent });
+        const outcome = await applyLoyaltyEvent(deps.ledger, record.envelope as LoyaltyEvent);
+        logger.info('Loyalty ledger updated', { orderId: record.envelope.orderId, outcome });
       },
       {
         failedRecordSink: deps.failedRecordSink,
@@ -81,7 +65,6 @@ export function createLoyaltyHandler(deps: LoyaltyDependencies) {
         logger,
       },
     );
-  };
 }
 
 let configured: ReturnType<typeof createLoyaltyHandler> | undefined;

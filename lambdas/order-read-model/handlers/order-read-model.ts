@@ -1,20 +1,16 @@
 /**
  * MSK consumer of orders.events, payments.events, inventory.events and fulfillment.events: projects
- * every order event into the orders table item that GET /orders/{id} reads. The projection skips
- * events it has applied (eventIds in the item); the idempotency layer in front saves the read.
+ * every order event into the orders table item that GET /orders/{id} reads. Idempotent by design
+ * (the order item), so no idempotency table: the item lists the eventIds applied to it and is
+ * written on the condition that it has not changed since it was read, so a redelivered event is
+ * skipped and a concurrent update is retried against the newer item.
  */
-import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context, MSKEvent } from 'aws-lambda';
 import { CONSUMERS } from '../../../lib/config/consumers';
 import { documentClient } from '../../shared/aws/dynamodb';
 import { failedRecordSinkFromEnvironment } from '../../shared/aws/sqs-failed-record-sink';
 import { requireEnv } from '../../shared/env';
-import { makeEventProcessorIdempotent } from '../../shared/idempotency';
-import {
-  type DecodedKafkaRecord,
-  type KafkaBatchResponse,
-  processKafkaBatch,
-} from '../../shared/kafka/batch';
+import { type KafkaBatchResponse, processKafkaBatch } from '../../shared/kafka/batch';
 import { countMetric, instrumentHandler, logger } from '../../shared/observability';
 import type { FailedRecordSink } from '../../shared/ports/failed-record-sink';
 import { DynamoDbOrderViewRepository } from '../adapters/dynamodb-order-view-repository';
@@ -24,33 +20,24 @@ import { type ProjectOrderEventOptions, projectOrderEvent } from '../use-cases/p
 
 const spec = CONSUMERS.find((consumer) => consumer.name === 'orderReadModel');
 
-type ProjectedRecord = DecodedKafkaRecord & { readonly envelope: ProjectedEvent };
-
 export interface OrderReadModelDependencies {
   readonly repository: OrderViewRepository;
   readonly failedRecordSink: FailedRecordSink;
-  /** @default DynamoDB on IDEMPOTENCY_TABLE_NAME */
-  readonly idempotencyStore?: BasePersistenceLayer;
   readonly projection?: ProjectOrderEventOptions;
 }
 
 export function createOrderReadModelHandler(deps: OrderReadModelDependencies) {
-  const projectOnce = makeEventProcessorIdempotent(
-    spec?.idempotencyKeyPrefix ?? '',
-    async (record: ProjectedRecord) => {
-      const outcome = await projectOrderEvent(deps.repository, record.envelope, deps.projection);
-      if (outcome === 'duplicate') countMetric('DuplicateOrderEvents');
-      return { outcome };
-    },
-    { persistenceStore: deps.idempotencyStore },
-  );
-  return (event: MSKEvent, context: Context): Promise<KafkaBatchResponse> => {
-    projectOnce.registerLambdaContext(context);
-    return processKafkaBatch(
+  return (event: MSKEvent, _context: Context): Promise<KafkaBatchResponse> =>
+    processKafkaBatch(
       event,
       async (record) => {
         if (!isProjectedType(record.envelope.eventType)) return;
-        await projectOnce(record as ProjectedRecord);
+        const outcome = await projectOrderEvent(
+          deps.repository,
+          record.envelope as ProjectedEvent,
+          deps.projection,
+        );
+        if (outcome === 'duplicate') countMetric('DuplicateOrderEvents');
       },
       {
         failedRecordSink: deps.failedRecordSink,
@@ -58,7 +45,6 @@ export function createOrderReadModelHandler(deps: OrderReadModelDependencies) {
         logger,
       },
     );
-  };
 }
 
 let configured: ReturnType<typeof createOrderReadModelHandler> | undefined;

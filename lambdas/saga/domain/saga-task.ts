@@ -13,6 +13,9 @@ import {
 import * as z from '../../shared/events/zod';
 
 export const SAGA_STEPS = [
+  // The state machine publishes OrderPlaced within reserveInventory. An execution keeps the
+  // definition it started with, so one started before that change still calls placeOrder; the step
+  // stays until no such execution can run (the execution timeout after the deploy).
   'placeOrder',
   'reserveInventory',
   'processPayment',

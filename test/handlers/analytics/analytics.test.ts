@@ -1,22 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAnalyticsHandler, handler } from '../../../lambdas/analytics/handlers/analytics';
-import { CONSUMERS } from '../../../lib/config/consumers';
 import { lambdaContext } from '../../fixtures/consumers/lambda-context';
-import { orderEvents as e } from '../../fixtures/consumers/order-events';
+import { orderEvents as e, eventId } from '../../fixtures/consumers/order-events';
 import { InMemoryFailedRecordSink } from '../../fixtures/in-memory-event-publisher';
-import { InMemoryPersistenceLayer } from '../../fixtures/in-memory-persistence-layer';
 import { mskEvent, mskEventOf } from '../../fixtures/msk';
 import { InMemoryAnalyticsStore } from '../../unit/analytics/in-memory-analytics-store';
 
 function setup() {
   const store = new InMemoryAnalyticsStore();
-  const idempotencyStore = new InMemoryPersistenceLayer();
-  const analytics = createAnalyticsHandler({
-    store,
-    failedRecordSink: new InMemoryFailedRecordSink(),
-    idempotencyStore,
-  });
-  return { store, idempotencyStore, analytics };
+  const analytics = createAnalyticsHandler({ store, failedRecordSink: new InMemoryFailedRecordSink() });
+  return { store, analytics };
 }
 
 const context = lambdaContext('analytics');
@@ -24,7 +17,7 @@ const context = lambdaContext('analytics');
 describe('analytics handler', () => {
   it('aggregates placed, confirmed and failed orders and skips other order events', async () => {
     // Prepare
-    const { store, idempotencyStore, analytics } = setup();
+    const { store, analytics } = setup();
     const event = mskEventOf([
       e.orderPlaced('2026-11-24T10:00:00.000Z'),
       e.orderConfirmed('2026-11-24T10:00:01.000Z'),
@@ -44,9 +37,7 @@ describe('analytics handler', () => {
       units: 3,
       revenue_EUR: 4498,
     });
-    const prefix = CONSUMERS.find((consumer) => consumer.name === 'analytics')?.idempotencyKeyPrefix;
-    expect(idempotencyStore.keys()).toHaveLength(3);
-    expect(idempotencyStore.keys().every((key) => key.startsWith(`${prefix}#`))).toBe(true);
+    expect(store.markers.size).toBe(3);
   });
 
   it('does not count a redelivered event twice, in the same batch or a later one', async () => {
@@ -60,6 +51,25 @@ describe('analytics handler', () => {
 
     // Assess
     expect((await store.readDayTotals('2026-11-24')).ordersConfirmed).toBe(1);
+    expect(store.items.get('SKU#SKU-1|DAY#2026-11-24')).toEqual({ units: 2, revenue_EUR: 3998 });
+  });
+
+  it('does not count an order event republished under a new eventId', async () => {
+    // Prepare
+    const { store, analytics } = setup();
+    const confirmed = e.orderConfirmed('2026-11-24T10:00:01.000Z');
+    await analytics(mskEventOf([confirmed]), context);
+
+    // Act
+    const response = await analytics(mskEventOf([{ ...confirmed, eventId: eventId() }]), context);
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(await store.readDayTotals('2026-11-24')).toEqual({
+      ordersConfirmed: 1,
+      units: 3,
+      revenue_EUR: 4498,
+    });
     expect(store.items.get('SKU#SKU-1|DAY#2026-11-24')).toEqual({ units: 2, revenue_EUR: 3998 });
   });
 
@@ -93,7 +103,6 @@ describe('analytics handler entry', () => {
     Object.assign(process.env, {
       ANALYTICS_TABLE_NAME: 'analytics',
       ON_FAILURE_QUEUE_URL: 'http://127.0.0.1:9324/000000000000/analytics-failures',
-      IDEMPOTENCY_TABLE_NAME: 'idempotency',
     });
 
     // Act

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createFulfilmentHandler, handler } from '../../../lambdas/fulfilment/handlers/fulfilment';
 import { lambdaContext } from '../../fixtures/consumers/lambda-context';
 import {
@@ -9,7 +9,6 @@ import {
   ORDER_ID,
 } from '../../fixtures/consumers/order-events';
 import { InMemoryEventPublisher, InMemoryFailedRecordSink } from '../../fixtures/in-memory-event-publisher';
-import { InMemoryPersistenceLayer } from '../../fixtures/in-memory-persistence-layer';
 import { mskEvent, mskEventOf, TRACE_HEADER } from '../../fixtures/msk';
 import { InMemoryAddressBook, InMemoryShipmentRepository } from '../../unit/fulfilment/in-memory-fulfilment';
 
@@ -18,17 +17,15 @@ function setup() {
   const addresses = new InMemoryAddressBook();
   addresses.addresses.set(ORDER_ID, ADDRESS);
   const publisher = new InMemoryEventPublisher();
-  const idempotencyStore = new InMemoryPersistenceLayer();
   const fulfilment = createFulfilmentHandler({
     shipments,
     addresses,
     publisher,
     failedRecordSink: new InMemoryFailedRecordSink(),
-    idempotencyStore,
     newEventId: () => eventId(),
     now: () => new Date('2026-11-24T10:00:05.000Z'),
   });
-  return { shipments, publisher, idempotencyStore, fulfilment };
+  return { shipments, publisher, fulfilment };
 }
 
 const context = lambdaContext('fulfilment');
@@ -36,7 +33,7 @@ const context = lambdaContext('fulfilment');
 describe('fulfilment handler', () => {
   it('creates a shipment on OrderConfirmed and publishes ShipmentCreated with trace and correlation id', async () => {
     // Prepare
-    const { shipments, publisher, idempotencyStore, fulfilment } = setup();
+    const { shipments, publisher, fulfilment } = setup();
     const event = mskEventOf([
       e.orderPlaced('2026-11-24T10:00:00.000Z'),
       e.orderConfirmed('2026-11-24T10:00:01.000Z'),
@@ -55,7 +52,6 @@ describe('fulfilment handler', () => {
       context: { traceHeader: TRACE_HEADER },
       envelope: { eventType: 'ShipmentCreated', correlationId: CORRELATION_ID },
     });
-    expect(idempotencyStore.keys().every((key) => key.startsWith('fulfilment#'))).toBe(true);
   });
 
   it('creates one shipment for a redelivered OrderConfirmed', async () => {
@@ -72,9 +68,48 @@ describe('fulfilment handler', () => {
     expect(publisher.envelopes('ShipmentCreated')).toHaveLength(1);
   });
 
+  it('creates one shipment for an OrderConfirmed republished under a new eventId', async () => {
+    // Prepare
+    const { shipments, publisher, fulfilment } = setup();
+    const confirmed = e.orderConfirmed('2026-11-24T10:00:01.000Z');
+    await fulfilment(mskEventOf([confirmed]), context);
+
+    // Act
+    const response = await fulfilment(mskEventOf([{ ...confirmed, eventId: eventId() }]), context);
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(shipments.shipments.size).toBe(1);
+    expect(publisher.envelopes('ShipmentCreated')).toHaveLength(1);
+  });
+
+  it('publishes the stored ShipmentCreated again, same eventId, when marking it published failed', async () => {
+    // Prepare
+    const { shipments, publisher, fulfilment } = setup();
+    const confirmed = e.orderConfirmed('2026-11-24T10:00:01.000Z');
+    vi.spyOn(shipments, 'markPublished').mockRejectedValueOnce(new Error('throttled'));
+    const failed = await fulfilment(mskEventOf([confirmed]), context);
+
+    // Act
+    const retried = await fulfilment(mskEventOf([confirmed]), context);
+    const afterwards = await fulfilment(mskEventOf([confirmed]), context);
+
+    // Assess
+    expect(failed.batchItemFailures).toHaveLength(1);
+    expect(retried.batchItemFailures).toEqual([]);
+    expect(afterwards.batchItemFailures).toEqual([]);
+    const stored = shipments.shipments.get(ORDER_ID);
+    expect(shipments.shipments.size).toBe(1);
+    expect(stored?.publishedAt).toBe('2026-11-24T10:00:05.000Z');
+    expect(publisher.envelopes('ShipmentCreated').map((event) => event.eventId)).toEqual([
+      stored?.eventId,
+      stored?.eventId,
+    ]);
+  });
+
   it('retries a record whose event could not be published, then publishes the same event once', async () => {
     // Prepare
-    const { publisher, fulfilment } = setup();
+    const { shipments, publisher, fulfilment } = setup();
     const confirmed = e.orderConfirmed('2026-11-24T10:00:01.000Z');
     publisher.failWith = new Error('broker down');
     const failed = await fulfilment(mskEventOf([confirmed]), context);
@@ -88,7 +123,9 @@ describe('fulfilment handler', () => {
       { itemIdentifier: { partition: 'orders.events-0', offset: 100 } },
     ]);
     expect(retried.batchItemFailures).toEqual([]);
-    expect(publisher.envelopes('ShipmentCreated')).toHaveLength(1);
+    expect(publisher.envelopes('ShipmentCreated').map((event) => event.eventId)).toEqual([
+      shipments.shipments.get(ORDER_ID)?.eventId,
+    ]);
   });
 });
 
@@ -106,7 +143,6 @@ describe('fulfilment handler entry', () => {
       ORDERS_TABLE_NAME: 'orders',
       KAFKA_BROKERS: '127.0.0.1:9092',
       ON_FAILURE_QUEUE_URL: 'http://127.0.0.1:9324/000000000000/fulfilment-failures',
-      IDEMPOTENCY_TABLE_NAME: 'idempotency',
     });
 
     // Act

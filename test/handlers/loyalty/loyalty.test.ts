@@ -2,22 +2,16 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLoyaltyHandler, handler } from '../../../lambdas/loyalty/handlers/loyalty';
 import { metrics } from '../../../lambdas/shared/observability';
 import { lambdaContext } from '../../fixtures/consumers/lambda-context';
-import { CUSTOMER_ID, orderEvents as e } from '../../fixtures/consumers/order-events';
+import { CUSTOMER_ID, orderEvents as e, eventId } from '../../fixtures/consumers/order-events';
 import { InMemoryFailedRecordSink } from '../../fixtures/in-memory-event-publisher';
-import { InMemoryPersistenceLayer } from '../../fixtures/in-memory-persistence-layer';
 import { poisonCount } from '../../fixtures/metrics';
 import { mskEvent, mskEventOf } from '../../fixtures/msk';
 import { InMemoryLoyaltyLedger } from '../../unit/loyalty/in-memory-loyalty-ledger';
 
 function setup() {
   const ledger = new InMemoryLoyaltyLedger();
-  const idempotencyStore = new InMemoryPersistenceLayer();
-  const loyalty = createLoyaltyHandler({
-    ledger,
-    failedRecordSink: new InMemoryFailedRecordSink(),
-    idempotencyStore,
-  });
-  return { ledger, idempotencyStore, loyalty };
+  const loyalty = createLoyaltyHandler({ ledger, failedRecordSink: new InMemoryFailedRecordSink() });
+  return { ledger, loyalty };
 }
 
 const context = lambdaContext('loyalty');
@@ -25,7 +19,7 @@ const context = lambdaContext('loyalty');
 describe('loyalty handler', () => {
   it('credits floor(total / 100) points on OrderConfirmed and ignores other events', async () => {
     // Prepare
-    const { ledger, idempotencyStore, loyalty } = setup();
+    const { ledger, loyalty } = setup();
     const event = mskEventOf([
       e.orderPlaced('2026-11-24T10:00:00.000Z'),
       e.orderConfirmed('2026-11-24T10:00:01.000Z'),
@@ -37,8 +31,7 @@ describe('loyalty handler', () => {
     // Assess
     expect(response.batchItemFailures).toEqual([]);
     expect(await ledger.balance(CUSTOMER_ID)).toBe(44);
-    expect(idempotencyStore.keys()).toHaveLength(1);
-    expect(idempotencyStore.keys()[0].startsWith('loyalty#')).toBe(true);
+    expect(ledger.credits.size).toBe(1);
   });
 
   it('takes the points back on PaymentRefunded from payments.events', async () => {
@@ -68,18 +61,37 @@ describe('loyalty handler', () => {
     expect(await ledger.balance(CUSTOMER_ID)).toBe(0);
   });
 
-  it('never double-credits, even when the idempotency record is gone', async () => {
+  it('credits a redelivered OrderConfirmed once, in the same batch or a later one', async () => {
     // Prepare
-    const { ledger, idempotencyStore, loyalty } = setup();
+    const { ledger, loyalty } = setup();
     const confirmed = e.orderConfirmed('2026-11-24T10:00:01.000Z');
-    await loyalty(mskEventOf([confirmed]), context);
-    idempotencyStore.records.clear();
+    await loyalty(mskEventOf([confirmed, confirmed]), context);
 
     // Act
-    await loyalty(mskEventOf([confirmed]), context);
+    const response = await loyalty(mskEventOf([confirmed]), context);
 
     // Assess
+    expect(response.batchItemFailures).toEqual([]);
     expect(await ledger.balance(CUSTOMER_ID)).toBe(44);
+  });
+
+  it('credits and takes back once when both events are republished under new eventIds', async () => {
+    // Prepare
+    const { ledger, loyalty } = setup();
+    const confirmed = e.orderConfirmed('2026-11-24T10:00:01.000Z');
+    const refund = e.paymentRefunded('2026-11-24T10:05:00.000Z');
+    await loyalty(mskEventOf([confirmed]), context);
+    const republished = await loyalty(mskEventOf([{ ...confirmed, eventId: eventId() }]), context);
+    const creditedOnce = await ledger.balance(CUSTOMER_ID);
+
+    // Act
+    await loyalty(mskEvent([{ envelope: refund }]), context);
+    await loyalty(mskEvent([{ envelope: { ...refund, eventId: eventId() } }]), context);
+
+    // Assess
+    expect(republished.batchItemFailures).toEqual([]);
+    expect(creditedOnce).toBe(44);
+    expect(await ledger.balance(CUSTOMER_ID)).toBe(0);
   });
 });
 
@@ -96,7 +108,6 @@ describe('loyalty handler entry', () => {
     const loyalty = createLoyaltyHandler({
       ledger: new InMemoryLoyaltyLedger(),
       failedRecordSink: sink,
-      idempotencyStore: new InMemoryPersistenceLayer(),
     });
     const addMetric = vi.spyOn(metrics, 'addMetric').mockImplementation(() => metrics);
 
@@ -118,7 +129,6 @@ describe('loyalty handler entry', () => {
     Object.assign(process.env, {
       LOYALTY_TABLE_NAME: 'loyalty',
       ON_FAILURE_QUEUE_URL: 'http://127.0.0.1:9324/000000000000/loyalty-failures',
-      IDEMPOTENCY_TABLE_NAME: 'idempotency',
     });
 
     // Act

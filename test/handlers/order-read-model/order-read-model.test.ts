@@ -4,22 +4,19 @@ import {
   handler,
 } from '../../../lambdas/order-read-model/handlers/order-read-model';
 import { lambdaContext } from '../../fixtures/consumers/lambda-context';
-import { orderEvents as e, ORDER_ID } from '../../fixtures/consumers/order-events';
+import { orderEvents as e, eventId, ORDER_ID } from '../../fixtures/consumers/order-events';
 import { InMemoryFailedRecordSink } from '../../fixtures/in-memory-event-publisher';
-import { InMemoryPersistenceLayer } from '../../fixtures/in-memory-persistence-layer';
 import { exampleEvent, mskEvent } from '../../fixtures/msk';
 import { InMemoryOrderViewRepository } from '../../unit/order-read-model/in-memory-order-view-repository';
 
 function setup() {
   const repository = new InMemoryOrderViewRepository();
-  const idempotencyStore = new InMemoryPersistenceLayer();
   const readModel = createOrderReadModelHandler({
     repository,
     failedRecordSink: new InMemoryFailedRecordSink(),
-    idempotencyStore,
     projection: { backoff: async () => {}, maxAttempts: 20 },
   });
-  return { repository, idempotencyStore, readModel };
+  return { repository, readModel };
 }
 
 const context = lambdaContext('order-read-model');
@@ -27,7 +24,7 @@ const context = lambdaContext('order-read-model');
 describe('order read model handler', () => {
   it('projects events of four topics, processed concurrently, into one CONFIRMED order', async () => {
     // Prepare
-    const { repository, idempotencyStore, readModel } = setup();
+    const { repository, readModel } = setup();
     const event = mskEvent([
       { envelope: e.shipmentCreated('2026-11-24T10:00:01.000Z') },
       { envelope: e.paymentCaptured('2026-11-24T10:00:00.500Z') },
@@ -51,12 +48,11 @@ describe('order read model handler', () => {
     ]);
     expect(stored?.view.shipmentId).toBe(`SHP-${ORDER_ID}`);
     expect(stored?.version).toBe(5);
-    expect(idempotencyStore.keys().every((key) => key.startsWith('order-read-model#'))).toBe(true);
   });
 
   it('leaves the item unchanged when events are delivered again', async () => {
     // Prepare
-    const { repository, idempotencyStore, readModel } = setup();
+    const { repository, readModel } = setup();
     const events = [
       e.orderPlaced('2026-11-24T10:00:00.000Z'),
       e.orderFailed('2026-11-24T10:00:01.000Z', 'OUT_OF_STOCK'),
@@ -64,10 +60,9 @@ describe('order read model handler', () => {
     await readModel(mskEvent(events.map((envelope) => ({ envelope }))), context);
     const before = structuredClone(repository.items.get(ORDER_ID));
 
-    // Act: once through the idempotency layer, once with its records expired.
+    // Act: in a later batch, and twice within one batch.
     await readModel(mskEvent(events.map((envelope) => ({ envelope }))), context);
-    idempotencyStore.records.clear();
-    await readModel(mskEvent(events.map((envelope) => ({ envelope }))), context);
+    await readModel(mskEvent([...events, ...events].map((envelope) => ({ envelope }))), context);
 
     // Assess
     expect(repository.items.get(ORDER_ID)).toEqual(before);
@@ -77,9 +72,27 @@ describe('order read model handler', () => {
     });
   });
 
+  it('keeps one CONFIRMED entry when OrderConfirmed is republished under a new eventId', async () => {
+    // Prepare
+    const { repository, readModel } = setup();
+    const placed = e.orderPlaced('2026-11-24T10:00:00.000Z');
+    const confirmed = e.orderConfirmed('2026-11-24T10:00:01.000Z');
+    await readModel(mskEvent([{ envelope: placed }, { envelope: confirmed }]), context);
+
+    // Act
+    const response = await readModel(mskEvent([{ envelope: { ...confirmed, eventId: eventId() } }]), context);
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(repository.items.get(ORDER_ID)?.view).toMatchObject({
+      status: 'CONFIRMED',
+      history: [{ status: 'PENDING' }, { status: 'CONFIRMED', eventId: confirmed.eventId }],
+    });
+  });
+
   it('skips message types it does not project, such as saga commands', async () => {
     // Prepare
-    const { repository, idempotencyStore, readModel } = setup();
+    const { repository, readModel } = setup();
 
     // Act
     const response = await readModel(mskEvent([{ envelope: exampleEvent('ReserveStock') }]), context);
@@ -87,7 +100,6 @@ describe('order read model handler', () => {
     // Assess
     expect(response.batchItemFailures).toEqual([]);
     expect(repository.items.size).toBe(0);
-    expect(idempotencyStore.keys()).toEqual([]);
   });
 });
 
@@ -103,7 +115,6 @@ describe('order read model handler entry', () => {
     Object.assign(process.env, {
       ORDERS_TABLE_NAME: 'orders',
       ON_FAILURE_QUEUE_URL: 'http://127.0.0.1:9324/000000000000/read-model-failures',
-      IDEMPOTENCY_TABLE_NAME: 'idempotency',
     });
 
     // Act

@@ -1,40 +1,33 @@
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoDbAnalyticsStore } from '../../../lambdas/analytics/adapters/dynamodb-analytics-store';
 import { createAnalyticsHandler } from '../../../lambdas/analytics/handlers/analytics';
-import { localDynamoDbClient } from '../../../local/infra/aws-clients';
 import { createTestTable, type TestTable } from '../../fixtures/consumers/dynamodb-tables';
 import { lambdaContext } from '../../fixtures/consumers/lambda-context';
-import { orderEvents as e } from '../../fixtures/consumers/order-events';
+import { orderEvents as e, eventId } from '../../fixtures/consumers/order-events';
 import { InMemoryFailedRecordSink } from '../../fixtures/in-memory-event-publisher';
 import { mskEventOf } from '../../fixtures/msk';
 
-describe('analytics handler with Powertools idempotency on the local DynamoDB server', () => {
+describe('analytics handler on the local DynamoDB server, with no idempotency table', () => {
   let analytics: TestTable;
-  let idempotency: TestTable;
 
   beforeAll(async () => {
-    const endpoint = inject('localStack').dynamodbEndpoint;
-    [analytics, idempotency] = await Promise.all([
-      createTestTable(endpoint, 'analytics', 'pk', 'sk'),
-      createTestTable(endpoint, 'idempotency', 'id'),
-    ]);
+    analytics = await createTestTable(inject('localStack').dynamodbEndpoint, 'analytics', 'pk', 'sk');
   });
 
   afterAll(async () => {
-    await Promise.all([analytics.drop(), idempotency.drop()]);
+    await analytics.drop();
   });
+
+  const setup = () => {
+    const store = new DynamoDbAnalyticsStore(analytics.documentClient, analytics.name);
+    const handle = createAnalyticsHandler({ store, failedRecordSink: new InMemoryFailedRecordSink() });
+    return { store, handle };
+  };
 
   it('counts a redelivered batch once', async () => {
     // Prepare
-    const handle = createAnalyticsHandler({
-      store: new DynamoDbAnalyticsStore(analytics.documentClient, analytics.name),
-      failedRecordSink: new InMemoryFailedRecordSink(),
-      idempotencyStore: new DynamoDBPersistenceLayer({
-        tableName: idempotency.name,
-        awsSdkV3Client: localDynamoDbClient(inject('localStack').dynamodbEndpoint),
-      }),
-    });
+    const { store, handle } = setup();
     const batch = mskEventOf([
       e.orderPlaced('2026-11-25T10:00:00.000Z'),
       e.orderConfirmed('2026-11-25T10:00:01.000Z'),
@@ -47,9 +40,32 @@ describe('analytics handler with Powertools idempotency on the local DynamoDB se
     // Assess
     expect(first.batchItemFailures).toEqual([]);
     expect(redelivered.batchItemFailures).toEqual([]);
-    const totals = await new DynamoDbAnalyticsStore(analytics.documentClient, analytics.name).readDayTotals(
-      '2026-11-25',
+    expect(await store.readDayTotals('2026-11-25')).toEqual({
+      ordersPlaced: 1,
+      ordersConfirmed: 1,
+      units: 3,
+      revenue_EUR: 4498,
+    });
+  });
+
+  it('counts an order event republished under a new eventId once', async () => {
+    // Prepare: an order of its own, as the markers are per order.
+    const { store, handle } = setup();
+    const confirmed = { ...e.orderConfirmed('2026-11-26T10:00:01.000Z'), orderId: randomUUID() };
+    await handle(mskEventOf([confirmed]), lambdaContext('analytics'));
+
+    // Act
+    const republished = await handle(
+      mskEventOf([{ ...confirmed, eventId: eventId() }]),
+      lambdaContext('analytics'),
     );
-    expect(totals).toMatchObject({ ordersPlaced: 1, ordersConfirmed: 1, revenue_EUR: 4498 });
+
+    // Assess
+    expect(republished.batchItemFailures).toEqual([]);
+    expect(await store.readDayTotals('2026-11-26')).toEqual({
+      ordersConfirmed: 1,
+      units: 3,
+      revenue_EUR: 4498,
+    });
   });
 });

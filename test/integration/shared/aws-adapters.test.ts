@@ -68,21 +68,21 @@ describe('makeEventProcessorIdempotent on the local DynamoDB server', () => {
   it('processes an event once per consumer and answers a redelivery from the table', async () => {
     // Prepare
     const message = decodeMessage(JSON.parse(JSON.stringify(exampleEvent('OrderConfirmed'))));
-    const loyalty = vi.fn(async () => ({ points: 44 }));
-    const analytics = vi.fn(async () => ({ counted: true }));
-    const loyaltyOnce = makeEventProcessorIdempotent('loyalty', loyalty);
-    const analyticsOnce = makeEventProcessorIdempotent('analytics', analytics);
+    const notification = vi.fn(async () => ({ template: 'order-confirmed', sent: true }));
+    const otherConsumer = vi.fn(async () => ({ sent: true }));
+    const notificationOnce = makeEventProcessorIdempotent('notification', notification);
+    const otherConsumerOnce = makeEventProcessorIdempotent('other-consumer', otherConsumer);
 
     // Act
-    const first = await loyaltyOnce(message);
-    const redelivery = await makeEventProcessorIdempotent('loyalty', loyalty)(message);
-    await analyticsOnce(message);
+    const first = await notificationOnce(message);
+    const redelivery = await makeEventProcessorIdempotent('notification', notification)(message);
+    await otherConsumerOnce(message);
 
     // Assess
-    expect(first).toEqual({ points: 44 });
-    expect(redelivery).toEqual({ points: 44 });
-    expect(loyalty).toHaveBeenCalledOnce();
-    expect(analytics).toHaveBeenCalledOnce();
+    expect(first).toEqual({ template: 'order-confirmed', sent: true });
+    expect(redelivery).toEqual({ template: 'order-confirmed', sent: true });
+    expect(notification).toHaveBeenCalledOnce();
+    expect(otherConsumer).toHaveBeenCalledOnce();
   });
 
   it('lets only one of two concurrent deliveries run; the other is retryable', async () => {
@@ -96,7 +96,7 @@ describe('makeEventProcessorIdempotent on the local DynamoDB server', () => {
       await gate;
       return 'done';
     });
-    const once = makeEventProcessorIdempotent('fulfilment', process);
+    const once = makeEventProcessorIdempotent('notification', process);
 
     // Act
     const running = once(message);

@@ -14,12 +14,13 @@ describe('runSagaStep', () => {
   const run = (event: unknown) => runSagaStep(parseSagaTaskEvent(event), { publisher });
   const order = executionInput();
 
-  it('placeOrder publishes OrderPlaced without the payment token', async () => {
+  it('reserveInventory publishes OrderPlaced, without the payment token, ahead of its command', async () => {
     // Act
-    const result = await run(sagaTask('placeOrder'));
+    const result = await run(sagaTask('reserveInventory'));
 
     // Assess
-    expect(result).toEqual({ orderId: order.orderId, published: 'OrderPlaced' });
+    expect(result).toEqual({ orderId: order.orderId, published: ['OrderPlaced', 'ReserveStock'] });
+    expect(publisher.published.map((p) => p.topic)).toEqual(['orders.events', 'inventory.commands']);
     const [record] = publisher.published;
     expect(record).toMatchObject({
       topic: 'orders.events',
@@ -40,7 +41,7 @@ describe('runSagaStep', () => {
 
   it('a retried lifecycle step republishes the same eventId; commands get a new one per attempt', async () => {
     // Act: every step twice, as a retry after a timeout or a restart would run it
-    for (const step of ['placeOrder', 'confirmOrder', 'failOrder', 'reserveInventory', 'releaseStock']) {
+    for (const step of ['reserveInventory', 'confirmOrder', 'failOrder', 'releaseStock']) {
       await run(sagaTask(step as Parameters<typeof sagaTask>[0]));
       await run(sagaTask(step as Parameters<typeof sagaTask>[0]));
     }
@@ -65,7 +66,7 @@ describe('runSagaStep', () => {
     await run(sagaTask('reserveInventory'));
 
     // Assess
-    expect(publisher.published[0]).toMatchObject({
+    expect(publisher.published[1]).toMatchObject({
       topic: 'inventory.commands',
       envelope: {
         eventType: 'ReserveStock',
@@ -105,7 +106,7 @@ describe('runSagaStep', () => {
     const result = await run(sagaTask('confirmOrder'));
 
     // Assess
-    expect(result).toEqual({ orderId: order.orderId, published: 'OrderConfirmed' });
+    expect(result).toEqual({ orderId: order.orderId, published: ['OrderConfirmed'] });
     expect(publisher.envelopes('OrderConfirmed')[0]?.data).toEqual({
       customerId: 'c-1',
       items: order.items,
