@@ -149,29 +149,34 @@ export class KafkaEventPublisher implements EventPublisher {
   public async publish(events: readonly EventEnvelope[], context: PublishContext = {}): Promise<void> {
     if (events.length === 0) return;
     const traceHeader = context.traceHeader ?? process.env._X_AMZN_TRACE_ID;
-    const byTopic = new Map<string, Message[]>();
+    // One send per partition (topic and record key), in the order of each partition's first record,
+    // each waiting for the one before. A kafkajs send that spans
+    // partition leaders retries only the brokers that have not answered yet: when a failing-over
+    // partition's new leader is a broker that already answered for another partition of the same
+    // send, that partition's records are never sent and the send still resolves. A send to one
+    // partition cannot be split that way.
+    const byPartition = new Map<string, { topic: string; messages: Message[] }>();
     for (const envelope of events) {
       if (!isMessageType(envelope.eventType)) {
         throw new EventPublishError(`Cannot publish unknown message type '${envelope.eventType}'`);
       }
       const topic = topicOf(envelope.eventType);
-      const messages = byTopic.get(topic) ?? [];
-      messages.push({
+      const partition = `${topic}/${envelope.orderId}`;
+      const batch = byPartition.get(partition) ?? { topic, messages: [] };
+      batch.messages.push({
         key: envelope.orderId,
         value: JSON.stringify(envelope),
         headers: recordHeaders(envelope, traceHeader),
         timestamp: String(Date.parse(envelope.timestamp)),
       });
-      byTopic.set(topic, messages);
+      byPartition.set(partition, batch);
     }
     let producer: Producer | undefined;
     try {
       producer = await this.producer();
-      await producer.sendBatch({
-        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-        acks: -1,
-        compression: NO_COMPRESSION,
-      });
+      for (const batch of byPartition.values()) {
+        await producer.sendBatch({ topicMessages: [batch], acks: -1, compression: NO_COMPRESSION });
+      }
     } catch (error) {
       if (producer) await this.discard(producer).catch(() => undefined);
       throw new EventPublishError(`Publishing ${events.length} record(s) failed`, { cause: error });
