@@ -4,29 +4,18 @@
  * under a fresh consumer group (`<group id>.replay-<timestamp>`), from --from (offsets by
  * timestamp) or from the beginning; it exits once the group has caught up with the topics' ends.
  *
- * Idempotency: a consumer with an idempotency key prefix (notification) has the idempotency table
- * remember every event id it handled (for 48 hours here), so a replay through it would skip every
- * event and rebuild nothing. The replay of such a consumer therefore gives the handler a fresh,
- * temporary idempotency table (same key schema; dropped afterwards): the handler code path stays
- * exactly the production one (duplicates inside the replay are still absorbed), only the memory of
- * earlier runs is left out. The other consumers keep no idempotency table and replay as they run.
- * What keeps a replay over existing state safe is each consumer's own state-level de-duplication
- * (the read model's applied event ids, the analytics markers, the loyalty ledger entries,
- * put-if-absent shipments and e-mails).
+ * Idempotency: the replayed consumer keeps its own tables. The consumers that rebuild state (the
+ * read model, analytics, loyalty, fulfilment) de-duplicate by that state (the read model's applied
+ * event ids, the analytics markers, the loyalty ledger entries, put-if-absent shipments), so a
+ * replay over it changes nothing that is already right and restores what was lost. Notification
+ * remembers the e-mails it sent (its sent-e-mail markers and idempotency records), so its replay
+ * sends only the e-mails that never went out.
  *
  * Uses the parts of a running `npm start` when their ports answer, else starts them for the replay.
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  CreateTableCommand,
-  DeleteTableCommand,
-  DescribeTableCommand,
-  DynamoDBClient,
-  waitUntilTableExists,
-} from '@aws-sdk/client-dynamodb';
 import { Kafka, logLevel } from 'kafkajs';
-import { CONSUMERS } from '../lib/config/consumers';
 import { LocalStack } from './infra/local-stack';
 import { repositoryRoot } from './infra/paths';
 import { portAnswers } from './infra/preflight';
@@ -76,11 +65,6 @@ export async function replayConsumer(options: ReplayOptions): Promise<ReplayResu
   const repoRoot = repositoryRoot();
   const templates = options.templates ?? stageTemplates(join(repoRoot, 'cdk.out'), 'dev');
   const { infrastructure } = options;
-  const layered = CONSUMERS.some(
-    (consumer) => consumer.name === options.consumer && consumer.idempotencyKeyPrefix !== undefined,
-  );
-  const idempotencyTable = layered ? infrastructure.environment.IDEMPOTENCY_TABLE_NAME : undefined;
-  const replayTable = idempotencyTable ? `${idempotencyTable}-replay-${started}` : undefined;
   const topology = readTopology({
     templates,
     infrastructure,
@@ -93,7 +77,6 @@ export async function replayConsumer(options: ReplayOptions): Promise<ReplayResu
       EMAIL_TRANSPORT: 'mailbox',
       MAILBOX_DIR: options.mailboxDir ?? join(repoRoot, '.local', 'mailbox'),
       KAFKAJS_NO_PARTITIONER_WARNING: '1',
-      ...(replayTable ? { IDEMPOTENCY_TABLE_NAME: replayTable } : {}),
     },
   });
   const definitions = topology.functions.filter(
@@ -120,11 +103,6 @@ export async function replayConsumer(options: ReplayOptions): Promise<ReplayResu
     `Replaying ${options.consumer} from ${options.from ? options.from.toISOString() : 'the beginning'} of ${topics.join(', ')} with consumer groups ${groupIds.join(', ')}`,
   );
 
-  const db = new DynamoDBClient({
-    endpoint: infrastructure.dynamodbEndpoint,
-    region: topology.region,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
   const pool = new FunctionPool({ functions: definitions, region: topology.region, log: () => undefined });
   const onFailure = new SqsOnFailureDestination(infrastructure.sqsEndpoint, topology.region);
   const mappings = new EventSourceMappings({
@@ -135,7 +113,6 @@ export async function replayConsumer(options: ReplayOptions): Promise<ReplayResu
     onFailure,
   });
   try {
-    if (idempotencyTable && replayTable) await copyTableSchema(db, idempotencyTable, replayTable);
     await mappings.start();
     const deadline = Date.now() + (options.timeoutMs ?? 10 * 60_000);
     let lastProgress = 0;
@@ -163,25 +140,7 @@ export async function replayConsumer(options: ReplayOptions): Promise<ReplayResu
     await pool.close().catch(() => undefined);
     onFailure.close();
     await deleteGroups(infrastructure.kafkaBrokers, groupIds);
-    if (replayTable) await db.send(new DeleteTableCommand({ TableName: replayTable })).catch(() => undefined);
-    db.destroy();
   }
-}
-
-/** Creates `target` with the key schema of `source` (the idempotency table: PK id). */
-async function copyTableSchema(db: DynamoDBClient, source: string, target: string): Promise<void> {
-  const { Table } = await db.send(new DescribeTableCommand({ TableName: source }));
-  await db.send(
-    new CreateTableCommand({
-      TableName: target,
-      KeySchema: Table?.KeySchema,
-      AttributeDefinitions: Table?.AttributeDefinitions?.filter((definition) =>
-        Table.KeySchema?.some((key) => key.AttributeName === definition.AttributeName),
-      ),
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  await waitUntilTableExists({ client: db, maxWaitTime: 30 }, { TableName: target });
 }
 
 /** The replay groups are done with: left behind they would show up as lagging groups. */

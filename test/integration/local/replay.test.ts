@@ -1,6 +1,7 @@
 /**
- * `npm run replay` for the order read model: an order's read-model item is lost, the replay
- * rebuilds it from the topics with a fresh consumer group, with the same status and history.
+ * `npm run replay`: for the order read model, an order's lost read-model item is rebuilt from the
+ * topics with a fresh consumer group, with the same status and history; for notification, a replay
+ * over the same records sends no customer an e-mail twice.
  */
 import { randomUUID } from 'node:crypto';
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
@@ -53,5 +54,35 @@ describe('replaying the order read model', () => {
     const after = await pipeline.readOrder(orderId);
     expect(after?.status).toBe(before.status);
     expect(after?.history).toEqual(before.history);
+  }, 240_000);
+});
+
+describe('replaying notification', () => {
+  it('sends no e-mail that already went out', async () => {
+    // Prepare: a confirmed order whose confirmation e-mail was sent
+    const customerId = `cust-${randomUUID().slice(0, 8)}`;
+    const email = `${customerId}@example.com`;
+    const from = new Date(Date.now() - 1_000);
+    const placed = await shop.placeOrder(customerId, orderBody({ email }));
+    const orderId = placed.body.orderId!;
+    await shop.waitForStatus(customerId, orderId, ['CONFIRMED'], 60_000);
+    await pipeline.waitForConsumersIdle();
+    const before = await shop.mail(email);
+    expect(before.length).toBeGreaterThan(0);
+
+    // Act
+    const result = await replayConsumer({
+      consumer: 'notification',
+      from,
+      infrastructure: inject('localStack'),
+      mailboxDir: pipeline.mailboxDir,
+      timeoutMs: 90_000,
+      log: () => undefined,
+    });
+
+    // Assess: the local mailbox keeps one file per message, so an e-mail sent again would show as
+    // the same message with a later sentAt
+    expect(result.records).toBeGreaterThan(0);
+    expect(await shop.mail(email)).toEqual(before);
   }, 240_000);
 });
