@@ -37,7 +37,8 @@ export async function runCatchUp(ctx: BenchContext): Promise<string> {
   const rate = ctx.quick ? 10 : 100;
   const plannedSeconds = ctx.quick ? 10 : 300;
   const drainCapSeconds = ctx.quick ? 30 : 180;
-  // The 5 minutes, unless the run's budget (30 min for everything) no longer holds them.
+  // 5 minutes of arrivals, a backlog a lunchtime outage leaves, unless the run's budget (30 min for
+  // everything) no longer holds them.
   const budgetSeconds = (ctx.deadline - Date.now()) / 1000 - drainCapSeconds - RESERVED_AFTER_SECONDS;
   const seconds = ctx.quick
     ? plannedSeconds

@@ -102,7 +102,7 @@ export async function runE2eLoad(ctx: BenchContext): Promise<string> {
       generator: `open loop, node:http keep-alive agent, latency from the scheduled send time; at most ${MAX_IN_FLIGHT} checkouts outstanding, a send scheduled beyond that is shed (error:shed)`,
       confirmation: 'OrderConfirmed/OrderFailed seen on orders.events by a separate consumer group',
       apiThrottle: 'prod stage (500/s, burst 1000) applied to the local API',
-      probeRates: `${PROBE_RATES.join(', ')}: between the issue's steps, to locate the ceiling; never ends the ramp`,
+      probeRates: `${PROBE_RATES.join(', ')}: between the target's steps, to locate the ceiling; never ends the ramp`,
       abortRule:
         'a saturated step (202 answers < 80 % of the offered rate, or < 50 % of orders confirmed) ends the ramp',
     },

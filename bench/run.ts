@@ -65,7 +65,7 @@ function minutes(seconds: number): string {
   return seconds < 90 ? `${Math.round(seconds)} s` : `${Math.round(seconds / 60)} min`;
 }
 
-/** The issue's budget for `npm run bench`; quick runs get a few minutes. */
+/** A full `npm run bench` fits half an hour on two cores; quick runs get a few minutes. */
 const FULL_BUDGET_MS = 28 * 60_000;
 const QUICK_BUDGET_MS = 8 * 60_000;
 

@@ -115,15 +115,16 @@ export interface StartPipelineOptions {
   readonly demo?: boolean;
   /**
    * Folder of the Step Functions execution journal for the 'test' profile, so a test can stop the
-   * pipeline and start it again on the same executions (reliability scenario 8). The 'dev' profile
-   * always keeps its journal in `.local/`. @default no journal for 'test'
+   * pipeline and start it again on the same executions, as Step Functions keeps them across a
+   * redeploy of the functions. The 'dev' profile always keeps its journal in `.local/`.
+   * @default no journal for 'test'
    */
   readonly stepFunctionsDataDir?: string;
   /**
    * Consumers whose event source mappings and functions run in a child process of their own
    * (local/runtime/consumer-process.ts) instead of this one, so that it can be killed and restarted
-   * without the rest of the pipeline, as a Lambda poller or sandbox fails alone (reliability
-   * scenario 1). `RunningPipeline.consumerProcess` controls it.
+   * without the rest of the pipeline, as a Lambda poller or sandbox fails alone.
+   * `RunningPipeline.consumerProcess` controls it.
    * @default none: every consumer runs in this process
    */
   readonly consumerProcess?: ConsumerProcessOptions;

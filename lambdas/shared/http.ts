@@ -1,5 +1,5 @@
 /**
- * API errors and their one mapping to a response (issue 3, "Errors"):
+ * API errors and their one mapping to a response, the shape every API answer's error has:
  * `{"error":{"code","message","details":[...]}}`. Unknown errors become a 500 INTERNAL_ERROR
  * with a generic message; their details are logged, never returned.
  */

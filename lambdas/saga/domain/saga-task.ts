@@ -13,9 +13,11 @@ import {
 import * as z from '../../shared/events/zod';
 
 export const SAGA_STEPS = [
-  // The state machine publishes OrderPlaced within reserveInventory. An execution keeps the
-  // definition it started with, so one started before that change still calls placeOrder; the step
-  // stays until no such execution can run (the execution timeout after the deploy).
+  // The state machine publishes OrderPlaced within reserveInventory. "Running executions will
+  // continue to use the previous definition" (UpdateStateMachine, Step Functions API reference,
+  // https://docs.aws.amazon.com/step-functions/latest/apireference/API_UpdateStateMachine.html), so
+  // one started before that change still calls placeOrder; the step stays until no such execution
+  // can run (the execution timeout after the deploy).
   'placeOrder',
   'reserveInventory',
   'processPayment',

@@ -26,8 +26,9 @@ const ORDERS = 40;
 const SESSION_TIMEOUT_MS = 10_000;
 
 /**
- * The function log line each consumer writes right after a record's side effect (inside its
- * idempotent section, before the idempotency record completes), and the event types behind it.
+ * The function log line each consumer writes right after a record's side effect, before the batch
+ * is committed (for notification, also before its idempotency record completes), and the event
+ * types behind it.
  */
 const EFFECT_LINES: Readonly<Record<string, { message: string; eventTypes: readonly string[] }>> = {
   loyalty: { message: 'Loyalty ledger updated', eventTypes: ['OrderConfirmed', 'PaymentRefunded'] },
@@ -142,8 +143,8 @@ class BatchWatch {
     // open for their turns, so the SIGKILL lands before the commit; after the last record of a
     // batch the commit can win that race.
     if (!this.armed || !hasLaterRecordInBatch(found.invocation, found.record)) return;
-    // SIGKILL at once: the function is still finishing this record's idempotency record and the
-    // rest of the batch; nothing of the batch is committed before the invocation returns.
+    // SIGKILL at once: the function is still finishing this record (notification: its idempotency
+    // record) and the rest of the batch; nothing of the batch is committed before it returns.
     this.killed = this.kill();
     this.trigger = effect;
     this.inFlightAtKill.push(...this.inFlight.values());
