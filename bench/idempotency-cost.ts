@@ -2,11 +2,12 @@
  * Benchmark 3, idempotency cost: what the Powertools idempotency layer costs a consumer whose
  * writes are already conditional. Subject: analytics, whose counters go into one transaction with
  * the order's "counted" marker (put only if absent). Over identical backlogs of MSK batches against
- * the benchmark's DynamoDB Local, once the consumer's own handler (createAnalyticsHandler, the code
- * the Lambda runs: the conditional write alone) and once the same use case and store behind
- * makeEventProcessorIdempotent with its DynamoDB persistence (lock PutItem and result UpdateItem per
- * event, as the notification consumer runs its e-mails). Each then gets its first backlog again,
- * every event a duplicate. DynamoDB calls are counted per command by an SDK middleware on the clients.
+ * the benchmark stack's DynamoDB server, once the consumer's own handler (createAnalyticsHandler,
+ * the code the Lambda runs: the conditional write alone) and once the same use case and store
+ * behind makeEventProcessorIdempotent with its DynamoDB persistence (lock PutItem and result
+ * UpdateItem per event, as the notification consumer runs its e-mails). Each then gets its first
+ * backlog again, every event a duplicate. DynamoDB calls are counted per command by an SDK
+ * middleware on the clients.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
