@@ -52,9 +52,9 @@ export interface RetryPolicy {
 
 /**
  * Retry of a forward step whose service answered TransientFailure (a table or the card processor
- * failing for a moment): waits of up to 2, 4, 8, 16, 30 and 30 s
- * (full jitter: about half on average), about 45 s on average and 90 s at most. A restarted table or
- * a broker failover lasts less; a fault that outlasts it is no longer transient.
+ * failing for a moment): waits of up to 2, 4, 8, 16, 30 and 30 s (full jitter: about half on
+ * average), about 45 s on average and 90 s at most. A restarted table or a broker failover lasts
+ * less; a fault that outlasts it is no longer transient.
  */
 export const FORWARD_TRANSIENT_RETRY: RetryPolicy = {
   intervalSeconds: 2,
@@ -65,8 +65,9 @@ export const FORWARD_TRANSIENT_RETRY: RetryPolicy = {
 
 /**
  * Retry of the steps that must happen (the order's lifecycle events and the compensations) after
- * an error or a timeout of their publisher, and of any step's publish: waits of up to 2, 4, 8, 16, 32 and then 60 s, about four
- * minutes in all, longer than a broker restart with its consumer groups rejoining.
+ * an error or a timeout of their publisher, and of any step's failed publish: waits of up to 2, 4,
+ * 8, 16, 32 and then 60 s, about four minutes in all, longer than a broker restart with its
+ * consumer groups rejoining.
  */
 export const MUST_HAPPEN_RETRY: RetryPolicy = {
   intervalSeconds: 2,

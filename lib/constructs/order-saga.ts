@@ -260,7 +260,8 @@ export class OrderSaga extends Construct {
         errors: ['UnknownSku'],
       })
       // Minutes without a broker: neither OrderPlaced nor the command may have been published, so
-      // the reason is the pipeline's, not the stock's; a reservation of an earlier attempt is released.
+      // the reason is the pipeline's, not the stock's; a reservation of an earlier attempt is
+      // released.
       .addCatch(setReason('ReasonReservationUnpublished', 'INTERNAL_ERROR').next(releaseStock), {
         ...caught,
         errors: [...PUBLISH_ERRORS],

@@ -27,8 +27,9 @@ export interface SagaStepResult {
 
 export async function runSagaStep(event: SagaTaskEvent, deps: SagaStepDependencies): Promise<SagaStepResult> {
   const envelopes = messagesFor(event);
-  // One publish: the broker acknowledges both or the step fails and is retried whole. A retry
-  // publishes the same OrderPlaced (the order's event id) and a command with the new task token.
+  // The step succeeds only once the broker acknowledged every record; otherwise it fails and is
+  // retried whole: the same OrderPlaced again (the order's event id) and a command with the new
+  // task token.
   await deps.publisher.publish(envelopes, deps.publishContext);
   return { orderId: event.order.orderId, published: envelopes.map((envelope) => envelope.eventType) };
 }
