@@ -36,36 +36,44 @@ export async function runSagaStep(event: SagaTaskEvent, deps: SagaStepDependenci
 
 function messagesFor(event: SagaTaskEvent): readonly TypedEnvelope[] {
   const message = messageFor(event);
-  return event.step === 'reserveInventory'
-    ? [messageFor({ ...event, step: 'placeOrder' }), message]
-    : [message];
+  return event.step === 'reserveInventory' ? [orderPlaced(event.order), message] : [message];
+}
+
+/** What every order lifecycle event says about the order. */
+function orderSummary(order: SagaOrder) {
+  return {
+    customerId: order.customerId,
+    items: order.items.map(({ sku, quantity, unitPrice }) => ({ sku, quantity, unitPrice })),
+    total: order.total,
+    currency: order.currency,
+    email: order.email,
+  };
+}
+
+function orderPlaced(order: SagaOrder): TypedEnvelope {
+  return createEvent('OrderPlaced', {
+    orderId: order.orderId,
+    correlationId: order.correlationId,
+    // Lifecycle events happen once per order: a retried step republishes the same eventId.
+    eventId: lifecycleEventId(order.orderId, 'OrderPlaced'),
+    data: { ...orderSummary(order), shippingAddress: order.shippingAddress, channel: 'web' },
+  });
 }
 
 function messageFor(event: SagaTaskEvent): TypedEnvelope {
   const { order } = event;
   const ids = { orderId: order.orderId, correlationId: order.correlationId };
   // Lifecycle events happen once per order: a retried step republishes the same eventId.
-  const once = (type: 'OrderPlaced' | 'OrderConfirmed' | 'OrderFailed' | 'OrderNeedsAttention') => ({
+  const once = (type: 'OrderConfirmed' | 'OrderFailed' | 'OrderNeedsAttention') => ({
     ...ids,
     eventId: lifecycleEventId(order.orderId, type),
   });
-  const items = order.items.map(({ sku, quantity, unitPrice }) => ({ sku, quantity, unitPrice }));
   const stockLines = order.items.map(({ sku, quantity }) => ({ sku, quantity }));
-  // What every order lifecycle event says about the order.
-  const summary = {
-    customerId: order.customerId,
-    items,
-    total: order.total,
-    currency: order.currency,
-    email: order.email,
-  };
+  const summary = orderSummary(order);
   const taskToken = event.taskToken!;
   switch (event.step) {
     case 'placeOrder':
-      return createEvent('OrderPlaced', {
-        ...once('OrderPlaced'),
-        data: { ...summary, shippingAddress: order.shippingAddress, channel: 'web' },
-      });
+      return orderPlaced(order);
     case 'reserveInventory':
       return createEvent('ReserveStock', { ...ids, data: { taskToken, items: stockLines } });
     case 'processPayment':

@@ -150,11 +150,10 @@ export class KafkaEventPublisher implements EventPublisher {
     if (events.length === 0) return;
     const traceHeader = context.traceHeader ?? process.env._X_AMZN_TRACE_ID;
     // One send per partition (topic and record key), in the order of each partition's first record,
-    // each waiting for the one before. A kafkajs send that spans
-    // partition leaders retries only the brokers that have not answered yet: when a failing-over
-    // partition's new leader is a broker that already answered for another partition of the same
-    // send, that partition's records are never sent and the send still resolves. A send to one
-    // partition cannot be split that way.
+    // each waiting for the one before. A kafkajs send that spans partition leaders retries only the
+    // brokers that have not answered yet: when a failing-over partition's new leader is a broker
+    // that already answered for another partition of the same send, that partition's records are
+    // never sent and the send still resolves. A send to one partition cannot be split that way.
     const byPartition = new Map<string, { topic: string; messages: Message[] }>();
     for (const envelope of events) {
       if (!isMessageType(envelope.eventType)) {

@@ -98,6 +98,23 @@ describe('the app saga (lib/constructs/order-saga.ts) on the local Step Function
     ]);
   });
 
+  it('publishes the reservation again while the broker is away, then confirms the order', async () => {
+    // Act: the publisher fails twice with EventPublishError on ReserveInventory
+    const orderId = 'c0000000-0000-4000-8000-000000000004';
+    const described = await runToEnd(client, saga.stateMachineArn, orderId, 'tok_unpublished_reservation');
+
+    // Assess: the emulator retried the step on the publisher's error as the app's Retry says
+    // (which retrier covers it, and for how long, the template assertions check)
+    expect(described.status).toBe('SUCCEEDED');
+    expect(services.stepsOf(orderId)).toEqual([
+      'reserveInventory',
+      'reserveInventory',
+      'reserveInventory',
+      'processPayment',
+      'confirmOrder',
+    ]);
+  });
+
   it('compensates a declined payment: refund, release, then OrderFailed with the reason', async () => {
     // Act
     const orderId = 'c0000000-0000-4000-8000-000000000002';

@@ -67,13 +67,20 @@ export class FakeSagaServices {
     const event = payload as SagaEvent;
     this.calls.push({ functionName, event });
     const { order, taskToken } = event;
-    if (order.paymentToken === 'tok_flaky_publisher' && event.step === 'placeOrder') {
-      // The publisher itself fails transiently twice (e.g. the broker was away), then works.
+    // The publisher itself fails twice (the broker was away), then works: on the fixture's PlaceOrder
+    // as a TransientFailure, on the app saga's ReserveInventory as the publisher's EventPublishError.
+    const flaky =
+      order.paymentToken === 'tok_flaky_publisher' && event.step === 'placeOrder'
+        ? 'TransientFailure'
+        : order.paymentToken === 'tok_unpublished_reservation' && event.step === 'reserveInventory'
+          ? 'EventPublishError'
+          : undefined;
+    if (flaky) {
       const left = this.#transientFailuresLeft.get(`${order.orderId}:${event.step}`) ?? 2;
       if (left > 0) {
         this.#transientFailuresLeft.set(`${order.orderId}:${event.step}`, left - 1);
         const error = new Error('broker not available');
-        error.name = 'TransientFailure';
+        error.name = flaky;
         throw error;
       }
     }
