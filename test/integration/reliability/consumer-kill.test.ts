@@ -5,8 +5,9 @@
  * saga, so that on resume each of them works through a backlog in real batches; the process is
  * killed as soon as a record's side effect is done while later records of its batch are still to come.
  * That record's offset is then shown to be uncommitted in Kafka and its effect present in the
- * tables, so the kill provably fell mid-batch. After the restart the uncommitted records come
- * again: each side effect must still have happened exactly once (points, e-mails, analytics).
+ * tables, so the kill provably fell mid-batch; a round whose batch was committed before the kill
+ * landed is followed by another. After each restart the uncommitted records come again: each side
+ * effect must still have happened exactly once (points, e-mails, analytics).
  */
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
@@ -82,12 +83,20 @@ class BatchWatch {
 
   constructor(private readonly kill: () => Promise<ConsumerProcessExit>) {}
 
+  /** Starts a round: deliveries count as before the kill, and the next fitting side effect kills. */
   arm(): void {
     this.armed = true;
+    this.restarted = false;
+    this.killed = undefined;
+    this.trigger = undefined;
+    this.inFlightAtKill.length = 0;
+    this.effectsInFlightAtKill.length = 0;
+    this.effectsBeforeKill.length = 0;
   }
 
   /** From now on deliveries count as after the restart. */
   markRestarted(): void {
+    this.armed = false;
     this.restarted = true;
     this.inFlight.clear();
   }
@@ -242,9 +251,35 @@ async function effectVisible(effect: Effect, placed: readonly PlacedOrder[]): Pr
   return mails.some((mail) => mail.orderId === effect.orderId && mail.template === template);
 }
 
+/** What one round's kill met: the trigger, what was in flight, and whether it fell mid-batch. */
+interface KillRound {
+  readonly backlog: readonly number[];
+  readonly exit: ConsumerProcessExit | undefined;
+  readonly trigger: Effect | undefined;
+  readonly triggerCommitted: number | undefined;
+  readonly triggerVisible: boolean;
+  readonly inFlightInvocations: number;
+  readonly inFlightRecords: number;
+  /** Records of the in-flight invocations whose side effect was done and whose offset was not committed. */
+  readonly uncommittedEffects: number;
+  readonly restartSeconds: number;
+  readonly idleSeconds: number;
+}
+
+const killedMidBatch = (round: KillRound): boolean =>
+  round.trigger !== undefined && round.exit?.signal === 'SIGKILL' && round.uncommittedEffects > 0;
+
+/**
+ * A kill races the function over IPC: the function goes on with the rest of its batch while the
+ * log line travels, and on a loaded machine it can finish and commit first. A round whose kill
+ * came too late proves nothing about redelivery, so the scenario runs another round (with new
+ * orders) rather than pass or fail on it.
+ */
+const MAX_ROUNDS = 3;
+
 describe('scenario 1: a consumer process killed mid-batch', () => {
   it('re-delivers the uncommitted batch after the restart and keeps every side effect once', async () => {
-    // Prepare: warm, books opened, the side-effect consumers paused so a backlog builds
+    // Prepare: warm, books opened, the kill watch on the consumer process
     const started = Date.now();
     const { pipeline, ledger } = scenario;
     const consumerProcess = pipeline.consumerProcess!;
@@ -254,42 +289,65 @@ describe('scenario 1: a consumer process killed mid-batch', () => {
     const watch = new BatchWatch(() => consumerProcess.kill('SIGKILL'));
     consumerProcess.onActivity((activity) => watch.onActivity(activity));
     consumerProcess.onFunctionLog((functionName, _stream, line) => watch.onFunctionLog(functionName, line));
-    for (const consumer of CHILD_CONSUMERS) await pipeline.pause(consumer);
-    const plans = planOrders('consumer-kill', ORDERS, (i) => (i % 8 === 7 ? 'tok_decline' : 'tok_approve'));
-    const placed = await placeOrders(pipeline, plans, { parallel: 4 });
-    await ledger.waitForTerminal(placed, ['CONFIRMED', 'FAILED'], 120_000);
-    const backlog = await Promise.all(CHILD_CONSUMERS.map((consumer) => pipeline.lag(consumer)));
+    const placed: PlacedOrder[] = [];
 
-    // Act: resume; SIGKILL on the first side effect that later records of its batch follow; restart
-    watch.arm();
-    for (const consumer of CHILD_CONSUMERS) await pipeline.resume(consumer);
-    const deadline = Date.now() + 60_000;
-    while (!watch.killed && Date.now() < deadline) await sleep(50);
-    const exit = await watch.killed;
-    const killedAt = Date.now();
-    // Before anything restarts: the trigger record's offset is uncommitted and its effect is there.
-    const trigger = watch.trigger;
-    const triggerCommitted = trigger ? await committedOffset(trigger.group, trigger.record) : undefined;
-    const triggerVisible = trigger ? await effectVisible(trigger, placed) : false;
-    // Every record whose effect is done while its offset is uncommitted proves the kill mid-batch.
-    let uncommittedEffects = 0;
-    for (const effect of watch.effectsInFlightAtKill) {
-      const uncommitted =
-        (await committedOffset(effect.group, effect.record)) <= Number(effect.record.offset);
-      if (uncommitted && (await effectVisible(effect, placed))) uncommittedEffects += 1;
-    }
-    await sleep(1_000);
-    watch.markRestarted();
-    const restarting = Date.now();
-    await consumerProcess.start();
-    const restartSeconds = (Date.now() - restarting) / 1000;
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const idle = await pipeline.waitForConsumersIdle().then(
-        () => true,
-        () => false,
+    /** Backlog with the consumers paused, SIGKILL on the first fitting side effect, restart. */
+    const killRound = async (round: number): Promise<KillRound> => {
+      for (const consumer of CHILD_CONSUMERS) await pipeline.pause(consumer);
+      const plans = planOrders(`consumer-kill-${round}`, ORDERS, (i) =>
+        i % 8 === 7 ? 'tok_decline' : 'tok_approve',
       );
-      if (idle) break;
-    }
+      const roundPlaced = await placeOrders(pipeline, plans, { parallel: 4 });
+      placed.push(...roundPlaced);
+      await ledger.waitForTerminal(roundPlaced, ['CONFIRMED', 'FAILED'], 120_000);
+      const backlog = await Promise.all(CHILD_CONSUMERS.map((consumer) => pipeline.lag(consumer)));
+      watch.arm();
+      for (const consumer of CHILD_CONSUMERS) await pipeline.resume(consumer);
+      const deadline = Date.now() + 60_000;
+      while (!watch.killed && Date.now() < deadline) await sleep(50);
+      const exit = await watch.killed;
+      const killedAt = Date.now();
+      // Before anything restarts: is the trigger's offset uncommitted, is its effect there?
+      const trigger = watch.trigger;
+      const triggerCommitted = trigger ? await committedOffset(trigger.group, trigger.record) : undefined;
+      const triggerVisible = trigger ? await effectVisible(trigger, placed) : false;
+      let uncommittedEffects = 0;
+      for (const effect of watch.effectsInFlightAtKill) {
+        const uncommitted =
+          (await committedOffset(effect.group, effect.record)) <= Number(effect.record.offset);
+        if (uncommitted && (await effectVisible(effect, placed))) uncommittedEffects += 1;
+      }
+      await sleep(1_000);
+      watch.markRestarted();
+      const restarting = Date.now();
+      if (!consumerProcess.running) await consumerProcess.start();
+      const restartSeconds = (Date.now() - restarting) / 1000;
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const idle = await pipeline.waitForConsumersIdle().then(
+          () => true,
+          () => false,
+        );
+        if (idle) break;
+      }
+      return {
+        backlog,
+        exit,
+        trigger,
+        triggerCommitted,
+        triggerVisible,
+        inFlightInvocations: watch.inFlightAtKill.length,
+        inFlightRecords: watch.inFlightAtKill.reduce((sum, invocation) => sum + invocation.records.length, 0),
+        uncommittedEffects,
+        restartSeconds,
+        idleSeconds: (Date.now() - killedAt) / 1000,
+      };
+    };
+
+    // Act: rounds until one kill provably falls mid-batch
+    const rounds: KillRound[] = [];
+    do rounds.push(await killRound(rounds.length + 1));
+    while (!killedMidBatch(rounds.at(-1)!) && rounds.length < MAX_ROUNDS);
+    const last = rounds.at(-1)!;
 
     // Assess
     const verdict = await ledger.verifyEventually(placed, initialStock, ['CONFIRMED', 'FAILED']);
@@ -305,33 +363,29 @@ describe('scenario 1: a consumer process killed mid-batch', () => {
       Math.max(0, effects.analytics.ordersPlaced - effects.analyticsExpected.ordersPlaced) +
       Math.max(0, effects.analytics.ordersConfirmed - effects.analyticsExpected.ordersConfirmed) +
       Math.max(0, effects.analytics.ordersFailed - effects.analyticsExpected.ordersFailed);
-    const inFlightRecords = watch.inFlightAtKill.reduce(
-      (sum, invocation) => sum + invocation.records.length,
-      0,
-    );
-    const killedMidBatch = trigger !== undefined && exit?.signal === 'SIGKILL' && uncommittedEffects > 0;
+    const describeKill = (round: KillRound, index: number): string =>
+      round.trigger
+        ? `round ${index + 1}: killed (${round.exit?.signal}) right after ${round.trigger.consumer} applied ${round.trigger.record.headers['event-type']} of order ${round.trigger.orderId} (${round.trigger.record.topic}-${round.trigger.record.partition} offset ${round.trigger.record.offset}); the group had committed ${round.triggerCommitted} there, the effect was ${round.triggerVisible ? 'in place' : 'not visible'}; in flight: ${round.inFlightInvocations} invocations with ${round.inFlightRecords} records, ${round.uncommittedEffects} of them with their side effect done and their offset uncommitted${killedMidBatch(round) ? '' : ' (the batch was committed first, so another round ran)'}`
+        : `round ${index + 1}: the process was never killed`;
     const result = writeResult(
       {
         id: 'scenario-1-consumer-kill',
         title: '1. Consumer process SIGKILLed mid-batch, restarted',
-        fault: `${ORDERS} orders with ${CHILD_CONSUMERS.join(', ')} paused in their own process (backlog ${backlog.join(' / ')} records), then resumed; SIGKILL of that process on the first side effect that later records of its batch follow, restarted 1 s later`,
+        fault: `${ORDERS} orders per round with ${CHILD_CONSUMERS.join(', ')} paused in their own process (backlog ${last.backlog.join(' / ')} records), then resumed; SIGKILL of that process on the first side effect that later records of its batch follow, restarted 1 s later; ${rounds.length} round(s) until a kill fell mid-batch`,
         durationSeconds: Math.round((Date.now() - started) / 1000),
         duplicatesSeen: seen,
         duplicatesAbsorbed: seen - extraEffects,
         notes: [
-          trigger
-            ? `killed (${exit?.signal}) right after ${trigger.consumer} applied ${trigger.record.headers['event-type']} of order ${trigger.orderId} (${trigger.record.topic}-${trigger.record.partition} offset ${trigger.record.offset}); the group had committed ${triggerCommitted} there, the effect was in place`
-            : 'the process was never killed',
-          `in flight at the kill: ${watch.inFlightAtKill.length} invocations with ${inFlightRecords} records; ${uncommittedEffects} of their records had their side effect done and their offset uncommitted`,
-          `restart: the process was ready ${restartSeconds.toFixed(1)} s after it was started again (${((Date.now() - killedAt) / 1000).toFixed(0)} s from the kill to idle consumers)`,
-          `re-delivered after the restart: ${seen} (consumer group, record) pairs; e-mails ${effects.emails} for ${effects.emailsExpected} expected, transport calls repeated ${resentEmails}; analytics placed/confirmed/failed +${effects.analytics.ordersPlaced}/+${effects.analytics.ordersConfirmed}/+${effects.analytics.ordersFailed} (expected +${effects.analyticsExpected.ordersPlaced}/+${effects.analyticsExpected.ordersConfirmed}/+${effects.analyticsExpected.ordersFailed})`,
+          ...rounds.map(describeKill),
+          `restart: the process was ready ${last.restartSeconds.toFixed(1)} s after it was started again (${last.idleSeconds.toFixed(0)} s from the kill to idle consumers)`,
+          `re-delivered after the restarts: ${seen} (consumer group, record) pairs; e-mails ${effects.emails} for ${effects.emailsExpected} expected, transport calls repeated ${resentEmails}; analytics placed/confirmed/failed +${effects.analytics.ordersPlaced}/+${effects.analytics.ordersConfirmed}/+${effects.analytics.ordersFailed} (expected +${effects.analyticsExpected.ordersPlaced}/+${effects.analyticsExpected.ordersConfirmed}/+${effects.analyticsExpected.ordersFailed})`,
           `records sent to the consumers' on-failure queues: ${deadLettered}`,
         ],
         problems: [
-          ...(killedMidBatch
+          ...(killedMidBatch(last)
             ? []
             : [
-                `the kill did not provably fall mid-batch (trigger ${trigger ? `${trigger.record.topic}-${trigger.record.partition}@${trigger.record.offset}, committed ${triggerCommitted}, effect visible ${triggerVisible}` : 'none'})`,
+                `no kill of ${rounds.length} rounds provably fell mid-batch (${describeKill(last, rounds.length - 1)})`,
               ]),
           ...(seen === 0 ? ['no record was delivered again after the restart'] : []),
           ...effects.problems,
@@ -344,5 +398,5 @@ describe('scenario 1: a consumer process killed mid-batch', () => {
       verdict,
     );
     expect(result.problems).toEqual([]);
-  }, 480_000);
+  }, 900_000);
 });
