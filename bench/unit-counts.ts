@@ -16,9 +16,8 @@ import { GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient } from '@a
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { TOPICS } from '../lib/config/topics';
 import { repositoryRoot } from '../local/infra/paths';
-import { stageTemplates } from '../local/infra/templates';
 import type { RunningPipeline } from '../local/pipeline';
-import { type CfnTemplate, resourcesOfType } from '../local/runtime/cfn-template';
+import { resourcesOfType, stageTemplates } from '../local/runtime/cfn-template';
 import { LocalResolver } from '../local/runtime/local-resources';
 import type { PerOrderUnits } from '../scripts/lib/capacity/units';
 import type { BenchContext } from './lib/context';
@@ -134,9 +133,8 @@ async function topicVolumes(
 function functionLogicalIds(): Record<string, string> {
   const ids: Record<string, string> = {};
   for (const stack of stageTemplates(`${repositoryRoot()}/cdk.out`, 'dev')) {
-    const template = stack.template as CfnTemplate;
-    const resolver = new LocalResolver(template, { kafkaBrokers: [] });
-    for (const [logicalId] of resourcesOfType(template, 'AWS::Lambda::Function')) {
+    const resolver = new LocalResolver(stack.template);
+    for (const [logicalId] of resourcesOfType(stack.template, 'AWS::Lambda::Function')) {
       ids[resolver.functionName(logicalId)] = logicalId;
     }
   }

@@ -20,7 +20,6 @@ import { onShutdownSignal } from './infra/child-registry';
 import { LocalStack } from './infra/local-stack';
 import { localDir, repositoryRoot, STACK_OUTPUTS_FILE, TOOL_ENVIRONMENT_FILE } from './infra/paths';
 import { assertPortFree } from './infra/preflight';
-import { type StackTemplate, stageTemplates } from './infra/templates';
 import { PipelineDashboardSources } from './pipeline/dashboard-sources';
 import { PipelineKafka } from './pipeline/kafka-tools';
 import { freePort } from './pipeline/ports';
@@ -30,7 +29,7 @@ import {
   type PipelineTopology,
   readTopology,
 } from './pipeline/topology';
-import type { CfnTemplate } from './runtime/cfn-template';
+import { type StackTemplate, stageTemplates } from './runtime/cfn-template';
 import { ConsumerProcess } from './runtime/consumer-process-host';
 import { FunctionNotInvocableError } from './runtime/errors';
 import { EventSourceMappings } from './runtime/event-source-mapping';
@@ -400,8 +399,7 @@ async function assemble(input: AssembleInput): Promise<RunningPipeline> {
     ? combineMappings([mappings, consumerProcess])
     : mappings;
 
-  const appTemplate = input.templates.find((stack) => stack.stackName.endsWith('-App'))!
-    .template as unknown as CfnTemplate;
+  const appTemplate = input.templates.find((stack) => stack.stackName.endsWith('-App'))!.template;
   const issuer = await LocalIssuer.open({
     issuer: localIssuerUrl(ports.api),
     keyDir: join(dataDir, 'auth'),

@@ -18,9 +18,9 @@ import { CONTROLLER_PORT_OFFSET } from '../../local/infra/kafka-cluster';
 import { LocalStack, type LocalStackInfo } from '../../local/infra/local-stack';
 import { repositoryRoot } from '../../local/infra/paths';
 import { portAnswers } from '../../local/infra/preflight';
-import { stageTemplates } from '../../local/infra/templates';
 import { type RunningPipeline, startPipeline } from '../../local/pipeline';
 import { ensureTemplates } from '../../local/pipeline/synth';
+import { stageTemplates } from '../../local/runtime/cfn-template';
 
 export const BENCH_DATA_MARKER = join('.local', 'bench-stack');
 

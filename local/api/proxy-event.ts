@@ -4,7 +4,7 @@
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { JWTPayload } from 'jose';
-import { LOCAL_ACCOUNT_ID } from '../runtime/local-resources';
+import { LOCAL_ACCOUNT } from '../runtime/local-resources';
 import type { ApiRoute } from './api-definition';
 
 export interface ProxyRequest {
@@ -56,7 +56,7 @@ export function buildProxyEvent(request: ProxyRequest): APIGatewayProxyEvent {
     pathParameters: hasPathParameters ? { ...request.pathParameters } : null,
     stageVariables: null,
     requestContext: {
-      accountId: LOCAL_ACCOUNT_ID,
+      accountId: LOCAL_ACCOUNT.accountId,
       apiId: request.apiId,
       authorizer: request.claims === undefined ? undefined : { claims: cognitoClaims(request.claims) },
       domainName: host,

@@ -5,19 +5,24 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { LOCAL_ACCOUNT } from '../runtime/local-resources';
 
-export const LOCAL_REGION = 'eu-central-1';
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 export function localDynamoDbClient(endpoint: string): DynamoDBClient {
   return new DynamoDBClient({
     endpoint,
-    region: LOCAL_REGION,
+    region: LOCAL_ACCOUNT.region,
     credentials: LOCAL_CREDENTIALS,
     maxAttempts: 3,
   });
 }
 
 export function localSqsClient(endpoint: string): SQSClient {
-  return new SQSClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 3 });
+  return new SQSClient({
+    endpoint,
+    region: LOCAL_ACCOUNT.region,
+    credentials: LOCAL_CREDENTIALS,
+    maxAttempts: 3,
+  });
 }

@@ -17,18 +17,9 @@ import {
   type StreamViewType,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
+import type { CfnResource, CfnTemplate } from '../runtime/cfn-template';
+import { LocalResolver } from '../runtime/local-resources';
 import { TemplateResourceError } from './errors';
-
-export interface CfnTemplateResource {
-  readonly Type: string;
-  readonly Properties?: Readonly<Record<string, unknown>>;
-  readonly Metadata?: Readonly<Record<string, unknown>>;
-}
-
-export interface CfnTemplateDocument {
-  readonly Resources?: Readonly<Record<string, CfnTemplateResource>>;
-  readonly Parameters?: Readonly<Record<string, { readonly Default?: unknown }>>;
-}
 
 export interface TemplateNamingOptions {
   /**
@@ -54,7 +45,7 @@ const DEFAULT_CAPACITY = { ReadCapacityUnits: 5, WriteCapacityUnits: 5 };
 
 /** Every table of the template as CreateTable input (pure: no network). */
 export function tableDefinitionsFromTemplate(
-  template: CfnTemplateDocument,
+  template: CfnTemplate,
   options: TemplateNamingOptions = {},
 ): LocalTableDefinition[] {
   return Object.entries(template.Resources ?? {})
@@ -63,9 +54,9 @@ export function tableDefinitionsFromTemplate(
 }
 
 function tableDefinition(
-  template: CfnTemplateDocument,
+  template: CfnTemplate,
   logicalId: string,
-  resource: CfnTemplateResource,
+  resource: CfnResource,
   options: TemplateNamingOptions,
 ): LocalTableDefinition {
   const props = resource.Properties ?? {};
@@ -129,7 +120,7 @@ function provisionedThroughput(value: unknown): { ReadCapacityUnits: number; Wri
 
 /** The resource's own name when the template gives one, else a name derived from the logical id. */
 function physicalName(
-  template: CfnTemplateDocument,
+  template: CfnTemplate,
   logicalId: string,
   given: unknown,
   options: TemplateNamingOptions,
@@ -138,45 +129,24 @@ function physicalName(
   if (given === undefined) {
     return options.stackName ? `${options.stackName}-${logicalId}` : logicalId;
   }
-  const resolved = resolveString(template, given, options);
-  if (resolved === undefined) {
-    throw new TemplateResourceError(
-      `${where} has a name the local mode cannot resolve: ${JSON.stringify(given)}`,
-    );
-  }
-  return resolved;
+  return resolveName(template, given, options, where);
 }
 
-/** Resolves the few intrinsics a resource name uses locally: Ref to a parameter or AWS::StackName, Join, Sub. */
-function resolveString(
-  template: CfnTemplateDocument,
-  value: unknown,
+/** A name given as a token (a parameter, `AWS::StackName`, Fn::Join, Fn::Sub), resolved as everywhere else locally. */
+function resolveName(
+  template: CfnTemplate,
+  given: unknown,
   options: TemplateNamingOptions,
-): string | undefined {
-  if (typeof value === 'string') {
-    return value;
+  where: string,
+): string {
+  try {
+    return new LocalResolver(template, { stackName: options.stackName }).resolve(given, `${where} name`);
+  } catch (error) {
+    throw new TemplateResourceError(
+      `${where} has a name the local mode cannot resolve: ${JSON.stringify(given)}`,
+      { cause: error },
+    );
   }
-  if (typeof value !== 'object' || value === null) {
-    return undefined;
-  }
-  const intrinsic = value as Record<string, unknown>;
-  if (typeof intrinsic.Ref === 'string') {
-    if (intrinsic.Ref === 'AWS::StackName') {
-      return options.stackName;
-    }
-    const fallback = template.Parameters?.[intrinsic.Ref]?.Default;
-    return typeof fallback === 'string' ? fallback : undefined;
-  }
-  if (Array.isArray(intrinsic['Fn::Join'])) {
-    const [separator, parts] = intrinsic['Fn::Join'] as [string, unknown[]];
-    const resolved = parts.map((part) => resolveString(template, part, options));
-    return resolved.every((part) => part !== undefined) ? resolved.join(separator) : undefined;
-  }
-  if (typeof intrinsic['Fn::Sub'] === 'string') {
-    const text = (intrinsic['Fn::Sub'] as string).replace(/\$\{AWS::StackName\}/g, options.stackName ?? '');
-    return text.includes('${') ? undefined : text;
-  }
-  return undefined;
 }
 
 /**
@@ -185,7 +155,7 @@ function resolveString(
  */
 export async function createTablesFromTemplate(
   client: DynamoDBClient,
-  template: CfnTemplateDocument,
+  template: CfnTemplate,
   options: TemplateNamingOptions = {},
 ): Promise<Record<string, string>> {
   const names: Record<string, string> = {};
@@ -227,22 +197,13 @@ async function enableTimeToLive(
 }
 
 /** Names of the template's SQS queues: `QueueName`, or one derived from the logical id (FIFO keeps `.fifo`). */
-export function queueNamesFromTemplate(
-  template: CfnTemplateDocument,
-  options: TemplateNamingOptions = {},
-): string[] {
+export function queueNamesFromTemplate(template: CfnTemplate, options: TemplateNamingOptions = {}): string[] {
   return Object.entries(template.Resources ?? {})
     .filter(([, resource]) => resource.Type === 'AWS::SQS::Queue')
     .map(([logicalId, resource]) => {
       const props = resource.Properties ?? {};
       if (props.QueueName !== undefined) {
-        const name = resolveString(template, props.QueueName, options);
-        if (name === undefined) {
-          throw new TemplateResourceError(
-            `AWS::SQS::Queue '${logicalId}' has a name the local mode cannot resolve: ${JSON.stringify(props.QueueName)}`,
-          );
-        }
-        return name;
+        return resolveName(template, props.QueueName, options, `AWS::SQS::Queue '${logicalId}'`);
       }
       const base = options.stackName ? `${options.stackName}-${logicalId}` : logicalId;
       return props.FifoQueue === true ? `${base}.fifo` : base;

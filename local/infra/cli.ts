@@ -7,13 +7,13 @@
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { stageTemplates } from '../runtime/cfn-template';
 import { ELASTICMQ_ARTIFACTS } from './elasticmq';
 import { type BrokerCount, KAFKA_ARTIFACTS } from './kafka-cluster';
 import { LocalStack } from './local-stack';
 import { ensureArtifacts, secondsSince } from './maven-artifacts';
 import { repositoryRoot } from './paths';
 import { checkJava, checkMaven } from './preflight';
-import { stageTemplates } from './templates';
 
 async function fetchAll(): Promise<void> {
   checkJava();

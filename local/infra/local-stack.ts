@@ -6,7 +6,9 @@
  */
 import { join } from 'node:path';
 import { TABLE_ENV_VARS } from '../../lib/constructs/pipeline-tables';
-import { LOCAL_REGION, localDynamoDbClient } from './aws-clients';
+import type { StackTemplate } from '../runtime/cfn-template';
+import { LOCAL_ACCOUNT } from '../runtime/local-resources';
+import { localDynamoDbClient } from './aws-clients';
 import {
   createTablesFromTemplate,
   queueNamesFromTemplate,
@@ -24,7 +26,6 @@ import { warmUpCoordinators } from './kafka-warmup';
 import { artifactsCached, ensureArtifacts, secondsSince } from './maven-artifacts';
 import { localDir } from './paths';
 import { assertPortFree, checkJava, checkMaven } from './preflight';
-import type { StackTemplate } from './templates';
 
 export interface LocalStackOptions {
   /** Kafka nodes to start. @default 1 */
@@ -224,7 +225,7 @@ export class LocalStack {
         AWS_ENDPOINT_URL_SQS: this.elasticmq.endpoint,
         ...tableEnv,
         // The DynamoDB server and ElasticMQ accept any credentials; a developer's own stay untouched.
-        AWS_REGION: process.env.AWS_REGION ?? LOCAL_REGION,
+        AWS_REGION: process.env.AWS_REGION ?? LOCAL_ACCOUNT.region,
         AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
         AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
       },

@@ -5,8 +5,7 @@
  * `npm start`, the e2e tests and `npm run replay` all build their runtime from this one reading.
  */
 
-import type { StackTemplate } from '../infra/templates';
-import type { CfnTemplate } from '../runtime/cfn-template';
+import type { CfnTemplate, StackTemplate } from '../runtime/cfn-template';
 import { LocalResolver } from '../runtime/local-resources';
 import {
   type EventSourceMappingDefinition,
@@ -66,11 +65,11 @@ export function readTopology(options: TopologyOptions): PipelineTopology {
       `No App stack among the templates (${options.templates.map((s) => s.stackName).join(', ')})`,
     );
   }
-  const appTemplate = appStack.template as unknown as CfnTemplate;
+  const appTemplate = appStack.template;
   const imports: Record<string, string> = {};
   for (const stack of options.templates) {
     if (stack === appStack) continue;
-    Object.assign(imports, exportsOf(stack.template as unknown as CfnTemplate, infrastructure, region));
+    Object.assign(imports, exportsOf(stack.template, infrastructure, region));
   }
   const resolver = new LocalResolver(appTemplate, {
     region,
@@ -82,16 +81,8 @@ export function readTopology(options: TopologyOptions): PipelineTopology {
   const { functions } = readFunctions(appTemplate, resolver, { repoRoot: options.repoRoot });
   if (functions.length === 0) throw new PipelineTopologyError('The App template has no pipeline functions');
   const mappings = readEventSourceMappings(appTemplate, resolver);
-  const [stateMachine] = stateMachinesFromTemplate(appTemplate as never, {
-    region,
-    functionName: (logicalId) => resolver.functionName(logicalId),
-  });
+  const [stateMachine] = stateMachinesFromTemplate(resolver);
   if (!stateMachine) throw new PipelineTopologyError('The App template has no state machine (the saga)');
-  if (stateMachine.stateMachineArn !== resolver.stateMachineArn(stateMachine.logicalId)) {
-    throw new PipelineTopologyError(
-      `Local state machine ARN mismatch: ${stateMachine.stateMachineArn} vs ${resolver.stateMachineArn(stateMachine.logicalId)}`,
-    );
-  }
   const tableEnvironment = Object.fromEntries(
     Object.entries(infrastructure.environment).filter(([name]) => name.endsWith('_TABLE_NAME')),
   );

@@ -1,8 +1,10 @@
 /**
- * The shape of a synthesized CloudFormation template as far as the local mode reads it, and the
- * loader that finds the App stack's template in a cloud assembly (`cdk.out`).
+ * The one reader of synthesized CloudFormation templates: their shape as far as the local mode,
+ * the benchmarks and the tests read it, and the loader of a stage's templates from the cloud
+ * assembly (`cdk.out/OrderPipeline-<stage>-*.template.json`). Tokens in them are resolved by
+ * LocalResolver (local-resources.ts).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TemplateReadError } from './errors';
 
@@ -34,49 +36,33 @@ export function loadTemplate(path: string): CfnTemplate {
   return parsed as unknown as CfnTemplate;
 }
 
-interface AssemblyManifest {
-  readonly artifacts?: Record<
-    string,
-    { readonly type?: string; readonly properties?: { readonly templateFile?: string } }
-  >;
+export interface StackTemplate {
+  /** Stack name, from the file name (e.g. `OrderPipeline-dev-Data`). */
+  readonly stackName: string;
+  readonly path: string;
+  readonly template: CfnTemplate;
 }
 
-/**
- * Finds the App stack's template in a cloud assembly: the named stack, or else the stack with the
- * most Lambda functions (the App stack holds every function; support stacks hold none).
- */
-export function findAppTemplate(cdkOutDir: string, stackName?: string): string {
-  const manifestPath = join(cdkOutDir, 'manifest.json');
-  if (!existsSync(manifestPath)) {
-    throw new TemplateReadError(`No cloud assembly at '${cdkOutDir}': run 'npx cdk synth' first`);
-  }
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as AssemblyManifest;
-  const stacks = Object.entries(manifest.artifacts ?? {})
-    .filter(
-      ([, artifact]) => artifact.type === 'aws:cloudformation:stack' && artifact.properties?.templateFile,
-    )
-    .map(([id, artifact]) => ({ id, file: join(cdkOutDir, artifact.properties!.templateFile!) }));
-  if (stackName !== undefined) {
-    const stack = stacks.find((candidate) => candidate.id === stackName);
-    if (!stack) {
-      throw new TemplateReadError(
-        `Stack '${stackName}' is not in '${cdkOutDir}'; stacks: ${stacks.map((s) => s.id).join(', ')}`,
-      );
-    }
-    return stack.file;
-  }
-  const ranked = stacks
-    .map((stack) => ({ ...stack, functions: countFunctions(loadTemplate(stack.file)) }))
-    .sort((a, b) => b.functions - a.functions);
-  if (ranked.length === 0 || ranked[0]!.functions === 0) {
-    throw new TemplateReadError(`No stack with Lambda functions in '${cdkOutDir}'`);
-  }
-  return ranked[0]!.file;
+const TEMPLATE_SUFFIX = '.template.json';
+
+export function readStackTemplate(path: string, stackName?: string): StackTemplate {
+  const name = stackName ?? path.split('/').at(-1)!.replace(TEMPLATE_SUFFIX, '');
+  return { stackName: name, path, template: loadTemplate(path) };
 }
 
-function countFunctions(template: CfnTemplate): number {
-  return Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::Lambda::Function')
-    .length;
+/** Every template of the stage in the cloud assembly; a clear error when the app was not synthesized. */
+export function stageTemplates(cdkOutDir: string, stage = 'dev'): StackTemplate[] {
+  const prefix = `OrderPipeline-${stage}-`;
+  const files = existsSync(cdkOutDir)
+    ? readdirSync(cdkOutDir).filter((file) => file.startsWith(prefix) && file.endsWith(TEMPLATE_SUFFIX))
+    : [];
+  if (files.length === 0) {
+    throw new TemplateReadError(
+      `No synthesized template '${prefix}*${TEMPLATE_SUFFIX}' in '${cdkOutDir}': run 'npx cdk synth --quiet' first ` +
+        '(the local tables, queues and functions are read from the templates).',
+    );
+  }
+  return files.sort().map((file) => readStackTemplate(join(cdkOutDir, file)));
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

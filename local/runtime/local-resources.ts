@@ -1,28 +1,38 @@
 /**
- * Resolves CloudFormation tokens of the synthesized template (Ref, Fn::GetAtt, Fn::ImportValue,
- * Fn::Join, Fn::Sub, pseudo parameters) to the values the local parts answer to: a table logical id
+ * The one reader of CloudFormation tokens in synthesized templates (Ref, Fn::GetAtt,
+ * Fn::ImportValue, Fn::Join, Fn::Sub, Fn::Select, parameters, pseudo parameters): a table logical id
  * becomes the local table name, a queue its ElasticMQ URL, a state machine its local ARN, an MSK
- * cluster a local ARN (handlers get KAFKA_BROKERS instead of it, see template.ts).
+ * cluster a local ARN (handlers get KAFKA_BROKERS instead of it, see template.ts). The local mode,
+ * the benchmarks and the template tests all resolve through it, so they cannot disagree.
  */
 import type { CfnResource, CfnTemplate } from './cfn-template';
 import { isRecord } from './cfn-template';
 import { UnresolvableTokenError } from './errors';
 
-export const LOCAL_ACCOUNT_ID = '000000000000';
+/**
+ * The account the local mode stands in for: nothing talks to AWS, the values only shape ARNs. The
+ * region is the stages' (lib/config/stages.ts), so local ARNs look like the deployed ones.
+ */
+export const LOCAL_ACCOUNT = { partition: 'aws', region: 'eu-central-1', accountId: '000000000000' } as const;
 /** The client id local tokens are issued for; the Cognito user pool client resolves to it. */
 export const LOCAL_USER_POOL_CLIENT_ID = 'order-pipeline-local';
 export const LOCAL_USER_POOL_ID = 'local_orderpipeline';
 
 export interface LocalResourceConfig {
-  /** @default 'us-east-1' */
+  /** @default LOCAL_ACCOUNT.region */
   readonly region?: string;
-  /** @default '000000000000' */
+  /** @default LOCAL_ACCOUNT.accountId */
   readonly accountId?: string;
-  /** Broker list handed to handlers and to the event source mappings, e.g. ['127.0.0.1:9092']. */
-  readonly kafkaBrokers: readonly string[];
+  /** What `AWS::StackName` resolves to. @default 'local' */
+  readonly stackName?: string;
+  /** Broker list handed to handlers and to the event source mappings, e.g. ['127.0.0.1:9092']. @default [] */
+  readonly kafkaBrokers?: readonly string[];
   /** ElasticMQ endpoint; queue URLs are `<endpoint>/<accountId>/<queueName>`. @default 'http://127.0.0.1:9324' */
   readonly sqsEndpoint?: string;
-  /** Overrides per logical id of what `Ref` returns (escape hatch for resources named differently locally). */
+  /**
+   * Overrides per logical id of what `Ref` returns (escape hatch for resources named differently
+   * locally); for a Lambda function it is the function name its ARN is built from.
+   */
   readonly refs?: Readonly<Record<string, string>>;
   /** Values of `Fn::ImportValue` by export name, ahead of the exporting templates. */
   readonly imports?: Readonly<Record<string, string>>;
@@ -31,6 +41,11 @@ export interface LocalResourceConfig {
    * `Outputs` exports, in their own context.
    */
   readonly exporters?: readonly CfnTemplate[];
+  /**
+   * Consulted first for every intrinsic (`{ Ref }`, `{ 'Fn::GetAtt' }`, ...): a value replaces it,
+   * undefined leaves it to the resolver. Template tests render tokens as placeholders with it.
+   */
+  readonly intrinsic?: (token: Readonly<Record<string, unknown>>) => string | undefined;
 }
 
 const KAFKA_CLUSTER_TYPES = new Set(['AWS::MSK::Cluster', 'AWS::MSK::ServerlessCluster']);
@@ -43,12 +58,12 @@ export class LocalResolver {
   private exportIndex: Map<string, { resolver: LocalResolver; value: unknown }> | undefined;
 
   constructor(
-    private readonly template: CfnTemplate,
-    private readonly config: LocalResourceConfig,
+    readonly template: CfnTemplate,
+    private readonly config: LocalResourceConfig = {},
   ) {
-    this.region = config.region ?? 'us-east-1';
-    this.accountId = config.accountId ?? LOCAL_ACCOUNT_ID;
-    this.kafkaBrokers = config.kafkaBrokers;
+    this.region = config.region ?? LOCAL_ACCOUNT.region;
+    this.accountId = config.accountId ?? LOCAL_ACCOUNT.accountId;
+    this.kafkaBrokers = config.kafkaBrokers ?? [];
     this.sqsEndpoint = (config.sqsEndpoint ?? 'http://127.0.0.1:9324').replace(/\/+$/, '');
   }
 
@@ -103,6 +118,8 @@ export class LocalResolver {
   }
 
   functionName(logicalId: string): string {
+    const override = this.config.refs?.[logicalId];
+    if (override !== undefined) return override;
     const resource = this.resource(logicalId);
     const fromProperty = resource.Properties?.FunctionName;
     if (typeof fromProperty === 'string') return fromProperty;
@@ -138,6 +155,8 @@ export class LocalResolver {
     if (typeof value === 'number' || typeof value === 'boolean') return String(value);
     if (!isRecord(value))
       throw new UnresolvableTokenError(`${where}: cannot resolve ${JSON.stringify(value)}`);
+    const given = this.config.intrinsic?.(value);
+    if (given !== undefined) return given;
     if ('Ref' in value) return this.resolveRef(String(value.Ref), where);
     if ('Fn::GetAtt' in value) {
       const [logicalId, attribute] = getAttParts(value['Fn::GetAtt']);
@@ -208,7 +227,7 @@ export class LocalResolver {
       case 'AWS::URLSuffix':
         return 'amazonaws.com';
       case 'AWS::StackName':
-        return 'local';
+        return this.config.stackName ?? 'local';
       case 'AWS::NoValue':
         return undefined;
     }

@@ -1,4 +1,5 @@
 /** ARN helpers: local executions get ARNs shaped like AWS ones so logs and clients look the same. */
+import { LOCAL_ACCOUNT } from '../runtime/local-resources';
 import { InvalidArnError } from './errors';
 
 const STATE_MACHINE_ARN = /^arn:([a-z-]+):states:([a-z0-9-]+):(\d{12}):stateMachine:([A-Za-z0-9_-]{1,80})$/;
@@ -13,10 +14,6 @@ export interface StateMachineArnParts {
   readonly accountId: string;
   readonly name: string;
 }
-
-/** Local default account and region: nothing talks to AWS, the values only shape ARNs. */
-export const LOCAL_ACCOUNT_ID = '000000000000';
-export const LOCAL_REGION = 'us-east-1';
 
 export function parseStateMachineArn(arn: unknown): StateMachineArnParts {
   const match = typeof arn === 'string' ? STATE_MACHINE_ARN.exec(arn) : null;
@@ -35,7 +32,11 @@ export function executionArnFor(stateMachineArn: string, executionName: string):
 
 export function localStateMachineArn(
   name: string,
-  { region = LOCAL_REGION, accountId = LOCAL_ACCOUNT_ID, partition = 'aws' } = {},
+  {
+    region = LOCAL_ACCOUNT.region,
+    accountId = LOCAL_ACCOUNT.accountId,
+    partition = LOCAL_ACCOUNT.partition,
+  }: { region?: string; accountId?: string; partition?: string } = {},
 ): string {
   return `arn:${partition}:states:${region}:${accountId}:stateMachine:${name}`;
 }

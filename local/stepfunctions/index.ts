@@ -20,14 +20,7 @@ export {
   type StateMachineSource,
 } from './service';
 export type { InvokeFunction } from './task-handlers';
-export {
-  type CloudFormationTemplate,
-  type ResourceReference,
-  stateMachinesFromTemplate,
-  type TemplateStateMachine,
-  type TemplateStateMachineOptions,
-  templateStateMachineArn,
-} from './template';
+export { stateMachinesFromTemplate, type TemplateStateMachine } from './template';
 
 export interface LocalStepFunctionsServerOptions extends LocalStepFunctionsOptions {
   /** @default Number(process.env.SFN_PORT ?? 8083); 0 picks a free port */

@@ -23,14 +23,8 @@ import {
 } from '../../lib/constructs/checkout-api';
 import { FAILURE_QUEUE_RETENTION, KafkaConsumer } from '../../lib/constructs/kafka-consumer';
 import {
-  type AslDefinition,
-  type AslState,
-  LOCAL_ACCOUNT,
-  localIntrinsicResolver,
   MUST_HAPPEN_STEPS,
   PUBLISH_ERRORS,
-  renderCfnString,
-  sagaDefinitionFromTemplate,
   TIMEOUT_ERRORS,
   TRANSIENT_ERRORS,
 } from '../../lib/constructs/order-saga';
@@ -42,12 +36,30 @@ import {
 } from '../../lib/constructs/pipeline-function';
 import { DataStack } from '../../lib/data-stack';
 import { formatNagFindings, unacknowledgedNagFindings } from '../../lib/nag';
+import type { CfnTemplate } from '../../local/runtime/cfn-template';
+import { LOCAL_ACCOUNT, LocalResolver } from '../../local/runtime/local-resources';
+import { stateMachinesFromTemplate } from '../../local/stepfunctions';
 
 // biome-ignore lint/suspicious/noExplicitAny: synthesized CloudFormation is untyped JSON; the assertions check its shape
 type CfnJson = any;
 type Resource = { Type: string; Properties: Record<string, CfnJson>; DependsOn?: string[] };
 
 const config = STAGES.dev;
+
+/** A state of the saga as Amazon States Language (JSONPath); only what the assertions read is typed. */
+interface AslState {
+  readonly Type: string;
+  readonly Next?: string;
+  readonly End?: boolean;
+  readonly Resource?: string;
+  readonly [field: string]: unknown;
+}
+
+interface AslDefinition {
+  readonly StartAt: string;
+  readonly States: Readonly<Record<string, AslState>>;
+  readonly [field: string]: unknown;
+}
 
 /**
  * Builds the data and app stacks of the dev stage once for this file. Bundling is skipped
@@ -68,20 +80,23 @@ function synthApp(): { app: App; appStack: AppStack; template: Template } {
   return { app, appStack, template: Template.fromStack(appStack) };
 }
 
+const { app, appStack, template } = synthApp();
+
 /**
  * Renders an IAM resource for comparison: pseudo parameters as LOCAL_ACCOUNT, cross-stack imports as
- * `<import>`, the cluster UUID (Fn::Select over the cluster ARN) as `<uuid>`.
+ * `<import>`, the cluster UUID (Fn::Select over the cluster ARN) as `<uuid>`, other resources'
+ * attributes as `<logicalId.Attribute>` and their Ref as the logical id.
  */
-function renderArn(value: unknown): string {
-  return renderCfnString(value, (intrinsic) => {
-    if ('Fn::ImportValue' in intrinsic) return '<import>';
-    if ('Fn::Select' in intrinsic) return '<uuid>';
-    if ('Fn::GetAtt' in intrinsic) return `<${(intrinsic['Fn::GetAtt'] as string[]).join('.')}>`;
-    return localIntrinsicResolver(intrinsic);
-  });
-}
-
-const { app, appStack, template } = synthApp();
+const arnRenderer = new LocalResolver(template.toJSON() as CfnTemplate, {
+  intrinsic: (token) => {
+    if ('Fn::ImportValue' in token) return '<import>';
+    if ('Fn::Select' in token) return '<uuid>';
+    if ('Fn::GetAtt' in token) return `<${(token['Fn::GetAtt'] as string[]).join('.')}>`;
+    if (typeof token.Ref === 'string' && !token.Ref.startsWith('AWS::')) return token.Ref;
+    return undefined;
+  },
+});
+const renderArn = (value: unknown): string => arnRenderer.resolve(value, 'IAM resource');
 const functions = template.findResources('AWS::Lambda::Function') as Record<string, Resource>;
 const policies = template.findResources('AWS::IAM::Policy') as Record<string, Resource>;
 const roles = template.findResources('AWS::IAM::Role') as Record<string, Resource>;
@@ -438,7 +453,9 @@ describe('AppStack: saga state machine', () => {
   const machines = template.findResources('AWS::StepFunctions::StateMachine');
   const [machine] = Object.values(machines) as Resource[];
   const publisherId = functionId(FUNCTION_NAMES.sagaPublisher);
-  const asl: AslDefinition = sagaDefinitionFromTemplate(template.toJSON());
+  const resolver = new LocalResolver(template.toJSON() as CfnTemplate);
+  const [saga] = stateMachinesFromTemplate(resolver);
+  const asl = saga!.definition as unknown as AslDefinition;
   const state = (name: string): AslState => {
     const found = asl.States[name];
     expect(found, `state ${name}`).toBeDefined();
@@ -523,7 +540,7 @@ describe('AppStack: saga state machine', () => {
       // budget would fail orders still queued behind a rebalance.
       expect(task.HeartbeatSeconds).toBeUndefined();
       expect(task.Parameters).toEqual({
-        FunctionName: `arn:aws:lambda:${LOCAL_ACCOUNT.region}:${LOCAL_ACCOUNT.accountId}:function:${publisherId}`,
+        FunctionName: resolver.functionArn(publisherId),
         Payload: { step, 'order.$': '$', 'taskToken.$': '$$.Task.Token' },
       });
       // The answer lands beside the order, so later steps still see the order's fields.
@@ -836,20 +853,6 @@ describe('AppStack: saga state machine', () => {
       expect(result.status).toBe(outcome);
     },
   );
-
-  it('renders a definition with a caller-provided resolver (as the local mode does)', () => {
-    // Act
-    const local = sagaDefinitionFromTemplate(template.toJSON(), (intrinsic) =>
-      'Fn::GetAtt' in intrinsic
-        ? `local:${(intrinsic['Fn::GetAtt'] as string[])[0]}`
-        : localIntrinsicResolver(intrinsic),
-    );
-
-    // Assess
-    expect((local.States.ConfirmOrder!.Parameters as { FunctionName: string }).FunctionName).toBe(
-      `local:${publisherId}`,
-    );
-  });
 });
 
 describe('AppStack: checkout API', () => {

@@ -16,8 +16,8 @@ import type { TestProject } from 'vitest/node';
 import { LocalStack, type LocalStackInfo } from '../../../local/infra/local-stack';
 import { repositoryRoot } from '../../../local/infra/paths';
 import { portAnswers } from '../../../local/infra/preflight';
-import { readStackTemplate, type StackTemplate, stageTemplates } from '../../../local/infra/templates';
 import { ensureTemplates } from '../../../local/pipeline/synth';
+import { readStackTemplate, type StackTemplate, stageTemplates } from '../../../local/runtime/cfn-template';
 import { acquireRunSlot, SLOT_STRIDE } from './run-slot';
 
 export interface ProvidedLocalStack {

@@ -10,7 +10,7 @@ import { inject } from 'vitest';
 import type { BrokerCount } from '../../../local/infra/kafka-cluster';
 import { LocalStack, type LocalStackInfo } from '../../../local/infra/local-stack';
 import { repositoryRoot } from '../../../local/infra/paths';
-import { readStackTemplate, stageTemplates } from '../../../local/infra/templates';
+import { readStackTemplate, stageTemplates } from '../../../local/runtime/cfn-template';
 
 /**
  * Base ports of private stacks; far from the harness's (19092 / 18000 / 19324) and the user's, and

@@ -10,14 +10,15 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { localDynamoDbClient } from '../../../local/infra/aws-clients';
-import { type CfnTemplateDocument, createTablesFromTemplate } from '../../../local/infra/cfn-tables';
+import { createTablesFromTemplate } from '../../../local/infra/cfn-tables';
 import { DEMO_CATALOGUE, seedCatalogue, stockKey } from '../../../local/infra/demo-catalogue';
+import type { CfnTemplate } from '../../../local/runtime/cfn-template';
 
 const FIXTURE = join(__dirname, '../../fixtures/templates/data-stack.template.json');
 
 describe('tables from a CloudFormation template on the DynamoDB server', () => {
   const { dynamodbEndpoint } = inject('localStack');
-  const template = JSON.parse(readFileSync(FIXTURE, 'utf8')) as CfnTemplateDocument;
+  const template = JSON.parse(readFileSync(FIXTURE, 'utf8')) as CfnTemplate;
   // A stack name per run keeps these tables apart from the harness's and from earlier runs.
   const stackName = `infra-test-${randomUUID().slice(0, 8)}`;
   let client: DynamoDBClient;

@@ -5,6 +5,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STAGES } from '../../../../lib/config/stages';
 import { OrderSaga } from '../../../../lib/constructs/order-saga';
+import type { CfnTemplate } from '../../../../local/runtime/cfn-template';
+import { LOCAL_ACCOUNT, LocalResolver } from '../../../../local/runtime/local-resources';
 import {
   type RunningLocalStepFunctions,
   startLocalStepFunctions,
@@ -12,7 +14,7 @@ import {
   type TemplateStateMachine,
 } from '../../../../local/stepfunctions';
 import { FakeSagaServices, sfnClient } from './fake-saga-services';
-import { orderInput } from './saga-under-test';
+import { orderInput, publisherNamed } from './saga-under-test';
 
 /** The app's own saga construct, synthesized as the app synthesizes it. */
 function synthesizeAppSaga(): TemplateStateMachine {
@@ -23,9 +25,8 @@ function synthesizeAppSaga(): TemplateStateMachine {
     code: lambda.Code.fromInline('exports.handler = async () => ({});'),
   });
   new OrderSaga(stack, 'OrderSaga', { config: STAGES.dev, publisher });
-  const [saga] = stateMachinesFromTemplate(Template.fromStack(stack).toJSON(), {
-    functionName: () => 'saga-publisher',
-  });
+  const template = Template.fromStack(stack).toJSON() as CfnTemplate;
+  const [saga] = stateMachinesFromTemplate(new LocalResolver(template, { refs: publisherNamed(template) }));
   return saga!;
 }
 
@@ -76,7 +77,7 @@ describe('the app saga (lib/constructs/order-saga.ts) on the local Step Function
   it('is named and addressed as the checkout expects', () => {
     // Assess
     expect(saga.stateMachineArn).toBe(
-      `arn:aws:states:us-east-1:000000000000:stateMachine:${OrderSaga.stateMachineName(STAGES.dev)}`,
+      `arn:aws:states:${LOCAL_ACCOUNT.region}:${LOCAL_ACCOUNT.accountId}:stateMachine:${OrderSaga.stateMachineName(STAGES.dev)}`,
     );
   });
 

@@ -4,6 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type CfnTemplate, resourcesOfType } from '../../../../local/runtime/cfn-template';
+import { LocalResolver } from '../../../../local/runtime/local-resources';
 import { type StateMachineSource, stateMachinesFromTemplate } from '../../../../local/stepfunctions';
 
 const TEMPLATE = join(__dirname, '../../../fixtures/templates/saga-template.json');
@@ -18,12 +20,19 @@ const SHORT_TIMEOUTS: Record<string, { TimeoutSeconds: number; HeartbeatSeconds?
 };
 
 export function sagaUnderTest(): StateMachineSource {
-  const template = JSON.parse(readFileSync(TEMPLATE, 'utf8'));
-  const [saga] = stateMachinesFromTemplate(template, { functionName: () => 'saga-publisher' });
+  const template = JSON.parse(readFileSync(TEMPLATE, 'utf8')) as CfnTemplate;
+  const [saga] = stateMachinesFromTemplate(new LocalResolver(template, { refs: publisherNamed(template) }));
   const states = saga!.definition.States as Record<string, Record<string, unknown>>;
   for (const [stateName, timeouts] of Object.entries(SHORT_TIMEOUTS))
     Object.assign(states[stateName]!, timeouts);
   return saga!;
+}
+
+/** Every function of the template under the local name the fakes answer to. */
+export function publisherNamed(template: CfnTemplate): Record<string, string> {
+  return Object.fromEntries(
+    resourcesOfType(template, 'AWS::Lambda::Function').map(([logicalId]) => [logicalId, 'saga-publisher']),
+  );
 }
 
 export function orderInput(orderId: string, paymentToken: string, sku = 'SKU-1'): string {

@@ -2,16 +2,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  type CfnTemplateDocument,
   queueNamesFromTemplate,
   tableDefinitionsFromTemplate,
   tableEnvironment,
 } from '../../../../local/infra/cfn-tables';
 import { TemplateResourceError } from '../../../../local/infra/errors';
+import type { CfnTemplate } from '../../../../local/runtime/cfn-template';
 
 const fixture = JSON.parse(
   readFileSync(join(__dirname, '../../../fixtures/templates/data-stack.template.json'), 'utf8'),
-) as CfnTemplateDocument;
+) as CfnTemplate;
 
 describe('tableDefinitionsFromTemplate', () => {
   it('reads keys, GSI, stream and on-demand billing of a GlobalTable', () => {
@@ -62,7 +62,7 @@ describe('tableDefinitionsFromTemplate', () => {
 
   it('refuses a table name it cannot resolve, showing the value', () => {
     // Prepare
-    const template: CfnTemplateDocument = {
+    const template: CfnTemplate = {
       Resources: {
         Named: {
           Type: 'AWS::DynamoDB::Table',

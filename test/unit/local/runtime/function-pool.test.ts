@@ -90,7 +90,7 @@ describe('FunctionPool', () => {
     expect(two.env).toEqual({ FOO: 'two', AWS_LAMBDA_FUNCTION_NAME: 'echoTwo' });
     expect(one.context).toMatchObject({
       functionName: 'echoOne',
-      invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:echoOne',
+      invokedFunctionArn: 'arn:aws:lambda:eu-central-1:000000000000:function:echoOne',
       memoryLimitInMB: '256',
     });
     expect(two.context.memoryLimitInMB).toBe('512');
@@ -102,7 +102,7 @@ describe('FunctionPool', () => {
 
   it('accepts the function ARN, as the Step Functions emulator passes it', async () => {
     // Act
-    const result = (await pool.invoke('arn:aws:lambda:us-east-1:000000000000:function:echoOne:$LATEST', {
+    const result = (await pool.invoke('arn:aws:lambda:eu-central-1:000000000000:function:echoOne:$LATEST', {
       via: 'arn',
     })) as EchoResult;
 

@@ -31,7 +31,9 @@ describe('LocalResolver', () => {
 
     // Assess
     expect(tableName).toBe('OrderPipeline-dev-Data-Orders');
-    expect(clusterArn).toBe('arn:aws:kafka:us-east-1:000000000000:cluster/order-pipeline-dev-events/local');
+    expect(clusterArn).toBe(
+      'arn:aws:kafka:eu-central-1:000000000000:cluster/order-pipeline-dev-events/local',
+    );
     expect(resolver.referencesKafkaCluster({ 'Fn::ImportValue': 'Data:KafkaArn' })).toBe(true);
     expect(resolver.referencesKafkaCluster({ 'Fn::ImportValue': 'Data:OrdersName' })).toBe(false);
   });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AwsRuleViolationError } from '../../../../lib/config/aws-rules';
-import { type CfnTemplate, findAppTemplate, loadTemplate } from '../../../../local/runtime/cfn-template';
+import { type CfnTemplate, loadTemplate, stageTemplates } from '../../../../local/runtime/cfn-template';
 import { TemplateReadError, UnresolvableTokenError } from '../../../../local/runtime/errors';
 import { LocalResolver } from '../../../../local/runtime/local-resources';
 import { readEventSourceMappings, readFunctions } from '../../../../local/runtime/template';
@@ -40,7 +40,7 @@ describe('readFunctions', () => {
     expect(checkout).toMatchObject({
       functionName: 'placeOrder',
       pipelineName: 'placeOrder',
-      arn: 'arn:aws:lambda:us-east-1:000000000000:function:placeOrder',
+      arn: 'arn:aws:lambda:eu-central-1:000000000000:function:placeOrder',
       entry: join(REPO_ROOT, 'test/fixtures/handlers/echo.ts'),
       handlerExport: 'handler',
       timeoutSeconds: 10,
@@ -48,7 +48,7 @@ describe('readFunctions', () => {
       environment: {
         ORDERS_TABLE_NAME: 'OrdersTable',
         IDEMPOTENCY_TABLE_NAME: 'order-pipeline-dev-idempotency',
-        STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:order-pipeline-dev-saga',
+        STATE_MACHINE_ARN: 'arn:aws:states:eu-central-1:000000000000:stateMachine:order-pipeline-dev-saga',
         POWERTOOLS_SERVICE_NAME: 'checkout',
         PIPELINE_FUNCTION: 'placeOrder',
       },
@@ -70,9 +70,9 @@ describe('readFunctions', () => {
     expect(analytics?.environment).toEqual({
       KAFKA_BROKERS: '127.0.0.1:9092',
       ON_FAILURE_QUEUE_URL: 'http://127.0.0.1:9324/000000000000/order-pipeline-dev-on-failure',
-      ON_FAILURE_QUEUE_ARN: 'arn:aws:sqs:us-east-1:000000000000:order-pipeline-dev-on-failure',
-      TABLE_ARN: 'arn:aws:dynamodb:us-east-1:000000000000:table/OrdersTable',
-      REGION_NOTE: 'us-east-1-OrdersTable',
+      ON_FAILURE_QUEUE_ARN: 'arn:aws:sqs:eu-central-1:000000000000:order-pipeline-dev-on-failure',
+      TABLE_ARN: 'arn:aws:dynamodb:eu-central-1:000000000000:table/OrdersTable',
+      REGION_NOTE: 'eu-central-1-OrdersTable',
       SHARED_BUS: 'local-bus',
       PIPELINE_FUNCTION: 'analytics',
     });
@@ -140,7 +140,7 @@ describe('readEventSourceMappings', () => {
       functionLogicalId: 'AnalyticsFn',
       topics: ['orders.events'],
       consumerGroupId: 'order-pipeline.analytics',
-      eventSourceArn: 'arn:aws:kafka:us-east-1:000000000000:cluster/order-pipeline-dev/local',
+      eventSourceArn: 'arn:aws:kafka:eu-central-1:000000000000:cluster/order-pipeline-dev/local',
       batchSize: 500,
       maximumBatchingWindowSeconds: 5,
       startingPosition: 'TRIM_HORIZON',
@@ -339,30 +339,23 @@ describe('readEventSourceMappings refuses what CreateEventSourceMapping refuses'
   });
 });
 
-describe('findAppTemplate', () => {
-  it('picks the stack that holds the functions', () => {
+describe('stageTemplates', () => {
+  it("reads every template of the stage, and only that stage's", () => {
     // Prepare
     const dir = mkdtempSync(join(tmpdir(), 'cdkout-'));
-    writeFileSync(join(dir, 'Support.template.json'), JSON.stringify({ Resources: {} }));
-    writeFileSync(join(dir, 'App.template.json'), JSON.stringify(loadTemplate(FIXTURE)));
-    writeFileSync(
-      join(dir, 'manifest.json'),
-      JSON.stringify({
-        artifacts: {
-          Support: {
-            type: 'aws:cloudformation:stack',
-            properties: { templateFile: 'Support.template.json' },
-          },
-          App: { type: 'aws:cloudformation:stack', properties: { templateFile: 'App.template.json' } },
-        },
-      }),
-    );
+    writeFileSync(join(dir, 'OrderPipeline-dev-Data.template.json'), JSON.stringify({ Resources: {} }));
+    writeFileSync(join(dir, 'OrderPipeline-dev-App.template.json'), JSON.stringify(loadTemplate(FIXTURE)));
+    writeFileSync(join(dir, 'OrderPipeline-prod-App.template.json'), JSON.stringify({ Resources: {} }));
 
     // Act
-    const found = findAppTemplate(dir);
+    const stacks = stageTemplates(dir, 'dev');
 
     // Assess
-    expect(found).toBe(join(dir, 'App.template.json'));
+    expect(stacks.map((stack) => stack.stackName)).toEqual([
+      'OrderPipeline-dev-App',
+      'OrderPipeline-dev-Data',
+    ]);
+    expect(Object.keys(stacks[0]!.template.Resources)).toEqual(Object.keys(loadTemplate(FIXTURE).Resources));
   });
 
   it('says how to create the assembly when there is none', () => {
@@ -370,10 +363,23 @@ describe('findAppTemplate', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cdkout-'));
 
     // Act
-    const act = () => findAppTemplate(dir);
+    const act = () => stageTemplates(dir, 'dev');
 
     // Assess
     expect(act).toThrow(TemplateReadError);
     expect(act).toThrow(/npx cdk synth/);
+  });
+
+  it('refuses a template without Resources, naming the file', () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'cdkout-'));
+    writeFileSync(join(dir, 'OrderPipeline-dev-App.template.json'), JSON.stringify({ Outputs: {} }));
+
+    // Act
+    const act = () => stageTemplates(dir, 'dev');
+
+    // Assess
+    expect(act).toThrow(TemplateReadError);
+    expect(act).toThrow(/OrderPipeline-dev-App\.template\.json' has no Resources/);
   });
 });

@@ -1,19 +1,24 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { CfnTemplate } from '../../../../local/runtime/cfn-template';
+import { LocalResolver } from '../../../../local/runtime/local-resources';
 import { TemplateResolutionError } from '../../../../local/stepfunctions/errors';
 import { stateMachinesFromTemplate } from '../../../../local/stepfunctions/template';
 
 const fixture = JSON.parse(
   readFileSync(join(__dirname, '../../../fixtures/templates/saga-template.json'), 'utf8'),
-) as Parameters<typeof stateMachinesFromTemplate>[0];
+) as CfnTemplate;
+const PUBLISHER = 'SagaPublisherDF406353';
 
 type States = Record<string, { Resource?: string; Parameters?: { FunctionName?: string } }>;
 
 describe('stateMachinesFromTemplate', () => {
   it('renders the CDK Fn::Join definition with local function ARNs and partition', () => {
     // Act
-    const [saga, ...others] = stateMachinesFromTemplate(fixture, { functionName: () => 'saga-publisher' });
+    const [saga, ...others] = stateMachinesFromTemplate(
+      new LocalResolver(fixture, { region: 'us-east-1', refs: { [PUBLISHER]: 'saga-publisher' } }),
+    );
 
     // Assess
     expect(others).toHaveLength(0);
@@ -33,12 +38,12 @@ describe('stateMachinesFromTemplate', () => {
 
   it('names functions by logical id unless told otherwise', () => {
     // Act
-    const [saga] = stateMachinesFromTemplate(fixture);
+    const [saga] = stateMachinesFromTemplate(new LocalResolver(fixture));
 
     // Assess
     const states = saga!.definition.States as States;
     expect(states.PlaceOrder!.Parameters!.FunctionName).toBe(
-      'arn:aws:lambda:us-east-1:000000000000:function:SagaPublisherDF406353',
+      `arn:aws:lambda:eu-central-1:000000000000:function:${PUBLISHER}`,
     );
   });
 
@@ -69,7 +74,9 @@ describe('stateMachinesFromTemplate', () => {
     };
 
     // Act
-    const [saga] = stateMachinesFromTemplate(template, { region: 'eu-west-1', accountId: '111111111111' });
+    const [saga] = stateMachinesFromTemplate(
+      new LocalResolver(template, { region: 'eu-west-1', accountId: '111111111111' }),
+    );
 
     // Assess
     expect(saga!.stateMachineArn).toBe('arn:aws:states:eu-west-1:111111111111:stateMachine:dev-order-saga');
@@ -78,7 +85,7 @@ describe('stateMachinesFromTemplate', () => {
     );
   });
 
-  it('asks the resolve callback first and names what it cannot resolve', () => {
+  it('takes a local name for a resource and names what it cannot resolve', () => {
     // Prepare
     const template = {
       Resources: {
@@ -102,10 +109,13 @@ describe('stateMachinesFromTemplate', () => {
     };
 
     // Act
-    const resolved = stateMachinesFromTemplate(template, {
-      resolve: ({ logicalId }) => (logicalId === 'Table' ? 'orders-local' : undefined),
-    });
-    const unresolved = () => stateMachinesFromTemplate(template);
+    const resolved = stateMachinesFromTemplate(
+      new LocalResolver(template, { refs: { Table: 'orders-local' } }),
+    );
+    const unresolved = () =>
+      stateMachinesFromTemplate(
+        new LocalResolver({ Resources: { ...template.Resources, Table: { Type: 'AWS::EC2::VPC' } } }),
+      );
 
     // Assess
     expect((resolved[0]!.definition.States as Record<string, { Result: string }>).P!.Result).toBe(
