@@ -120,4 +120,28 @@ describe('render', () => {
       '- Outcome rule of its own (confirmed / expected not judged): a card that never answers ends FAILED',
     );
   });
+
+  it('takes its scenarios and prose from the template, and refuses a result the template has no scenario for', () => {
+    // Prepare
+    const template = [
+      'Finished {{finishedAt}}.',
+      '{{summaryRows}}',
+      '### 5. Duplicate delivery storm',
+      '- Limit: copies on a neighbouring partition.',
+      '{{figures.scenario-5-}}',
+    ].join('\n');
+    const stray = { ...result, id: 'scenario-12-unknown' };
+
+    // Act
+    const markdown = render([result], template);
+    const unknown = () => render([result, stray], template);
+
+    // Assess
+    expect(markdown).toContain('| 5. Duplicate delivery storm | pass |');
+    expect(markdown).toContain(
+      '- Limit: copies on a neighbouring partition.\n- Injected: every record twice',
+    );
+    expect(markdown).not.toContain('{{');
+    expect(unknown).toThrow(/no scenario for the result\(s\) scenario-12-unknown/);
+  });
 });
