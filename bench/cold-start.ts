@@ -20,7 +20,7 @@ const run = promisify(execFile);
 /** The functions the app defines besides the consumers (lib/app-stack.ts). */
 const OTHER_ENTRIES = [
   'lambdas/checkout/handlers/place-order.ts',
-  'lambdas/checkout/handlers/get-order.ts',
+  'lambdas/order-read-model/handlers/get-order.ts',
   'lambdas/saga/handlers/saga-publisher.ts',
 ];
 

@@ -270,7 +270,7 @@ export class AppStack extends Stack {
     this.getOrder = new PipelineFunction(this, 'GetOrder', {
       config,
       pipelineName: FUNCTION_NAMES.getOrder,
-      entry: 'lambdas/checkout/handlers/get-order.ts',
+      entry: 'lambdas/order-read-model/handlers/get-order.ts',
       description: 'GET /orders/{orderId}: the order’s status and history from the read model',
       memorySize: 256,
     });

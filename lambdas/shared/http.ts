@@ -3,7 +3,7 @@
  * `{"error":{"code","message","details":[...]}}`. Unknown errors become a 500 INTERNAL_ERROR
  * with a generic message; their details are logged, never returned.
  */
-import type { APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 
 export interface ErrorDetail {
   /** Where the problem is, e.g. `items[0].quantity` or `Idempotency-Key`. */
@@ -109,6 +109,14 @@ export function detailsFromIssues(
       .join('');
     return field ? { field, message: issue.message } : { message: issue.message };
   });
+}
+
+/** The customer id is the `sub` claim the Cognito authorizer verified; nothing else is trusted. */
+export function customerIdOf(event: APIGatewayProxyEvent): string {
+  const claims = event.requestContext?.authorizer?.claims as Record<string, unknown> | undefined;
+  const sub = claims?.sub;
+  if (typeof sub !== 'string' || sub.trim() === '') throw new UnauthorizedError();
+  return sub;
 }
 
 export const JSON_HEADERS = { 'Content-Type': 'application/json' } as const;

@@ -11,7 +11,10 @@ const OTHER_ENTRIES: readonly { readonly names: readonly string[]; readonly entr
     names: ['placeOrder', 'checkout', 'placeOrderHandler'],
     entry: 'lambdas/checkout/handlers/place-order.ts',
   },
-  { names: ['getOrder', 'orderQuery', 'getOrderHandler'], entry: 'lambdas/checkout/handlers/get-order.ts' },
+  {
+    names: ['getOrder', 'orderQuery', 'getOrderHandler'],
+    entry: 'lambdas/order-read-model/handlers/get-order.ts',
+  },
   {
     names: ['sagaPublisher', 'sagaCommandPublisher', 'saga'],
     entry: 'lambdas/saga/handlers/saga-publisher.ts',

@@ -6,21 +6,21 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { ORDER_STATUSES, type OrderView } from '../../lambdas/checkout/domain/order';
 import {
   idempotencyKeySchema,
   MAX_BODY_BYTES,
-  orderIdSchema,
   placeOrderRequestSchema,
 } from '../../lambdas/checkout/domain/place-order-request';
-import { currencySchema, skuSchema } from '../../lambdas/shared/events/payloads';
+import type { CustomerOrderView } from '../../lambdas/order-read-model/domain/order-view';
+import { currencySchema, orderIdSchema, skuSchema } from '../../lambdas/shared/events/payloads';
+import { ORDER_STATUSES } from '../../lambdas/shared/order-status';
 import { IDEMPOTENCY_KEY_HEADER, RETRY_AFTER_HEADER } from '../../lib/constructs/checkout-api';
 
 export const OPENAPI_FILE = join(__dirname, '..', '..', 'openapi', 'order-api.json');
 
 type JsonObject = Record<string, unknown>;
 
-/** The body of `GET /orders/{orderId}`: the zod twin of the OrderView interface checkout returns. */
+/** The body of `GET /orders/{orderId}`: the zod twin of the CustomerOrderView the read model returns. */
 export const orderViewSchema = z
   .object({
     orderId: orderIdSchema,
@@ -51,7 +51,7 @@ type DeepMutable<T> = T extends readonly (infer U)[]
   : T extends object
     ? { -readonly [K in keyof T]: DeepMutable<T[K]> }
     : T;
-const orderViewMatchesInterface: Same<z.infer<typeof orderViewSchema>, DeepMutable<OrderView>> = true;
+const orderViewMatchesInterface: Same<z.infer<typeof orderViewSchema>, DeepMutable<CustomerOrderView>> = true;
 void orderViewMatchesInterface;
 
 const placeOrderAcceptedSchema = z.object({ orderId: orderIdSchema, status: z.literal('PENDING') }).strict();

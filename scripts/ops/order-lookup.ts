@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { executionArnOf } from '../../lambdas/checkout/adapters/sfn-saga-starter';
-import { orderIdSchema } from '../../lambdas/checkout/domain/place-order-request';
+import { orderIdSchema } from '../../lambdas/shared/events/payloads';
 import { OPERATOR_OUTPUTS } from '../../lib/config/operator-outputs';
 import { ALL_TOPICS } from '../../lib/config/topics';
 import { opsKafka } from './kafka-client';

@@ -1,6 +1,6 @@
 /** PriceCatalogue on the inventory table: stock items `SKU#<sku>` carry the price in minor units. */
 import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Currency } from '../domain/order';
+import type { Currency } from '../../shared/events/payloads';
 import type { CataloguePrice, PriceCatalogue } from '../ports/price-catalogue';
 
 /** BatchGetItem keys per request (DynamoDB limit). */

@@ -28,14 +28,6 @@ export class InvalidOrderRequestError extends Error {
   }
 }
 
-/** No authenticated customer on the request (401). */
-export class CustomerNotAuthenticatedError extends Error {
-  public constructor(message = 'A valid bearer token is required', options: { cause?: unknown } = {}) {
-    super(message, { cause: options.cause });
-    this.name = 'CustomerNotAuthenticatedError';
-  }
-}
-
 /** The Idempotency-Key was already used for a different request body (409). */
 export class IdempotencyKeyConflictError extends Error {
   public constructor(
@@ -47,17 +39,6 @@ export class IdempotencyKeyConflictError extends Error {
       { cause: options.cause },
     );
     this.name = 'IdempotencyKeyConflictError';
-  }
-}
-
-/** The order does not exist or belongs to another customer; both look the same to the caller (404). */
-export class OrderNotFoundError extends Error {
-  public constructor(
-    public readonly orderId: string,
-    options: { cause?: unknown } = {},
-  ) {
-    super(`Order ${orderId} was not found`, { cause: options.cause });
-    this.name = 'OrderNotFoundError';
   }
 }
 

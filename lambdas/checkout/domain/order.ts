@@ -1,36 +1,9 @@
 /**
- * The order as checkout writes it and `GET /orders/{orderId}` shows it. The read model consumer
- * moves the status on; checkout only ever creates an order as PENDING.
+ * The order as checkout writes it, always PENDING, and reads it back for a repeated checkout. The
+ * order read model moves the status on and owns what `GET /orders/{orderId}` shows.
  */
-import type { FailureReason } from '../../shared/events/payloads';
-
-export const ORDER_STATUSES = [
-  'PENDING',
-  'STOCK_RESERVED',
-  'PAID',
-  'CONFIRMED',
-  'FAILED',
-  'NEEDS_ATTENTION',
-] as const;
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
-
-export type Currency = 'EUR' | 'USD' | 'GBP';
-
-export interface OrderLine {
-  readonly sku: string;
-  readonly quantity: number;
-  /** Minor units, taken from the inventory table at checkout. */
-  readonly unitPrice: number;
-}
-
-export interface ShippingAddress {
-  readonly name: string;
-  readonly line1: string;
-  readonly line2?: string;
-  readonly city: string;
-  readonly postalCode: string;
-  readonly country: string;
-}
+import type { Currency, FailureReason, OrderLine, ShippingAddress } from '../../shared/events/payloads';
+import type { OrderStatus } from '../../shared/order-status';
 
 export interface OrderHistoryEntry {
   readonly status: OrderStatus;
@@ -56,33 +29,6 @@ export interface Order {
   readonly correlationId?: string;
   readonly createdAt: string;
   readonly updatedAt: string;
-}
-
-/** What `GET /orders/{orderId}` returns: no customer data beyond the order itself, no internals. */
-export interface OrderView {
-  readonly orderId: string;
-  readonly status: OrderStatus;
-  readonly items: readonly OrderLine[];
-  readonly total: number;
-  readonly currency: Currency;
-  readonly history: readonly {
-    readonly status: OrderStatus;
-    readonly at: string;
-    readonly reason?: string;
-  }[];
-}
-
-export function toOrderView(order: Order): OrderView {
-  return {
-    orderId: order.orderId,
-    status: order.status,
-    items: order.items.map(({ sku, quantity, unitPrice }) => ({ sku, quantity, unitPrice })),
-    total: order.total,
-    currency: order.currency,
-    history: order.history.map(({ status, at, reason }) =>
-      reason === undefined ? { status, at } : { status, at, reason },
-    ),
-  };
 }
 
 export function orderTotal(lines: readonly OrderLine[]): number {

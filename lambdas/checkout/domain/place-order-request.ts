@@ -29,6 +29,3 @@ export type PlaceOrderRequest = z.infer<typeof placeOrderRequestSchema>;
 
 /** `Idempotency-Key` header: 1-64 characters of `[A-Za-z0-9_-]`. */
 export const idempotencyKeySchema = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/));
-
-/** `{orderId}` path parameter: order ids are UUIDs. */
-export const orderIdSchema = z.uuid();

@@ -7,7 +7,7 @@ import { sagaCommandMappings } from '../../../lib/config/consumers';
 import { documentClient } from '../../shared/aws/dynamodb';
 import { sfnClient } from '../../shared/aws/sfn';
 import { positiveIntegerEnv, requireEnv } from '../../shared/env';
-import { jsonResponse } from '../../shared/http';
+import { customerIdOf, jsonResponse } from '../../shared/http';
 import { discardSharedKafkaAdmin, sharedKafkaAdmin } from '../../shared/kafka/admin';
 import { countMetric, instrumentHandler, logger } from '../../shared/observability';
 import { DynamoDbOrderRepository } from '../adapters/dynamodb-order-repository';
@@ -19,7 +19,7 @@ import { PipelineAtCapacityError } from '../domain/errors';
 import { parsePlaceOrderRequest } from '../domain/parse-place-order-request';
 import { AdmissionControl } from '../use-cases/admission-control';
 import { type PlaceOrderDependencies, placeOrder } from '../use-cases/place-order';
-import { customerIdOf, errorResponse, headerOf } from './api-edge';
+import { errorResponse, headerOf } from './api-edge';
 import { ADMISSION_ENV, CHECKOUT_METRICS } from './runtime-names';
 
 export function createPlaceOrderHandler(dependencies: () => PlaceOrderDependencies) {

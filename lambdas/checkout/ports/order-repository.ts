@@ -9,6 +9,6 @@ export type CreateOrderResult =
 export interface OrderRepository {
   /** Writes the order only if no order with its id exists (a conditional put); never overwrites. */
   createIfAbsent(order: Order): Promise<CreateOrderResult>;
-  /** A strongly consistent read, so a client polling right after checkout sees its order. */
+  /** A strongly consistent read, so a repeated checkout finds the order its first call wrote. */
   get(orderId: string): Promise<Order | undefined>;
 }

@@ -1,4 +1,4 @@
-import type { Currency } from '../domain/order';
+import type { Currency } from '../../shared/events/payloads';
 
 export interface CataloguePrice {
   readonly sku: string;

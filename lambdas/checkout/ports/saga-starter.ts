@@ -1,4 +1,4 @@
-import type { Currency, OrderLine, ShippingAddress } from '../domain/order';
+import type { Currency, OrderLine, ShippingAddress } from '../../shared/events/payloads';
 
 /** The saga's execution input (CONTRACTS.md, "The saga"). */
 export interface SagaInput {

@@ -5,13 +5,14 @@
  * refused before anything is written; a repeat of an order already taken still gets its answer.
  */
 import { randomUUID } from 'node:crypto';
+import type { OrderLine, ShippingAddress } from '../../shared/events/payloads';
 import {
   IdempotencyKeyConflictError,
   InvalidOrderRequestError,
   PipelineAtCapacityError,
   type RequestProblem,
 } from '../domain/errors';
-import { type Order, type OrderLine, orderTotal, type ShippingAddress } from '../domain/order';
+import { type Order, orderTotal } from '../domain/order';
 import { newOrderId, requestHash } from '../domain/order-id';
 import { MAX_QUANTITY, type PlaceOrderRequest } from '../domain/place-order-request';
 import type { OrderRepository } from '../ports/order-repository';

@@ -14,7 +14,7 @@ import {
 
 export class DynamoDbOrderViewRepository implements OrderViewRepository {
   constructor(
-    private readonly client: DynamoDBDocumentClient,
+    private readonly client: Pick<DynamoDBDocumentClient, 'send'>,
     private readonly tableName: string,
   ) {}
 

@@ -13,8 +13,7 @@
  */
 import type { EventEnvelope } from '../../shared/events/envelope';
 import type { Payload } from '../../shared/events/payloads';
-
-export type OrderStatus = 'PENDING' | 'STOCK_RESERVED' | 'PAID' | 'CONFIRMED' | 'FAILED' | 'NEEDS_ATTENTION';
+import type { OrderStatus } from '../../shared/order-status';
 
 /** FAILED and NEEDS_ATTENTION are terminal: they outrank every step of the happy path. */
 export const STATUS_RANK: Readonly<Record<OrderStatus, number>> = {
@@ -54,6 +53,38 @@ export interface OrderView {
   readonly refundedAmount?: number;
   /** Events already projected; a redelivered event is recognised here and changes nothing. */
   readonly appliedEventIds?: readonly string[];
+}
+
+/**
+ * What `GET /orders/{orderId}` shows the order's customer: the order itself, no customer data
+ * beyond it (e-mail, address) and no internals (event ids, versions, the checkout's request hash).
+ */
+export interface CustomerOrderView {
+  readonly orderId: OrderView['orderId'];
+  readonly status: OrderView['status'];
+  readonly items: NonNullable<OrderView['items']>;
+  readonly total: NonNullable<OrderView['total']>;
+  readonly currency: NonNullable<OrderView['currency']>;
+  readonly history: readonly Omit<HistoryEntry, 'eventId'>[];
+}
+
+/**
+ * The customer's view of an order, or `undefined` while the view lacks the order itself: checkout
+ * writes it with the order, but a view rebuilt by replay starts from whichever event comes first.
+ */
+export function customerViewOf(view: OrderView): CustomerOrderView | undefined {
+  const { orderId, status, items, total, currency } = view;
+  if (items === undefined || total === undefined || currency === undefined) return undefined;
+  return {
+    orderId,
+    status,
+    items: items.map(({ sku, quantity, unitPrice }) => ({ sku, quantity, unitPrice })),
+    total,
+    currency,
+    history: view.history.map(({ status, at, reason }) =>
+      reason === undefined ? { status, at } : { status, at, reason },
+    ),
+  };
 }
 
 /** Event types the read model projects. */

@@ -1,5 +1,5 @@
 /** Entries of the payments ledger (table payments, key orderId + entry). No card data, ever. */
-import type { Currency } from '../../checkout/domain/order';
+import type { Currency } from '../../shared/events/payloads';
 
 export interface ChargeEntry {
   readonly orderId: string;

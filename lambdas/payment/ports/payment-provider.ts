@@ -1,4 +1,4 @@
-import type { Currency } from '../../checkout/domain/order';
+import type { Currency } from '../../shared/events/payloads';
 import type { DeclineReason } from '../domain/ledger';
 
 export interface ChargeRequest {

@@ -19,7 +19,6 @@
  */
 
 import { processingLimitOf } from '../../../lib/config/saga-timing';
-import type { Currency } from '../../checkout/domain/order';
 import {
   type LimitedWork,
   type ProcessingLimit,
@@ -27,6 +26,7 @@ import {
 } from '../../saga/domain/processing-limit';
 import { type CallbackOutcome, type SagaCallback, TASK_ERRORS } from '../../saga/ports/saga-callback';
 import { createEvent } from '../../shared/events/codec';
+import type { Currency } from '../../shared/events/payloads';
 import type { EventPublisher, PublishContext } from '../../shared/ports/event-publisher';
 import type { PaymentLedger } from '../ports/payment-ledger';
 import type { PaymentProvider } from '../ports/payment-provider';

@@ -5,9 +5,9 @@
  * ledger: when a charge slips in before the marker, it is refunded instead.
  */
 
-import type { Currency } from '../../checkout/domain/order';
 import { type CallbackOutcome, TASK_ERRORS } from '../../saga/ports/saga-callback';
 import { createEvent } from '../../shared/events/codec';
+import type { Currency } from '../../shared/events/payloads';
 import type { ChargeEntry } from '../domain/ledger';
 import { infra, type PaymentDependencies, PaymentInfrastructureError } from './charge-card';
 

@@ -24,6 +24,8 @@ function listOf<T extends z.core.SomeType>(item: T, min: number, max: number) {
 }
 
 export const skuSchema = z.string().check(z.regex(/^[A-Z0-9][A-Z0-9-]{0,31}$/));
+/** Order ids are UUIDs: checkout mints them, and `GET /orders/{orderId}` takes no other id. */
+export const orderIdSchema = z.uuid();
 export const currencySchema = z.enum(['EUR', 'USD', 'GBP']);
 export const minorUnitsSchema = z.number().check(z.int(), z.nonnegative());
 const quantitySchema = z.number().check(z.int(), z.gte(1), z.lte(100));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { deterministicOrderId, newOrderId, requestHash } from '../../../lambdas/checkout/domain/order-id';
-import { orderIdSchema } from '../../../lambdas/checkout/domain/place-order-request';
+import { orderIdSchema } from '../../../lambdas/shared/events/payloads';
 
 describe('order ids', () => {
   it('derives the same valid UUID from the same customer and key', () => {

@@ -1,9 +1,10 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DynamoDbOrderRepository } from '../../../lambdas/checkout/adapters/dynamodb-order-repository';
-import { createGetOrderHandler } from '../../../lambdas/checkout/handlers/get-order';
-import { ORDER_ID, storedOrder } from '../../unit/checkout/fakes';
+import { DynamoDbOrderViewRepository } from '../../../lambdas/order-read-model/adapters/dynamodb-order-view-repository';
+import { createGetOrderHandler } from '../../../lambdas/order-read-model/handlers/get-order';
+import { ORDER_ID } from '../../fixtures/consumers/order-events';
+import { SHOWN_TO_CUSTOMER, storedView } from '../../unit/order-read-model/stored-view';
+import { CUSTOMER_SUB, cognitoClaims, getOrderEvent, lambdaContext } from '../checkout/api-gateway-events';
 import { awsError, FakeDynamoDb } from '../inventory/fake-dynamodb';
-import { CUSTOMER_SUB, cognitoClaims, getOrderEvent, lambdaContext } from './api-gateway-events';
 
 describe('GET /orders/{orderId} handler', () => {
   let dynamo: FakeDynamoDb;
@@ -11,9 +12,10 @@ describe('GET /orders/{orderId} handler', () => {
 
   beforeEach(() => {
     dynamo = new FakeDynamoDb({ orders: ['orderId'] });
-    dynamo.seed('orders', [{ ...storedOrder({ customerId: CUSTOMER_SUB }) }]);
-    const orders = new DynamoDbOrderRepository('orders', dynamo);
-    handler = createGetOrderHandler(() => ({ orders }));
+    // The item as the table holds it, with attributes of checkout and of the projection alike.
+    dynamo.seed('orders', [{ ...storedView({ customerId: CUSTOMER_SUB }), requestHash: 'abc', version: 3 }]);
+    const views = new DynamoDbOrderViewRepository(dynamo, 'orders');
+    handler = createGetOrderHandler(() => ({ views }));
   });
 
   it("answers 200 with the customer's order and history", async () => {
@@ -22,17 +24,7 @@ describe('GET /orders/{orderId} handler', () => {
 
     // Assess
     expect(response.statusCode).toBe(200);
-    expect(JSON.parse(response.body)).toEqual({
-      orderId: ORDER_ID,
-      status: 'FAILED',
-      items: [{ sku: 'SKU-1', quantity: 2, unitPrice: 1999 }],
-      total: 3998,
-      currency: 'EUR',
-      history: [
-        { status: 'PENDING', at: '2026-11-24T21:00:00.000Z' },
-        { status: 'FAILED', at: '2026-11-24T21:00:01.000Z', reason: 'PAYMENT_DECLINED' },
-      ],
-    });
+    expect(JSON.parse(response.body)).toEqual(SHOWN_TO_CUSTOMER);
   });
 
   it("answers 404 for another customer's order", async () => {

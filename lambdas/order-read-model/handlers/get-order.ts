@@ -2,17 +2,16 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { documentClient } from '../../shared/aws/dynamodb';
 import { requireEnv } from '../../shared/env';
-import { jsonResponse } from '../../shared/http';
-import { instrumentHandler } from '../../shared/observability';
-import { DynamoDbOrderRepository } from '../adapters/dynamodb-order-repository';
+import { orderIdSchema } from '../../shared/events/payloads';
+import { customerIdOf, jsonResponse, NotFoundError, toApiResponse } from '../../shared/http';
+import { instrumentHandler, logger } from '../../shared/observability';
+import { DynamoDbOrderViewRepository } from '../adapters/dynamodb-order-view-repository';
 import { OrderNotFoundError } from '../domain/errors';
-import { orderIdSchema } from '../domain/place-order-request';
-import type { OrderRepository } from '../ports/order-repository';
+import type { OrderViewRepository } from '../ports/order-view-repository';
 import { getOrder } from '../use-cases/get-order';
-import { customerIdOf, errorResponse } from './api-edge';
 
 export interface GetOrderDependencies {
-  readonly orders: OrderRepository;
+  readonly views: Pick<OrderViewRepository, 'load'>;
 }
 
 export function createGetOrderHandler(dependencies: () => GetOrderDependencies) {
@@ -30,11 +29,17 @@ export function createGetOrderHandler(dependencies: () => GetOrderDependencies) 
   };
 }
 
+function errorResponse(error: unknown): APIGatewayProxyResult {
+  const mapped =
+    error instanceof OrderNotFoundError ? new NotFoundError(error.message, { cause: error }) : error;
+  return toApiResponse(mapped, logger);
+}
+
 let fromEnvironment: GetOrderDependencies | undefined;
 
 export function dependenciesFromEnvironment(): GetOrderDependencies {
   fromEnvironment ??= {
-    orders: new DynamoDbOrderRepository(requireEnv('ORDERS_TABLE_NAME'), documentClient()),
+    views: new DynamoDbOrderViewRepository(documentClient(), requireEnv('ORDERS_TABLE_NAME')),
   };
   return fromEnvironment;
 }
