@@ -49,7 +49,7 @@ const INIT_ENV: Record<string, string> = {
   SHIPMENTS_TABLE_NAME: 'shipments',
   IDEMPOTENCY_TABLE_NAME: 'idempotency',
   STATE_MACHINE_ARN: 'arn:aws:states:eu-central-1:000000000000:stateMachine:bench',
-  ON_FAILURE_QUEUE_URL: 'http://127.0.0.1:1/000000000000/bench',
+  DEAD_LETTER_TOPIC: 'dead-letters.bench',
   EMAIL_TRANSPORT: 'mailbox',
   MAILBOX_DIR: '/tmp',
   SENDER_EMAIL: 'bench@example.com',

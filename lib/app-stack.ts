@@ -49,7 +49,7 @@ export interface AppStackProps extends StackProps {
 
 /**
  * Sender when none is configured, so `cdk synth` works without context. Nobody can verify an
- * example.com address, so in AWS every e-mail then goes to the on-failure queue as
+ * example.com address, so in AWS every e-mail then goes to the dead-letter topic as
  * SENDER_NOT_VERIFIED: deploy with `-c senderEmail=<an address of the shop>`.
  */
 export const PLACEHOLDER_SENDER_EMAIL = 'orders@example.com';
@@ -59,11 +59,11 @@ export const REPLACE_SHARED_CONSUMER_GROUPS_CONTEXT = 'replaceSharedConsumerGrou
 
 type TableAccess = 'read' | 'readWrite';
 
-/** What one consumer may touch besides its topics, its group and its on-failure queue. */
+/** What one consumer may touch besides its topics, its groups and its dead-letter topic. */
 interface ConsumerWiring {
   readonly description: string;
   readonly tables: Partial<Record<TableName, TableAccess>>;
-  /** Topics it publishes to: it then runs in the VPC to reach the brokers. */
+  /** Topics it publishes events to (every consumer also writes to its dead-letter topic). */
   readonly publishesTo?: readonly TopicName[];
   /** Answers saga task tokens (SendTaskSuccess/Failure/Heartbeat). */
   readonly answersSaga?: boolean;
@@ -202,14 +202,12 @@ export class AppStack extends Stack {
     checkConsumerMappings(mappingDeclarationsOf(CONSUMERS));
     this.consumers = CONSUMERS.map((spec) => {
       const wiring = CONSUMER_WIRING[spec.name];
-      const publishes = (wiring.publishesTo?.length ?? 0) > 0;
       const consumer = new KafkaConsumer(this, consumerConstructId(spec.name), {
         config,
         spec,
         cluster,
-        encryptionKey: data.encryptionKey,
         description: wiring.description,
-        network: publishes ? network : undefined,
+        network,
         publishesTo: wiring.publishesTo,
         environment: wiring.sendsEmail ? { EMAIL_TRANSPORT: 'ses', SENDER_EMAIL: senderEmail } : undefined,
         invokeThroughMigrationAlias: replaceSharedConsumerGroups,
@@ -289,7 +287,7 @@ export class AppStack extends Stack {
         spec: consumer.spec,
         fn: consumer.fn,
         mappings: consumer.mappings,
-        failureQueue: consumer.failureQueue,
+        deadLetterTopic: consumer.deadLetterTopic,
       })),
       stateMachine: this.saga.stateMachine,
       api: this.api.api,
@@ -307,9 +305,6 @@ export class AppStack extends Stack {
     for (const consumer of this.consumers) {
       new CfnOutput(this, OPERATOR_OUTPUTS.functionName(consumer.spec.name), {
         value: consumer.fn.functionName,
-      });
-      new CfnOutput(this, OPERATOR_OUTPUTS.failureQueueUrl(consumer.spec.name), {
-        value: consumer.failureQueue.queueUrl,
       });
     }
     new CfnOutput(this, 'SenderEmailIdentity', {

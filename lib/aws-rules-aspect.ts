@@ -35,6 +35,7 @@ export class AwsRulesAspect implements IAspect {
         startingPosition: node.startingPosition,
         startingPositionTimestamp: node.startingPositionTimestamp,
         onFailureDestination: onFailureDestinationOf(node),
+        provisionedPollerConfig: node.provisionedPollerConfig,
         functionResponseTypes: node.functionResponseTypes,
       },
       { isUnresolved: (value) => Token.isUnresolved(value) },

@@ -36,7 +36,7 @@ import { EventSourceMappings } from './runtime/event-source-mapping';
 import { FunctionPool, type LogSink } from './runtime/function-pool';
 import { startLambdaApi } from './runtime/lambda-api';
 import { combineMappings, type MappingControl } from './runtime/mapping-control';
-import { SqsOnFailureDestination } from './runtime/on-failure';
+import { KafkaOnFailureDestination } from './runtime/on-failure';
 import type { EventSourceMappingDefinition, LocalFunctionDefinition } from './runtime/template';
 import { type RunningLocalStepFunctions, startLocalStepFunctions } from './stepfunctions';
 
@@ -79,8 +79,8 @@ export interface RunningPipeline {
   /** Where the functions' console output goes. */
   readonly functionLogFile: string;
   token(customerId: string): Promise<string>;
-  /** The on-failure SQS queue of a consumer (ConsumerName). */
-  failureQueueUrl(consumer: string): string;
+  /** The dead-letter topic of a consumer (ConsumerName): its mappings' on-failure destination. */
+  deadLetterTopic(consumer: string): string;
   pause(consumer: string): Promise<void>;
   resume(consumer: string): Promise<void>;
   /** Records behind over all the consumer's topics. */
@@ -369,7 +369,7 @@ async function assemble(input: AssembleInput): Promise<RunningPipeline> {
   stops.push({ name: 'step functions', stop: () => sfn.close() });
   log(`Step Functions endpoint ${sfn.endpoint} runs ${topology.stateMachine.stateMachineArn}`);
 
-  const onFailure = new SqsOnFailureDestination(infrastructure.sqsEndpoint, region);
+  const onFailure = new KafkaOnFailureDestination(infrastructure.kafkaBrokers);
   stops.push({ name: 'on-failure client', stop: async () => onFailure.close() });
   const mappings = new EventSourceMappings({
     mappings: split.local.mappings,
@@ -500,13 +500,13 @@ async function assemble(input: AssembleInput): Promise<RunningPipeline> {
     toolEnvironment,
     functionLogFile,
     token: (customerId) => issuer.issue({ customerId }),
-    failureQueueUrl: (consumer) => {
+    deadLetterTopic: (consumer) => {
       const ids = new Set(logicalIdsOf(consumer));
-      const url = topology.mappings.find(
-        (m) => ids.has(m.functionLogicalId) && m.onFailureQueueUrl,
-      )?.onFailureQueueUrl;
-      if (!url) throw new RangeError(`Consumer '${consumer}' has no on-failure destination`);
-      return url;
+      const topic = topology.mappings.find(
+        (m) => ids.has(m.functionLogicalId) && m.onFailureTopic,
+      )?.onFailureTopic;
+      if (!topic) throw new RangeError(`Consumer '${consumer}' has no on-failure destination`);
+      return topic;
     },
     pause: async (consumer) => sources.pause(consumer),
     resume: async (consumer) => sources.resume(consumer),

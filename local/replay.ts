@@ -24,7 +24,7 @@ import { consumerNameOf, type PipelineInfrastructure, readTopology } from './pip
 import { type StackTemplate, stageTemplates } from './runtime/cfn-template';
 import { EventSourceMappings } from './runtime/event-source-mapping';
 import { FunctionPool } from './runtime/function-pool';
-import { SqsOnFailureDestination } from './runtime/on-failure';
+import { KafkaOnFailureDestination } from './runtime/on-failure';
 
 export interface ReplayOptions {
   /** Consumer catalogue name, e.g. `orderReadModel`. */
@@ -104,7 +104,7 @@ export async function replayConsumer(options: ReplayOptions): Promise<ReplayResu
   );
 
   const pool = new FunctionPool({ functions: definitions, region: topology.region, log: () => undefined });
-  const onFailure = new SqsOnFailureDestination(infrastructure.sqsEndpoint, topology.region);
+  const onFailure = new KafkaOnFailureDestination(infrastructure.kafkaBrokers);
   const mappings = new EventSourceMappings({
     mappings: mappingDefinitions,
     invoke: (functionLogicalId, event) => pool.invoke(functionLogicalId, event),
@@ -138,7 +138,7 @@ export async function replayConsumer(options: ReplayOptions): Promise<ReplayResu
   } finally {
     await mappings.stop().catch(() => undefined);
     await pool.close().catch(() => undefined);
-    onFailure.close();
+    await onFailure.close().catch(() => undefined);
     await deleteGroups(infrastructure.kafkaBrokers, groupIds);
   }
 }

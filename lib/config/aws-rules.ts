@@ -16,6 +16,8 @@ export interface AwsRule {
 const LAMBDA_KAFKA_ERRORS = 'https://docs.aws.amazon.com/lambda/latest/dg/kafka-retry-configurations.html';
 const LAMBDA_ESM_API = 'https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html';
 const LAMBDA_MSK_PARAMETERS = 'https://docs.aws.amazon.com/lambda/latest/dg/msk-esm-parameters.html';
+const LAMBDA_KAFKA_DESTINATION =
+  'https://docs.aws.amazon.com/lambda/latest/dg/kafka-on-failure-destination.html';
 const SFN_START_EXECUTION =
   'https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html';
 
@@ -59,6 +61,22 @@ export const AWS_RULES = {
   kafkaOnFailureDestination: {
     rule: 'The on-failure destination of a Kafka mapping is an SQS queue, SNS topic, S3 bucket or a kafka:// topic other than the source topic',
     source: 'https://docs.aws.amazon.com/lambda/latest/dg/kafka-on-failure.html',
+  },
+  kafkaDestinationTopicExists: {
+    rule: 'A kafka:// on-failure destination is a topic that exists in the same cluster as the source topic',
+    source: LAMBDA_KAFKA_DESTINATION,
+  },
+  kafkaDestinationProvisionedMode: {
+    rule: 'A Kafka on-failure destination is available only to a mapping in provisioned mode (ProvisionedPollerConfig)',
+    source: LAMBDA_KAFKA_DESTINATION,
+  },
+  kafkaDestinationRecord: {
+    rule: "Lambda writes each failed record to a Kafka on-failure destination with the record's own key, its value a JSON document of the failure metadata (requestContext, responseContext, KafkaBatchInfo) and the record itself under payload",
+    source: LAMBDA_KAFKA_DESTINATION,
+  },
+  kafkaDestinationRetryCap: {
+    rule: 'With infinite retries (MaximumRetryAttempts -1) and an on-failure destination, Lambda applies at most 10 retry attempts',
+    source: LAMBDA_KAFKA_DESTINATION,
   },
   kafkaFunctionResponseTypes: {
     rule: "FunctionResponseTypes holds at most one value, 'ReportBatchItemFailures'",
@@ -171,6 +189,8 @@ export interface KafkaMappingSettings {
   readonly startingPositionTimestamp: unknown;
   /** DestinationConfig.OnFailure.Destination */
   readonly onFailureDestination: unknown;
+  /** ProvisionedPollerConfig; undefined for a mapping in on-demand mode. */
+  readonly provisionedPollerConfig: unknown;
   readonly functionResponseTypes: unknown;
 }
 
@@ -261,6 +281,18 @@ export function kafkaMappingViolations(
     'kafkaOnFailureDestination',
     'DestinationConfig.OnFailure.Destination must be an SQS, SNS or S3 ARN or a kafka:// topic other than the source topic',
   );
+  const destination = mapping.onFailureDestination;
+  if (
+    typeof destination === 'string' &&
+    !unresolved(destination) &&
+    destination.startsWith('kafka://') &&
+    mapping.provisionedPollerConfig === undefined
+  ) {
+    add(
+      'kafkaDestinationProvisionedMode',
+      `a kafka:// on-failure destination needs provisioned mode, received DestinationConfig.OnFailure.Destination ${show(destination)} without ProvisionedPollerConfig`,
+    );
+  }
   check(
     mapping.functionResponseTypes,
     (value) =>
@@ -270,6 +302,26 @@ export function kafkaMappingViolations(
   );
   return violations;
 }
+
+/** `kafka://orders.dlt` -> `orders.dlt`; undefined for any other destination. */
+export function kafkaDestinationTopic(destination: string | undefined): string | undefined {
+  return destination?.startsWith('kafka://') ? destination.slice('kafka://'.length) : undefined;
+}
+
+/**
+ * The retry attempts Lambda applies: with infinite retries and an on-failure destination, 10
+ * (`kafkaDestinationRetryCap`).
+ */
+export function effectiveRetryAttempts(
+  maximumRetryAttempts: number,
+  hasOnFailureDestination: boolean,
+): number {
+  return maximumRetryAttempts === KAFKA_MAPPING_LIMITS.retryAttempts.infinite && hasOnFailureDestination
+    ? KAFKA_DESTINATION_RETRY_CAP
+    : maximumRetryAttempts;
+}
+
+const KAFKA_DESTINATION_RETRY_CAP = 10;
 
 /** Mappings that share a consumer group id (an absent id is AWS's unique default, never shared). */
 export function sharedConsumerGroupIds(

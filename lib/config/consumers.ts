@@ -44,16 +44,21 @@ export interface ConsumerSpec {
   readonly idempotencyKeyPrefix?: string;
   /** Whether the consumer is on the checkout's critical path (saga services) or a side effect. */
   readonly critical: boolean;
+  /**
+   * The consumer's dead-letter topic: every mapping's on-failure destination and its handler's
+   * poison-record sink. Lambda refuses a destination that is one of the mapping's source topics.
+   */
+  readonly deadLetterTopic: TopicName;
 }
 
 /**
  * Retries of a consumer's failing batch: with the mapping's backoff about two to three minutes,
  * longer than a table restart or a broker failover lasts, so a good record met during one is
- * retried until it succeeds instead of going to the on-failure queue (a handful of retries is spent
+ * retried until it succeeds instead of going to the dead-letter topic (a handful of retries is spent
  * within seconds). For a side effect that would be the customer's loyalty points or shipment never
  * made; for a saga command, a reservation whose StockReserved could not be published yet, left for
  * the step to time out, or a compensation never run.
- * Poison records do not wait for this: the handler sends them to the on-failure queue at once.
+ * Poison records do not wait for this: the handler sends them to the dead-letter topic at once.
  */
 const TRANSIENT_RETRY_ATTEMPTS = 60;
 
@@ -80,6 +85,7 @@ export const KEYS_IN_FLIGHT_PER_PARTITION = 16;
 const DECLARED_CONSUMERS: readonly Omit<ConsumerSpec, 'mappings'>[] = [
   {
     name: 'inventoryService',
+    deadLetterTopic: TOPICS.inventoryServiceDeadLetters.name,
     entry: 'lambdas/inventory/handlers/inventory-commands.ts',
     topics: [TOPICS.inventoryCommands.name],
     // Saga steps wait on this consumer: invoke at once. When a backlog forms, a batch this size lets
@@ -92,6 +98,7 @@ const DECLARED_CONSUMERS: readonly Omit<ConsumerSpec, 'mappings'>[] = [
   },
   {
     name: 'paymentService',
+    deadLetterTopic: TOPICS.paymentServiceDeadLetters.name,
     entry: 'lambdas/payment/handlers/payment-commands.ts',
     topics: [TOPICS.paymentCommands.name],
     batchSize: 25,
@@ -102,6 +109,7 @@ const DECLARED_CONSUMERS: readonly Omit<ConsumerSpec, 'mappings'>[] = [
   },
   {
     name: 'notification',
+    deadLetterTopic: TOPICS.notificationDeadLetters.name,
     entry: 'lambdas/notification/handlers/notification.ts',
     topics: [TOPICS.orderEvents.name, TOPICS.notificationCommands.name],
     batchSize: 50,
@@ -113,6 +121,7 @@ const DECLARED_CONSUMERS: readonly Omit<ConsumerSpec, 'mappings'>[] = [
   },
   {
     name: 'analytics',
+    deadLetterTopic: TOPICS.analyticsDeadLetters.name,
     entry: 'lambdas/analytics/handlers/analytics.ts',
     topics: [TOPICS.orderEvents.name],
     // Aggregates tolerate delay; large batches drain a backlog fast.
@@ -124,6 +133,7 @@ const DECLARED_CONSUMERS: readonly Omit<ConsumerSpec, 'mappings'>[] = [
   },
   {
     name: 'loyalty',
+    deadLetterTopic: TOPICS.loyaltyDeadLetters.name,
     entry: 'lambdas/loyalty/handlers/loyalty.ts',
     topics: [TOPICS.orderEvents.name, TOPICS.paymentEvents.name],
     batchSize: 100,
@@ -134,6 +144,7 @@ const DECLARED_CONSUMERS: readonly Omit<ConsumerSpec, 'mappings'>[] = [
   },
   {
     name: 'fulfilment',
+    deadLetterTopic: TOPICS.fulfilmentDeadLetters.name,
     entry: 'lambdas/fulfilment/handlers/fulfilment.ts',
     topics: [TOPICS.orderEvents.name],
     batchSize: 50,
@@ -144,6 +155,7 @@ const DECLARED_CONSUMERS: readonly Omit<ConsumerSpec, 'mappings'>[] = [
   },
   {
     name: 'orderReadModel',
+    deadLetterTopic: TOPICS.orderReadModelDeadLetters.name,
     entry: 'lambdas/order-read-model/handlers/order-read-model.ts',
     topics: [
       TOPICS.orderEvents.name,

@@ -9,7 +9,6 @@ export const OPERATOR_OUTPUTS = {
   kafkaCluster: 'KafkaClusterArn',
   stateMachine: 'StateMachineArn',
   functionName: (name: ConsumerName) => `${pascal(name)}FunctionName`,
-  failureQueueUrl: (name: ConsumerName) => `${pascal(name)}FailureQueueUrl`,
 } as const;
 
 /** `inventoryService` -> `InventoryService`. */

@@ -17,6 +17,30 @@ export interface TopicSpec {
 
 const HOURS_PER_DAY = 24;
 
+/**
+ * How long a consumer's dead-letter topic keeps a failed record: two weeks, time for a failure
+ * found after a long weekend to be diagnosed, fixed, deployed and redriven. The record's content
+ * lives here (Lambda writes the failed records themselves to a Kafka on-failure destination), so a
+ * redrive no longer depends on the source topic still holding it: the saga command topics keep
+ * only 3 days. Failed records are rare, so the storage is small.
+ */
+export const DEAD_LETTER_RETENTION_DAYS = 14;
+
+/**
+ * A consumer's dead-letter topic, `dead-letters.<consumer>`: the on-failure destination of each of
+ * its event source mappings and where its handler diverts poison records, so an operator finds
+ * every record the consumer gave up on in one place. Keyed like the sources (Lambda produces with
+ * the failed record's own key), so one order's failures stay in order on one partition.
+ */
+function deadLetterTopic<Consumer extends string>(consumer: Consumer) {
+  return {
+    name: `dead-letters.${consumer}`,
+    partitions: 4,
+    retentionHours: DEAD_LETTER_RETENTION_DAYS * HOURS_PER_DAY,
+    description: `Records the ${consumer} consumer gave up on, with their content and why: npm run dlq`,
+  } as const;
+}
+
 export const TOPICS = {
   orderEvents: {
     name: 'orders.events',
@@ -60,6 +84,13 @@ export const TOPICS = {
     retentionHours: 3 * HOURS_PER_DAY,
     description: 'Saga commands for the payment service: ChargeCard, RefundCharge',
   },
+  inventoryServiceDeadLetters: deadLetterTopic('inventory-service'),
+  paymentServiceDeadLetters: deadLetterTopic('payment-service'),
+  notificationDeadLetters: deadLetterTopic('notification'),
+  analyticsDeadLetters: deadLetterTopic('analytics'),
+  loyaltyDeadLetters: deadLetterTopic('loyalty'),
+  fulfilmentDeadLetters: deadLetterTopic('fulfilment'),
+  orderReadModelDeadLetters: deadLetterTopic('order-read-model'),
 } as const satisfies Record<string, TopicSpec>;
 
 export type TopicKey = keyof typeof TOPICS;

@@ -1,14 +1,14 @@
 /**
  * A Kafka consumer of the pipeline: its function, one MSK event source mapping per subscribed topic
- * (each in its own consumer group) with the settings of its ConsumerSpec, an on-failure queue, and
- * IAM scoped to the exact cluster, topics and consumer groups. Also the producer grant and the
- * lag-reading grant, so every side of Kafka IAM lives in one module.
+ * (each in its own consumer group) with the settings of its ConsumerSpec, its dead-letter topic as
+ * every mapping's on-failure destination, and IAM scoped to the exact cluster, topics and consumer
+ * groups. Also the producer grant and the lag-reading grant, so every side of Kafka IAM lives in
+ * one module.
  */
-import { ArnFormat, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Fn, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { KafkaDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import {
   type ConsumerMapping,
@@ -26,9 +26,6 @@ export interface MskClusterRef {
   readonly clusterArn: string;
   readonly clusterName: string;
 }
-
-/** Days the on-failure queue keeps a record: the SQS maximum, time enough to inspect and redrive. */
-export const FAILURE_QUEUE_RETENTION = Duration.days(14);
 
 /** The metrics every mapping publishes: event counts, errors and the Kafka consumer metrics (offset lag). */
 export const MAPPING_METRICS: readonly lambda.MetricType[] = [
@@ -70,7 +67,7 @@ export function grantKafkaProduce(
   scope: Construct,
   grantee: iam.IGrantable,
   cluster: MskClusterRef,
-  topics: readonly TopicName[],
+  topics: readonly string[],
 ): void {
   if (topics.length === 0) {
     throw new Error(`grantKafkaProduce needs at least one topic, got ${JSON.stringify(topics)}`);
@@ -141,35 +138,26 @@ export function grantKafkaLagRead(
   );
 }
 
-/**
- * The on-failure destination of a mapping. Unlike `SqsDlq`, it grants nothing: the consumer grants
- * send rights itself with exact KMS actions.
- */
-export function failureQueueDestination(queue: sqs.IQueue): lambda.IEventSourceDlq {
-  return { bind: () => ({ destination: queue.queueArn }) };
-}
-
 export interface KafkaConsumerProps {
   readonly config: StageConfig;
   readonly spec: ConsumerSpec;
   readonly cluster: MskClusterRef;
-  /** Customer key of the on-failure queue. */
-  readonly encryptionKey: kms.IKey;
   readonly description: string;
   /**
-   * Variables on top of ON_FAILURE_QUEUE_URL and the pipeline defaults.
+   * Variables on top of DEAD_LETTER_TOPIC, MSK_CLUSTER_ARN and the pipeline defaults.
    * @default - none
    */
   readonly environment?: Readonly<Record<string, string>>;
   /**
-   * Network placement, for consumers that also publish to Kafka. The mapping itself reaches the
-   * brokers through the cluster's own subnets, so a pure consumer needs no VPC.
-   * @default - not in a VPC
+   * Network placement. The mapping reaches the brokers through the cluster's own subnets, but the
+   * function itself produces to Kafka (its poison records to the dead-letter topic, and whatever
+   * `publishesTo` names), so it runs in the VPC next to the brokers.
    */
-  readonly network?: PipelineFunctionNetwork;
+  readonly network: PipelineFunctionNetwork;
   /**
-   * Topics the consumer publishes to; grants idempotent produce rights and sets MSK_CLUSTER_ARN.
-   * @default - publishes nothing
+   * Topics the consumer publishes events to, on top of its dead-letter topic; grants idempotent
+   * produce rights.
+   * @default - publishes no events
    */
   readonly publishesTo?: readonly TopicName[];
   /**
@@ -234,8 +222,8 @@ export class KafkaConsumer extends Construct {
   readonly mappings: readonly KafkaConsumerMapping[];
   /** The alias own-group mappings invoke during the shared-group migration, when enabled. */
   readonly migrationAlias?: lambda.Alias;
-  /** Records that exhausted their retries or their maximum age, with the failure's metadata. */
-  readonly failureQueue: sqs.Queue;
+  /** The topic records the consumer gave up on go to, with their content and the failure's metadata. */
+  readonly deadLetterTopic: string;
 
   constructor(scope: Construct, id: string, props: KafkaConsumerProps) {
     super(scope, id);
@@ -246,20 +234,13 @@ export class KafkaConsumer extends Construct {
     checkConsumerMappings(mappingDeclarationsOf([spec]));
     this.spec = spec;
 
-    this.failureQueue = new sqs.Queue(this, 'FailureQueue', {
-      queueName: `${config.namePrefix}-${spec.name}-failures`,
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: props.encryptionKey,
-      enforceSSL: true,
-      retentionPeriod: FAILURE_QUEUE_RETENTION,
-      removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-    });
-    Validations.of(this.failureQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is itself the dead-letter destination of the event source mapping (on-failure) and of ' +
-        'poison records; a DLQ of a DLQ would only move the same records again. Its depth is alarmed.',
-    });
+    this.deadLetterTopic = spec.deadLetterTopic;
+    if (spec.topics.includes(spec.deadLetterTopic)) {
+      // Lambda blocks a destination that is one of the mapping's sources (it would loop).
+      throw new Error(
+        `Consumer ${spec.name}: its dead-letter topic '${spec.deadLetterTopic}' is one of its source topics ${JSON.stringify(spec.topics)}`,
+      );
+    }
 
     this.pipelineFunction = new PipelineFunction(this, 'Function', {
       config,
@@ -270,30 +251,24 @@ export class KafkaConsumer extends Construct {
       timeout: props.timeout ?? Duration.seconds(60),
       network: props.network,
       environment: {
-        ON_FAILURE_QUEUE_URL: this.failureQueue.queueUrl,
-        ...(props.publishesTo && props.publishesTo.length > 0 ? { MSK_CLUSTER_ARN: cluster.clusterArn } : {}),
+        DEAD_LETTER_TOPIC: spec.deadLetterTopic,
+        MSK_CLUSTER_ARN: cluster.clusterArn,
         ...props.environment,
       },
     });
     this.fn = this.pipelineFunction.function;
     const role = this.pipelineFunction.role;
-    // Poison records are sent by the handler itself, exhausted batches by the mapping with this role.
-    // Explicit actions instead of grantSendMessages, which adds kms:GenerateDataKey* and ReEncrypt*.
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'SendToFailureQueue',
-        actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
-        resources: [this.failureQueue.queueArn],
-      }),
-    );
-    props.encryptionKey.grant(role, 'kms:GenerateDataKey', 'kms:Decrypt');
-
     this.grantConsume(role, cluster, spec);
-    if (props.publishesTo && props.publishesTo.length > 0) {
-      grantKafkaProduce(this, role, cluster, props.publishesTo);
-    }
+    // Both write to the dead-letter topic with this role: the mapping (Lambda acts as the producer
+    // of a Kafka on-failure destination and needs kafka-cluster:WriteData on it, Lambda guide,
+    // "Using a Kafka topic as an on-failure destination", Requirements and limitations,
+    // https://docs.aws.amazon.com/lambda/latest/dg/kafka-on-failure-destination.html) and the
+    // handler's idempotent producer, for poison records.
+    grantKafkaProduce(this, role, cluster, [...(props.publishesTo ?? []), spec.deadLetterTopic]);
 
-    const onFailure = failureQueueDestination(this.failureQueue);
+    // A Kafka destination is available only to mappings in provisioned mode, which every mapping
+    // here is (provisionedPollerConfig below).
+    const onFailure = new KafkaDlq(spec.deadLetterTopic);
     if (
       props.invokeThroughMigrationAlias &&
       spec.mappings.some((mapping) => readsInOwnGroup(spec, mapping))
@@ -341,6 +316,8 @@ export class KafkaConsumer extends Construct {
         sid: 'KafkaConsumerCluster',
         actions: [
           'kafka-cluster:Connect',
+          // Listed for the mapping's pollers in the Kafka on-failure destination's example policy.
+          'kafka-cluster:DescribeCluster',
           'kafka-cluster:DescribeClusterDynamicConfiguration',
           'kafka:DescribeClusterV2',
           'kafka:GetBootstrapBrokers',

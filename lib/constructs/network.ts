@@ -14,7 +14,7 @@ import { retentionDays } from './retention';
  * The AWS APIs reached from inside the VPC, each through an interface endpoint, so nothing needs a
  * NAT gateway. Keyed by the construct id of the endpoint; the value says who calls it.
  *
- * KMS has no endpoint on purpose: every KMS call on this path (DynamoDB, SQS, SNS, MSK, Lambda
+ * KMS has no endpoint on purpose: every KMS call on this path (DynamoDB, SNS, MSK, Lambda
  * environment) is made by the AWS service on the caller's behalf, never by our code.
  */
 export const INTERFACE_ENDPOINTS = {
@@ -29,10 +29,6 @@ export const INTERFACE_ENDPOINTS = {
   StepFunctions: {
     service: ec2.InterfaceVpcEndpointAwsService.STEP_FUNCTIONS,
     usedBy: 'checkout StartExecution; services SendTaskSuccess/Failure/Heartbeat',
-  },
-  Sqs: {
-    service: ec2.InterfaceVpcEndpointAwsService.SQS,
-    usedBy: 'consumers send poison records to their on-failure queue',
   },
   Kafka: {
     service: ec2.InterfaceVpcEndpointAwsService.KAFKA,

@@ -233,7 +233,7 @@ export class PipelineFunction extends Construct {
             {
               id: 'CKV_AWS_117' as const,
               reason:
-                'Talks only to regional AWS APIs (DynamoDB, Step Functions, SES, SQS) over TLS with IAM; the brokers ' +
+                'Talks only to regional AWS APIs (DynamoDB, Step Functions, SES) over TLS with IAM; the brokers ' +
                 'reach it through its MSK event source mapping, which runs in the VPC itself.',
             },
           ]),

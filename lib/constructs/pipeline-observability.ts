@@ -4,7 +4,6 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { CHECKOUT_METRICS } from '../../lambdas/checkout/handlers/runtime-names';
@@ -20,6 +19,12 @@ export const COMPENSATION_FAILURES_METRIC = {
   metricName: 'CompensationFailures',
   dimensionsMap: { service: 'saga-publisher' },
 } as const;
+
+/**
+ * The metric a consumer emits (Powertools metrics, EMF) for each poison record its handler sends to
+ * the dead-letter topic: dimension `service` = the consumer's name.
+ */
+export const POISON_RECORDS_METRIC = { namespace: 'OrderPipeline', metricName: 'PoisonRecords' } as const;
 
 /** Checkout's own metrics (Powertools, EMF): dimension `service` = the checkout function's service name. */
 export const CHECKOUT_METRIC_DIMENSIONS = { service: 'checkout' } as const;
@@ -50,7 +55,8 @@ export interface ObservedConsumer {
   readonly spec: ConsumerSpec;
   readonly fn: lambda.IFunction;
   readonly mappings: readonly ObservedMapping[];
-  readonly failureQueue: sqs.IQueue;
+  /** The consumer's dead-letter topic, for the alarm's description. */
+  readonly deadLetterTopic: string;
 }
 
 export interface PipelineObservabilityProps {
@@ -134,7 +140,7 @@ export class PipelineObservability extends Construct {
   }
 
   private observeConsumer(consumer: ObservedConsumer): void {
-    const { spec, fn, mappings, failureQueue } = consumer;
+    const { spec, fn, mappings, deadLetterTopic } = consumer;
     const { config } = this.props;
     const widgets: cloudwatch.IWidget[] = [];
 
@@ -217,21 +223,44 @@ export class PipelineObservability extends Construct {
       }),
     );
 
-    const dlqDepth = failureQueue.metricApproximateNumberOfMessagesVisible({
-      statistic: 'Maximum',
+    // Records reaching the dead-letter topic, from both writers: the mappings' on-failure
+    // deliveries (OnFailureDestinationDeliveredEventCount, EventCount group, reported for MSK
+    // mappings: Lambda guide, "Event source mapping metrics",
+    // https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html#event-source-mapping-metrics)
+    // and the handler's poison records (its PoisonRecords metric). A topic has no queue depth, and
+    // MSK's per-topic MessagesInPerSec is per broker, so the writers' own counts are what is alarmed.
+    const delivered = Object.fromEntries(
+      mappings.map((mapping, index) => [
+        `delivered${index}`,
+        this.mappingMetric('OnFailureDestinationDeliveredEventCount', mapping, 'Sum'),
+      ]),
+    );
+    const deadLettered = new cloudwatch.MathExpression({
+      label: `records sent to ${deadLetterTopic}`,
+      expression: [...Object.keys(delivered), 'poison'].map((id) => `FILL(${id}, 0)`).join(' + '),
+      usingMetrics: {
+        ...delivered,
+        poison: new cloudwatch.Metric({
+          namespace: POISON_RECORDS_METRIC.namespace,
+          metricName: POISON_RECORDS_METRIC.metricName,
+          dimensionsMap: { service: spec.name },
+          statistic: 'Sum',
+          period: ONE_MINUTE,
+        }),
+      },
       period: ONE_MINUTE,
     });
     widgets.push(
       new cloudwatch.GraphWidget({
-        title: `${spec.name}: on-failure queue depth`,
-        left: [dlqDepth.with({ label: 'ApproximateNumberOfMessagesVisible' })],
+        title: `${spec.name}: records sent to ${deadLetterTopic}`,
+        left: [deadLettered],
         width: 8,
       }),
     );
     this.alarm(`Dlq-${spec.name}`, {
       alarmName: `${config.namePrefix}-dlq-${spec.name}`,
-      alarmDescription: `Records of the ${spec.name} consumer landed in its on-failure queue: inspect and redrive.`,
-      metric: dlqDepth,
+      alarmDescription: `Records of the ${spec.name} consumer landed in its dead-letter topic ${deadLetterTopic}: npm run dlq -- list ${spec.name}, then show and redrive.`,
+      metric: deadLettered,
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,

@@ -1,6 +1,7 @@
 /**
- * ElasticMQ, an SQS-compatible server from Maven Central: the consumers' on-failure queues, reached
- * with the real `@aws-sdk/client-sqs` through `AWS_ENDPOINT_URL_SQS`.
+ * ElasticMQ, an SQS-compatible server from Maven Central: the queues a synthesized template
+ * declares, reached with the real `@aws-sdk/client-sqs` through `AWS_ENDPOINT_URL_SQS`. The
+ * consumers' failures go to their dead-letter topics on the broker, not to a queue.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -14,7 +14,7 @@ import type {
 } from './consumer-process-protocol';
 import { EventSourceMappings } from './event-source-mapping';
 import { FunctionPool } from './function-pool';
-import { SqsOnFailureDestination } from './on-failure';
+import { KafkaOnFailureDestination } from './on-failure';
 
 /** Consumers wait at most this long for their graceful stop before the process exits anyway. */
 const STOP_TIMEOUT_MS = 15_000;
@@ -27,7 +27,7 @@ function send(message: ConsumerProcessMessage): void {
 interface Running {
   readonly pool: FunctionPool;
   readonly mappings: EventSourceMappings;
-  readonly onFailure: SqsOnFailureDestination;
+  readonly onFailure: KafkaOnFailureDestination;
 }
 
 async function start(config: ConsumerProcessConfig): Promise<Running> {
@@ -37,7 +37,7 @@ async function start(config: ConsumerProcessConfig): Promise<Running> {
     concurrency: config.concurrency,
     log: (functionName, stream, line) => send({ type: 'log', functionName, stream, line }),
   });
-  const onFailure = new SqsOnFailureDestination(config.sqsEndpoint, config.region);
+  const onFailure = new KafkaOnFailureDestination(config.brokers);
   const invoke = async (functionLogicalId: string, event: unknown): Promise<unknown> => {
     const started = Date.now();
     try {
@@ -88,7 +88,7 @@ async function stop(running: Running | undefined): Promise<void> {
     (async () => {
       await running.mappings.stop();
       await running.pool.close();
-      running.onFailure.close();
+      await running.onFailure.close();
     })(),
     timeout,
   ]);

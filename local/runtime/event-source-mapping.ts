@@ -18,13 +18,14 @@ import {
 } from 'kafkajs';
 import {
   AwsRuleViolationError,
+  effectiveRetryAttempts,
   type RuleViolation,
   sharedConsumerGroupIds,
 } from '../../lib/config/aws-rules';
 import { runBatch } from './batch-runner';
 import type { MappingControl } from './mapping-control';
 import { buildMskEvent, type KafkaRecord, splitByPayloadSize } from './msk-event';
-import { type OnFailureDestination, onFailureRecord } from './on-failure';
+import { deadLetterMessages, type OnFailureDestination } from './on-failure';
 import type { EventSourceMappingDefinition } from './template';
 
 export interface EventSourceMappingsOptions {
@@ -178,6 +179,8 @@ export class EventSourceMappings implements MappingControl {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
+    // Lambda refuses such a mapping when it is created: nothing is polled before the check.
+    await this.options.onFailure.check(this.states.map((state) => state.definition));
     this.admin = this.kafka.admin();
     await this.admin.connect();
     for (const state of this.states) await this.startMapping(state);
@@ -312,11 +315,14 @@ export class EventSourceMappings implements MappingControl {
       const outcome = await runBatch(
         chunk,
         {
-          maximumRetryAttempts: definition.maximumRetryAttempts,
+          maximumRetryAttempts: effectiveRetryAttempts(
+            definition.maximumRetryAttempts,
+            definition.onFailureTopic !== undefined,
+          ),
           maximumRecordAgeSeconds: definition.maximumRecordAgeSeconds,
           bisectBatchOnFunctionError: definition.bisectBatchOnFunctionError,
           reportBatchItemFailures: definition.reportBatchItemFailures,
-          hasOnFailureDestination: definition.onFailureQueueUrl !== undefined,
+          hasOnFailureDestination: definition.onFailureTopic !== undefined,
         },
         {
           invoke: async (batchRecords) => {
@@ -351,16 +357,17 @@ export class EventSourceMappings implements MappingControl {
           sendToOnFailure: async (failed, condition, details) => {
             state.failuresSent += failed.length;
             const offsets = `${failed[0]!.offset}..${failed.at(-1)!.offset}`;
-            if (definition.onFailureQueueUrl === undefined) {
+            const destination = definition.onFailureTopic;
+            if (destination === undefined) {
               this.options.log?.(
                 `[esm ${definition.logicalId}] dropped ${batch.topic}-${batch.partition} ${offsets} (${condition}, no on-failure destination)`,
               );
               return;
             }
             this.options.log?.(
-              `[esm ${definition.logicalId}] ${batch.topic}-${batch.partition} ${offsets} -> on-failure (${condition})`,
+              `[esm ${definition.logicalId}] ${batch.topic}-${batch.partition} ${offsets} -> ${destination} (${condition})`,
             );
-            const document = onFailureRecord({
+            const messages = deadLetterMessages({
               records: failed,
               condition,
               functionArn: this.options.functionArnOf(definition.functionLogicalId),
@@ -369,7 +376,7 @@ export class EventSourceMappings implements MappingControl {
               approximateInvokeCount: details.approximateInvokeCount,
               functionError: details.functionError,
             });
-            await this.options.onFailure.send(definition.onFailureQueueUrl, JSON.stringify(document));
+            await this.options.onFailure.send(destination, messages);
           },
           shouldContinue,
           heartbeat,

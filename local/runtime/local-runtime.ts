@@ -8,7 +8,7 @@ import type { CfnTemplate } from './cfn-template';
 import { EventSourceMappings, type EventSourceMappingsOptions } from './event-source-mapping';
 import { FunctionPool, type FunctionPoolOptions } from './function-pool';
 import { LocalResolver, type LocalResourceConfig } from './local-resources';
-import { SqsOnFailureDestination } from './on-failure';
+import { KafkaOnFailureDestination } from './on-failure';
 import {
   type EventSourceMappingDefinition,
   type LocalFunctionDefinition,
@@ -83,7 +83,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     concurrency: options.concurrency,
     log: options.log,
   });
-  const onFailure = new SqsOnFailureDestination(options.sqsEndpoint, resolver.region);
+  const onFailure = new KafkaOnFailureDestination(options.kafkaBrokers);
   const mappings = new EventSourceMappings({
     mappings: mappingDefinitions,
     invoke: (functionLogicalId, event) => pool.invoke(functionLogicalId, event),
@@ -104,7 +104,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     stop: async () => {
       await mappings.stop();
       await pool.close();
-      onFailure.close();
+      await onFailure.close();
     },
   };
 }

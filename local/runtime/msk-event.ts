@@ -78,7 +78,7 @@ export function splitByPayloadSize(
   return runs;
 }
 
-function toMskRecord(record: KafkaRecord): MSKRecord {
+export function toMskRecord(record: KafkaRecord): MSKRecord {
   const headers: MSKRecord['headers'] = [];
   for (const [name, value] of Object.entries(record.headers)) {
     if (value === undefined) continue;

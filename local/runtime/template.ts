@@ -8,6 +8,7 @@ import { isAbsolute, resolve } from 'node:path';
 import {
   AwsRuleViolationError,
   type KafkaStartingPosition,
+  kafkaDestinationTopic,
   kafkaMappingViolations,
   type RuleViolation,
   sharedConsumerGroupIds,
@@ -170,8 +171,8 @@ export interface EventSourceMappingDefinition {
   readonly maximumRecordAgeSeconds: number;
   readonly bisectBatchOnFunctionError: boolean;
   readonly reportBatchItemFailures: boolean;
-  /** Local URL of the on-failure SQS queue, when the mapping has one. */
-  readonly onFailureQueueUrl: string | undefined;
+  /** The topic of the mapping's kafka:// on-failure destination, when it has one. */
+  readonly onFailureTopic: string | undefined;
   readonly enabled: boolean;
 }
 
@@ -226,6 +227,7 @@ export function readEventSourceMappings(
           startingPosition: properties.StartingPosition,
           startingPositionTimestamp: properties.StartingPositionTimestamp,
           onFailureDestination: destinationArn,
+          provisionedPollerConfig: properties.ProvisionedPollerConfig,
           functionResponseTypes: properties.FunctionResponseTypes,
         }),
       );
@@ -256,7 +258,6 @@ export function readEventSourceMappings(
         reportBatchItemFailures:
           Array.isArray(properties.FunctionResponseTypes) &&
           properties.FunctionResponseTypes.includes('ReportBatchItemFailures'),
-        destination,
         destinationArn,
         destinationWhere,
         enabled: properties.Enabled !== false,
@@ -273,24 +274,20 @@ export function readEventSourceMappings(
   if (violations.length > 0) {
     throw new AwsRuleViolationError("The template's Kafka event source mappings", violations);
   }
-  return definitions.map(
-    ({ explicitGroupId: _, destination, destinationArn, destinationWhere, ...definition }) => ({
-      ...definition,
-      onFailureQueueUrl: onFailureQueueUrlOf(destination, destinationArn, resolver, destinationWhere),
-    }),
-  );
+  return definitions.map(({ explicitGroupId: _, destinationArn, destinationWhere, ...definition }) => ({
+    ...definition,
+    onFailureTopic: onFailureTopicOf(destinationArn, destinationWhere),
+  }));
 }
 
-function onFailureQueueUrlOf(
-  destination: unknown,
-  arn: string | undefined,
-  resolver: LocalResolver,
-  where: string,
-): string | undefined {
-  if (destination === undefined || arn === undefined) return undefined;
-  if (!arn.startsWith('arn:aws:sqs:')) {
-    throw new TemplateReadError(`${where}: the local mode supports SQS destinations only, received '${arn}'`);
+/** The topic of a kafka:// destination; the local mode emulates no other kind. */
+function onFailureTopicOf(destination: string | undefined, where: string): string | undefined {
+  if (destination === undefined) return undefined;
+  const topic = kafkaDestinationTopic(destination);
+  if (topic === undefined) {
+    throw new TemplateReadError(
+      `${where}: the local mode emulates kafka:// on-failure destinations only, received '${destination}'`,
+    );
   }
-  const queueLogicalId = resolver.logicalIdOf(destination);
-  return queueLogicalId !== undefined ? resolver.queueUrl(queueLogicalId) : resolver.queueUrlFromArn(arn);
+  return topic;
 }

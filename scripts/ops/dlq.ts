@@ -1,27 +1,26 @@
 /**
  * npm run dlq -- list <consumer> [--stage dev|prod]
- * npm run dlq -- show <consumer> <messageId|--all> [--stage dev|prod]
- * npm run dlq -- redrive <consumer> <messageId|--all> [--dry-run] [--stage dev|prod]
+ * npm run dlq -- show <consumer> <id|--all> [--stage dev|prod]
+ * npm run dlq -- redrive <consumer> <id|--all> [--dry-run] [--stage dev|prod]
  *
- * Without --stage it works on the local mode of `npm start`; with it, on the deployed stage. The
- * logic is in failure-queue.ts; this file parses the command line and prints.
+ * Works on the consumer's dead-letter topic: without --stage on the local mode of `npm start`,
+ * with it on the deployed stage's cluster. An id is `<partition>@<offset>` on the dead-letter
+ * topic, as `list` prints it. The logic is in dead-letter-topic.ts; this file parses the command
+ * line and prints.
  */
 import { STAGES } from '../../lib/config/stages';
 import { parseCommandLine, runOpsCommand } from './command-line';
-import { detailLines, formatRange, missingRecordsLine, summaryLine } from './failure-message';
+import { detailLines, summaryLine } from './dead-letter';
 import {
   consumerNameOf,
-  type FailureQueue,
-  listFailures,
-  type MessageSelector,
-  openFailureQueue,
-  redriveFailures,
-  showFailures,
-} from './failure-queue';
+  type DeadLetterSelector,
+  type DeadLetterTopic,
+  openDeadLetterTopic,
+} from './dead-letter-topic';
 import { OpsError, resolveTarget } from './target';
 
 const USAGE =
-  'usage: npm run dlq -- list <consumer> | show <consumer> <messageId|--all> | redrive <consumer> <messageId|--all> [--dry-run]  [--stage dev|prod]';
+  'usage: npm run dlq -- list <consumer> | show <consumer> <id|--all> | redrive <consumer> <id|--all> [--dry-run]  [--stage dev|prod]';
 
 export async function runDlq(argv: readonly string[], print: (line: string) => void): Promise<void> {
   const { values, positionals } = parseCommandLine(
@@ -36,69 +35,64 @@ export async function runDlq(argv: readonly string[], print: (line: string) => v
     },
     USAGE,
   );
-  const [command, consumer, messageId] = positionals;
+  const [command, consumer, id] = positionals;
   if (command !== 'list' && command !== 'show' && command !== 'redrive') throw new OpsError(USAGE);
   const consumerName = consumerNameOf(consumer);
   if (values.stage !== undefined && !(values.stage in STAGES)) {
     throw new OpsError(`Unknown stage '${values.stage}': choose one of ${Object.keys(STAGES).join(', ')}`);
   }
-  const selector = command === 'list' ? undefined : selectorOf(values.all === true, messageId, command);
+  const selector = command === 'list' ? undefined : selectorOf(values.all === true, id, command);
   const target = await resolveTarget(values.stage);
-  const queue = openFailureQueue(target, consumerName);
+  const deadLetters = openDeadLetterTopic(target, consumerName);
   try {
     if (selector === undefined) {
-      const messages = await listFailures(queue);
-      for (const message of messages) print(summaryLine(message));
+      const listed = await deadLetters.list();
+      for (const deadLetter of listed) print(summaryLine(deadLetter));
+      const pending = listed.filter((deadLetter) => !deadLetter.redriven).length;
       print(
-        `${messages.length} message${messages.length === 1 ? '' : 's'} on the ${queue.consumer} failure queue (${target.description})`,
+        `${listed.length} dead letter${listed.length === 1 ? '' : 's'} on ${deadLetters.topic}, ${pending} pending (${target.description})`,
       );
       return;
     }
     if (command === 'show') {
-      for (const shown of await showFailures(queue, selector)) {
-        for (const line of detailLines(shown.message, shown.records, shown.missing)) print(line);
+      for (const deadLetter of await deadLetters.show(selector)) {
+        for (const line of detailLines(deadLetter)) print(line);
       }
       return;
     }
-    await printRedrive(queue, selector, values['dry-run'] === true, print);
+    await printRedrive(deadLetters, selector, values['dry-run'] === true, print);
   } finally {
-    await queue.close();
+    await deadLetters.close();
   }
 }
 
 async function printRedrive(
-  queue: FailureQueue,
-  selector: MessageSelector,
+  deadLetters: DeadLetterTopic,
+  selector: DeadLetterSelector,
   dryRun: boolean,
   print: (line: string) => void,
 ): Promise<void> {
-  const reports = await redriveFailures(queue, selector, { dryRun });
+  const reports = await deadLetters.redrive(selector, { dryRun });
   for (const report of reports) {
-    print(
-      `message ${report.message.messageId} (${report.message.kind}, ${report.message.ranges.map(formatRange).join(', ')})`,
-    );
-    for (const record of report.records) {
-      print(
-        `  ${record.topic}-${record.partition}@${record.offset}  ${record.outcome}${record.detail ? `  ${record.detail}` : ''}`,
-      );
-    }
-    for (const gone of report.missing) print(`  ${missingRecordsLine(gone)}`);
-    if (dryRun) print(`  dry run: ${queue.functionName} not invoked, the message stays`);
-    else print(report.deleted ? '  message deleted' : '  message kept on the queue');
+    print(`dead letter ${report.deadLetter.id} (${report.deadLetter.kind})`);
+    for (const record of report.records) print(`  ${record.source}  ${record.outcome}`);
+    if (report.skipped) print(`  skipped: ${report.skipped}`);
   }
-  const deleted = reports.filter((report) => report.deleted).length;
+  const sent = reports.filter((report) => report.records.length > 0).length;
   print(
-    `${reports.length} message${reports.length === 1 ? '' : 's'} redriven to ${queue.functionName}${dryRun ? ' (dry run)' : `, ${deleted} deleted`}`,
+    dryRun
+      ? `${sent} dead letter${sent === 1 ? '' : 's'} would be redriven (dry run: nothing sent)`
+      : `${sent} dead letter${sent === 1 ? '' : 's'} redriven to their source topics from ${deadLetters.topic}`,
   );
 }
 
-function selectorOf(all: boolean, messageId: string | undefined, command: string): MessageSelector {
+function selectorOf(all: boolean, id: string | undefined, command: string): DeadLetterSelector {
   if (all) return { all: true };
-  if (messageId === undefined)
+  if (id === undefined)
     throw new OpsError(
-      `${command} needs a message id or --all (npm run dlq -- list <consumer> shows the ids)`,
+      `${command} needs a dead letter id (<partition>@<offset>) or --all (npm run dlq -- list <consumer> shows the ids)`,
     );
-  return { messageId };
+  return { id };
 }
 
 if (require.main === module) {

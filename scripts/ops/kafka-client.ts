@@ -5,9 +5,9 @@
  * process's.
  */
 import { KafkaClient } from '@aws-sdk/client-kafka';
-import { Kafka, logLevel } from 'kafkajs';
+import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { type KafkaConnection, resolveKafkaConnection } from '../../lambdas/shared/kafka/producer';
-import { clientConfigOf, kafkaEnvironmentOf, type OpsTarget } from './target';
+import { clientConfigOf, kafkaEnvironmentOf, OpsError, type OpsTarget } from './target';
 
 export interface OpsKafka {
   readonly kafka: Kafka;
@@ -34,4 +34,24 @@ export async function opsKafka(target: OpsTarget, clientId: string): Promise<Ops
   } finally {
     msk.destroy();
   }
+}
+
+/** The tool's client with a connected admin; brokers out of reach are an OpsError naming them. */
+export async function opsKafkaAdmin(
+  target: OpsTarget,
+  clientId: string,
+): Promise<OpsKafka & { admin: Admin }> {
+  const { kafka, connection } = await opsKafka(target, clientId);
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+  } catch (error) {
+    throw new OpsError(
+      `Could not reach Kafka at ${connection.brokers.join(',')}: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return { kafka, connection, admin };
 }

@@ -1,14 +1,14 @@
 /**
- * Reads records back from their topic by coordinates, for failure-queue messages that carry only
- * those (the event source mapping's invocation records). A throw-away consumer group seeks to the
- * first offset; nothing is committed for any group the pipeline uses. Offsets below the
- * partition's log start are gone: the topic's retention has passed for them.
+ * Reads records back from a topic by coordinates (`npm run dlq` reads a dead-letter topic this
+ * way). A throw-away consumer group seeks to the first offset; nothing is committed for any group
+ * the pipeline uses. Offsets below the partition's log start are gone: the topic's retention has
+ * passed for them.
  */
 import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { KafkaRecord } from '../../local/runtime/msk-event';
-import type { MissingRecords, RecordRange } from './failure-message';
-import { opsKafka } from './kafka-client';
+import type { MissingRecords, RecordRange } from './dead-letter';
+import { opsKafkaAdmin } from './kafka-client';
 import { OpsError, type OpsTarget } from './target';
 
 export interface RecordLookup {
@@ -78,17 +78,8 @@ export class KafkaRecordSource implements RecordSource {
 
   private async connectedAdmin(): Promise<Admin> {
     if (this.admin) return this.admin;
-    const { kafka, connection } = await opsKafka(this.target, 'order-pipeline-dlq');
+    const { kafka, admin } = await opsKafkaAdmin(this.target, 'order-pipeline-dlq');
     this.kafka = kafka;
-    const admin = this.kafka.admin();
-    try {
-      await admin.connect();
-    } catch (error) {
-      throw new OpsError(
-        `Could not reach Kafka at ${connection.brokers.join(',')}: ${(error as Error).message}`,
-        { cause: error },
-      );
-    }
     this.admin = admin;
     return admin;
   }

@@ -80,11 +80,8 @@ describe('AppStack (prod): settings that come from the stage config', () => {
     expect(JSON.stringify(acl!.Properties.Rules)).toContain(`"Limit":${config.wafRateLimitPer5Min}`);
   });
 
-  it('retains failure queues and protects the user pool from deletion', () => {
+  it('protects the user pool from deletion', () => {
     // Assess
-    for (const queue of Object.values(template.findResources('AWS::SQS::Queue'))) {
-      expect(queue.DeletionPolicy).toBe('Retain');
-    }
     template.hasResourceProperties('AWS::Cognito::UserPool', { DeletionProtection: 'ACTIVE' });
   });
 });

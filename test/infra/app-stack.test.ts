@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import * as kms from 'aws-cdk-lib/aws-kms';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
@@ -21,7 +21,7 @@ import {
   MANAGED_RULE_GROUPS,
   placeOrderRequestJsonSchema,
 } from '../../lib/constructs/checkout-api';
-import { FAILURE_QUEUE_RETENTION, KafkaConsumer } from '../../lib/constructs/kafka-consumer';
+import { KafkaConsumer } from '../../lib/constructs/kafka-consumer';
 import {
   MUST_HAPPEN_STEPS,
   PUBLISH_ERRORS,
@@ -199,11 +199,12 @@ describe('AppStack: Lambda functions', () => {
   });
 
   it('puts exactly the functions that reach the brokers themselves in the VPC', () => {
-    // Prepare: the publishers, and checkout, which reads the saga services' lag (admission control)
+    // Prepare: the publishers, checkout, which reads the saga services' lag (admission control), and
+    // every consumer, which writes its poison records to its dead-letter topic
     const publishers = [
       FUNCTION_NAMES.sagaPublisher,
       FUNCTION_NAMES.checkout,
-      ...CONSUMERS.filter((spec) => CONSUMER_WIRING[spec.name].publishesTo).map((spec) => spec.name),
+      ...CONSUMERS.map((spec) => spec.name),
     ].sort();
 
     // Act
@@ -274,29 +275,36 @@ describe('AppStack: MSK event source mappings', () => {
   );
 
   it.each(CONSUMERS.map((spec) => [spec.name, spec] as const))(
-    '%s: exhausted records go to its own encrypted, TLS-only queue, which the handler also knows',
+    '%s: exhausted records go to its own dead-letter topic, which the handler also writes poison records to',
     (_name, spec) => {
       // Prepare
-      const fn = functions[functionId(spec.name)]!;
-      const queueId = fn.Properties.Environment.Variables.ON_FAILURE_QUEUE_URL.Ref as string;
-      const queue = template.findResources('AWS::SQS::Queue')[queueId]!;
-      const queuePolicy = Object.values(template.findResources('AWS::SQS::QueuePolicy')).find((policy) =>
-        policy.Properties.Queues.some((ref: { Ref: string }) => ref.Ref === queueId),
-      );
+      const fnId = functionId(spec.name);
+      const fn = functions[fnId]!;
 
       // Assess
       for (const mapping of mappingsOf(spec)) {
         expect(mapping.Properties.DestinationConfig).toEqual({
-          OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } },
+          OnFailure: { Destination: `kafka://${spec.deadLetterTopic}` },
         });
+        expect(mapping.Properties.ProvisionedPollerConfig).toBeDefined();
       }
-      expect(queue.Properties.KmsMasterKeyId).toEqual({ 'Fn::ImportValue': expect.any(String) });
-      expect(queue.Properties.MessageRetentionPeriod).toBe(FAILURE_QUEUE_RETENTION.toSeconds());
-      expect(queuePolicy?.Properties.PolicyDocument.Statement).toContainEqual(
-        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-      );
+      expect(spec.topics).not.toContain(spec.deadLetterTopic);
+      expect(fn.Properties.Environment.Variables.DEAD_LETTER_TOPIC).toBe(spec.deadLetterTopic);
+      expect(fn.Properties.Environment.Variables.ON_FAILURE_QUEUE_URL).toBeUndefined();
+      expect(fn.Properties.VpcConfig).toBeDefined();
+      expect(resourcesFor(fnId, 'kafka-cluster:WriteData')).toContain(topicArn(spec.deadLetterTopic));
+      expect(resourcesFor(fnId, 'kafka-cluster:DescribeTopic')).toContain(topicArn(spec.deadLetterTopic));
+      expect(resourcesFor(fnId, 'kafka-cluster:WriteDataIdempotently')).toEqual(['<import>']);
     },
   );
+
+  it('keeps no failure queue: nothing is sent to SQS any more', () => {
+    // Assess
+    template.resourceCountIs('AWS::SQS::Queue', 0);
+    for (const fnId of Object.keys(functions)) {
+      expect(resourcesFor(fnId, 'sqs:SendMessage')).toEqual([]);
+    }
+  });
 
   it('creates each mapping after the role policies it is validated against', () => {
     for (const mapping of mappings) {
@@ -317,6 +325,7 @@ describe('AppStack: MSK event source mappings', () => {
   it('refuses a consumer group id with a colon, naming it', () => {
     // Prepare
     const stack = new Stack(new App(), 'Invalid');
+    const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0 });
     const spec: ConsumerSpec = {
       ...CONSUMERS[0]!,
       mappings: [{ topic: CONSUMERS[0]!.topics[0]!, consumerGroupId: 'bad:group' }],
@@ -332,8 +341,8 @@ describe('AppStack: MSK event source mappings', () => {
             clusterArn: 'arn:aws:kafka:eu-central-1:111111111111:cluster/c/uuid-1',
             clusterName: 'c',
           },
-          encryptionKey: new kms.Key(stack, 'Key'),
           description: 'invalid',
+          network: { vpc, securityGroup: new ec2.SecurityGroup(stack, 'Clients', { vpc }) },
         }),
     ).toThrow(/'bad:group'/);
   });
@@ -355,14 +364,13 @@ describe('AppStack: Kafka IAM scoped to exact topics and groups', () => {
     },
   );
 
-  it('lets only the publishers write, each to exactly its topics, idempotently on the cluster', () => {
+  it('lets only the publishers and consumers write, each to exactly its topics (a consumer also to its dead-letter topic), idempotently on the cluster', () => {
     // Prepare
     const expected: Record<string, readonly string[]> = {
       [FUNCTION_NAMES.sagaPublisher]: SAGA_PUBLISHER_TOPICS,
     };
     for (const spec of CONSUMERS) {
-      const topics = CONSUMER_WIRING[spec.name].publishesTo;
-      if (topics) expected[spec.name] = topics;
+      expected[spec.name] = [...(CONSUMER_WIRING[spec.name].publishesTo ?? []), spec.deadLetterTopic];
     }
 
     for (const fnId of Object.keys(functions)) {
@@ -995,26 +1003,18 @@ describe('AppStack: checkout API', () => {
     );
   });
 
-  it("outputs what the operator tools look up: each consumer's function and failure queue, the orders table, the cluster", () => {
+  it("outputs what the operator tools look up: each consumer's function, the orders table, the cluster", () => {
     // Prepare
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     const expected = [
       OPERATOR_OUTPUTS.ordersTable,
       OPERATOR_OUTPUTS.kafkaCluster,
       OPERATOR_OUTPUTS.stateMachine,
-      ...CONSUMERS.flatMap((spec) => [
-        OPERATOR_OUTPUTS.functionName(spec.name),
-        OPERATOR_OUTPUTS.failureQueueUrl(spec.name),
-      ]),
+      ...CONSUMERS.map((spec) => OPERATOR_OUTPUTS.functionName(spec.name)),
     ];
 
     // Assess
     expect(Object.keys(outputs)).toEqual(expect.arrayContaining(expected));
-    const queueOutput = outputs[OPERATOR_OUTPUTS.failureQueueUrl('loyalty')]?.Value as { Ref: string };
-    expect(template.toJSON().Resources[queueOutput.Ref]).toMatchObject({
-      Type: 'AWS::SQS::Queue',
-      Properties: { QueueName: `${STAGES.dev.namePrefix}-loyalty-failures` },
-    });
   });
 });
 

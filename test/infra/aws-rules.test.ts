@@ -93,6 +93,19 @@ describe('AwsRulesAspect', () => {
       { amazonManagedKafkaEventSourceConfig: { consumerGroupId: 'order pipeline' } },
       'ConsumerGroupId must be 1-200 characters of [a-zA-Z0-9-/*:_+=.@], received "order pipeline"',
     ],
+    [
+      'a Kafka on-failure destination without provisioned mode',
+      { destinationConfig: { onFailure: { destination: 'kafka://dead-letters.analytics' } } },
+      'a kafka:// on-failure destination needs provisioned mode, received DestinationConfig.OnFailure.Destination "kafka://dead-letters.analytics" without ProvisionedPollerConfig',
+    ],
+    [
+      'the source topic as its Kafka on-failure destination',
+      {
+        destinationConfig: { onFailure: { destination: 'kafka://orders.events' } },
+        provisionedPollerConfig: { minimumPollers: 1, maximumPollers: 2 },
+      },
+      'DestinationConfig.OnFailure.Destination must be an SQS, SNS or S3 ARN or a kafka:// topic other than the source topic, received "kafka://orders.events"',
+    ],
   ])('fails synth on %s, showing the value received', (_case, overrides, expected) => {
     // Prepare
     const { stack, fn } = ruleStack();

@@ -1,7 +1,14 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { CONSUMERS } from '../../lib/config/consumers';
 import { STAGES } from '../../lib/config/stages';
-import { ALL_TOPICS, MIN_IN_SYNC_REPLICAS, REPLICATION_FACTOR, retentionMs } from '../../lib/config/topics';
+import {
+  ALL_TOPICS,
+  DEAD_LETTER_RETENTION_DAYS,
+  MIN_IN_SYNC_REPLICAS,
+  REPLICATION_FACTOR,
+  retentionMs,
+} from '../../lib/config/topics';
 import { MSK_IAM_TLS_PORT } from '../../lib/constructs/kafka-cluster';
 import { synthPipeline } from './synth';
 
@@ -120,6 +127,21 @@ describe('MSK cluster and topics (data stack)', () => {
         'min.insync.replicas': String(MIN_IN_SYNC_REPLICAS),
         'cleanup.policy': 'delete',
       });
+    },
+  );
+
+  it.each(CONSUMERS.map((spec) => [spec.name, spec.deadLetterTopic] as const))(
+    'declares the dead-letter topic of %s (%s), keeping records 14 days',
+    (_name, topic) => {
+      // Act
+      const [declared] = Object.values(
+        template.findResources('AWS::MSK::Topic', { Properties: { TopicName: topic } }),
+      );
+
+      // Assess
+      const configs = JSON.parse(Buffer.from(declared!.Properties.Configs, 'base64').toString('utf8'));
+      expect(configs['retention.ms']).toBe(String(DEAD_LETTER_RETENTION_DAYS * 24 * 60 * 60 * 1000));
+      expect(DEAD_LETTER_RETENTION_DAYS).toBe(14);
     },
   );
 

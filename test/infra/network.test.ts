@@ -32,7 +32,7 @@ describe('network (data stack)', () => {
 
     // Assess
     const serviceNames = interfaces.map((endpoint) => JSON.stringify(endpoint.Properties.ServiceName));
-    for (const short of ['sts', 'lambda', 'states', 'sqs', 'kafka', 'email', 'xray', 'logs', 'monitoring']) {
+    for (const short of ['sts', 'lambda', 'states', 'kafka', 'email', 'xray', 'logs', 'monitoring']) {
       expect(serviceNames.some((name) => name.includes(`.${short}"`))).toBe(true);
     }
     expect(interfaces).toHaveLength(Object.keys(INTERFACE_ENDPOINTS).length);

@@ -3,7 +3,6 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import { CONSUMERS } from '../../lib/config/consumers';
@@ -12,6 +11,7 @@ import {
   COMPENSATION_FAILURES_METRIC,
   KAFKA_LAG_METRICS,
   PipelineObservability,
+  POISON_RECORDS_METRIC,
   STALLED_CONSUMER_MINUTES,
   STALLED_EXPRESSION,
 } from '../../lib/constructs/pipeline-observability';
@@ -42,8 +42,7 @@ function observedStack() {
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,
       }),
     }));
-    const failureQueue = new sqs.Queue(stack, `${spec.name}Failures`);
-    return { spec, fn, mappings, failureQueue };
+    return { spec, fn, mappings, deadLetterTopic: spec.deadLetterTopic };
   });
   const stateMachine = new sfn.StateMachine(stack, 'Saga', {
     definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'PlaceOrder')),
@@ -158,19 +157,56 @@ describe('PipelineObservability', () => {
   );
 
   it.each(CONSUMERS.map((spec) => [spec.name]))(
-    'alarms on any message in the on-failure queue of %s',
+    'alarms on any record %s sends to its dead-letter topic, from its mappings or its handler',
     (name) => {
+      // Prepare
+      const spec = CONSUMERS.find((consumer) => consumer.name === name)!;
+
       // Act
       const alarm = alarmNamed(`${config.namePrefix}-dlq-${name}`);
 
       // Assess
       expect(alarm).toMatchObject({
-        Namespace: 'AWS/SQS',
-        MetricName: 'ApproximateNumberOfMessagesVisible',
         Threshold: 1,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
         AlarmActions: [{ Ref: alarmTopicId }],
       });
+      const queries = alarm?.Metrics as Array<Record<string, CfnValue>>;
+      const expression = queries.find((query) => query.Expression !== undefined)?.Expression as string;
+      expect(expression?.split(' + ')).toHaveLength(spec.mappings.length + 1);
+      for (const mapping of spec.mappings) {
+        expect(queries).toContainEqual(
+          expect.objectContaining({
+            MetricStat: {
+              Metric: {
+                Namespace: 'AWS/Lambda',
+                MetricName: 'OnFailureDestinationDeliveredEventCount',
+                Dimensions: [
+                  { Name: 'EventSourceMappingUUID', Value: { Ref: mappingIds[mapping.consumerGroupId] } },
+                ],
+              },
+              Period: 60,
+              Stat: 'Sum',
+            },
+          }),
+        );
+      }
+      expect(queries).toContainEqual(
+        expect.objectContaining({
+          MetricStat: {
+            Metric: {
+              Namespace: POISON_RECORDS_METRIC.namespace,
+              MetricName: POISON_RECORDS_METRIC.metricName,
+              Dimensions: [{ Name: 'service', Value: name }],
+            },
+            Period: 60,
+            Stat: 'Sum',
+          },
+        }),
+      );
+      expect(JSON.stringify(alarm)).not.toContain('AWS/SQS');
     },
   );
 
@@ -256,7 +292,7 @@ describe('PipelineObservability', () => {
     });
 
     it.each(CONSUMERS.map((spec) => [spec.name, spec] as const))(
-      'shows the mapping OffsetLag and on-failure queue depth of %s',
+      'shows the mapping OffsetLag and the records sent to the dead-letter topic of %s',
       (_name, spec) => {
         // Assess
         const offsetLagRows = metricRows.filter(
@@ -264,7 +300,14 @@ describe('PipelineObservability', () => {
         );
         expect(offsetLagRows.length).toBeGreaterThanOrEqual(CONSUMERS.length);
         expect(has('AWS/Lambda', 'OffsetLag', 'EventSourceMappingUUID')).toBe(true);
-        expect(has('AWS/SQS', 'ApproximateNumberOfMessagesVisible')).toBe(true);
+        expect(has('AWS/Lambda', 'OnFailureDestinationDeliveredEventCount', 'EventSourceMappingUUID')).toBe(
+          true,
+        );
+        expect(
+          body.widgets.some((widget: { properties: { title?: string } }) =>
+            widget.properties.title?.includes(spec.deadLetterTopic),
+          ),
+        ).toBe(true);
         expect(
           body.widgets.some((widget: { properties: { title?: string } }) =>
             widget.properties.title?.startsWith(spec.name),

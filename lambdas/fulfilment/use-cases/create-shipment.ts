@@ -22,7 +22,7 @@ export interface FulfilmentDependencies {
 
 export type ShipmentOutcome = 'created' | 'republished' | 'duplicate';
 
-/** Neither the event nor the orders table knows where to ship; retried, then the failure queue. */
+/** Neither the event nor the orders table knows where to ship; retried, then the dead-letter topic. */
 export class ShippingAddressMissingError extends Error {
   constructor(orderId: string, options?: { cause?: unknown }) {
     super(`No shipping address is known for order ${orderId}`, options);

@@ -6,7 +6,6 @@ import type { Context, MSKEvent } from 'aws-lambda';
 import { SfnSagaCallback } from '../../saga/adapters/sfn-saga-callback';
 import { documentClient } from '../../shared/aws/dynamodb';
 import { sfnClient } from '../../shared/aws/sfn';
-import { failedRecordSinkFromEnvironment } from '../../shared/aws/sqs-failed-record-sink';
 import { requireEnv } from '../../shared/env';
 import { HEADERS } from '../../shared/events/envelope';
 import {
@@ -14,6 +13,7 @@ import {
   type KafkaBatchResponse,
   processKafkaBatch,
 } from '../../shared/kafka/batch';
+import { failedRecordSinkFromEnvironment } from '../../shared/kafka/dead-letter-sink';
 import { connectKafkaProducerEarly, eventPublisherFromEnvironment } from '../../shared/kafka/producer';
 import { countMetric, instrumentHandler, logger } from '../../shared/observability';
 import type { FailedRecordSink } from '../../shared/ports/failed-record-sink';

@@ -4,30 +4,20 @@
  * and debit entries are written only if absent, in one transaction with the balance update, so a
  * redelivered or republished event changes no balance.
  */
-import type { Context, MSKEvent } from 'aws-lambda';
-import { CONSUMERS } from '../../../lib/config/consumers';
 import { documentClient } from '../../shared/aws/dynamodb';
-import { failedRecordSinkFromEnvironment } from '../../shared/aws/sqs-failed-record-sink';
 import { requireEnv } from '../../shared/env';
 import type { TypedEnvelope } from '../../shared/events/codec';
-import { type KafkaBatchResponse, processKafkaBatch } from '../../shared/kafka/batch';
-import { countMetric, instrumentHandler, logger } from '../../shared/observability';
-import type { FailedRecordSink } from '../../shared/ports/failed-record-sink';
+import { consumerEntry } from '../../shared/kafka/consumer-entry';
+import { type ConsumerDependencies, consumerHandler } from '../../shared/kafka/consumer-handler';
+import { countMetric, logger } from '../../shared/observability';
 import { DynamoDbLoyaltyLedger } from '../adapters/dynamodb-loyalty-ledger';
 import type { LoyaltyLedger } from '../ports/loyalty-ledger';
 import { creditOrderPoints, takeBackOrderPoints } from '../use-cases/loyalty-points';
 
-const spec = CONSUMERS.find((consumer) => consumer.name === 'loyalty');
-
 type LoyaltyEvent = TypedEnvelope<'OrderConfirmed'> | TypedEnvelope<'PaymentRefunded'>;
 
-function isLoyaltyEvent(envelope: { readonly eventType: string }): boolean {
-  return envelope.eventType === 'OrderConfirmed' || envelope.eventType === 'PaymentRefunded';
-}
-
-export interface LoyaltyDependencies {
+export interface LoyaltyDependencies extends ConsumerDependencies {
   readonly ledger: LoyaltyLedger;
-  readonly failedRecordSink: FailedRecordSink;
 }
 
 async function applyLoyaltyEvent(ledger: LoyaltyLedger, event: LoyaltyEvent) {
@@ -51,31 +41,17 @@ async function applyLoyaltyEvent(ledger: LoyaltyLedger, event: LoyaltyEvent) {
 }
 
 export function createLoyaltyHandler(deps: LoyaltyDependencies) {
-  return (event: MSKEvent, _context: Context): Promise<KafkaBatchResponse> =>
-    processKafkaBatch(
-      event,
-      async (record) => {
-        if (!isLoyaltyEvent(record.envelope)) return;
-        const outcome = await applyLoyaltyEvent(deps.ledger, record.envelope as LoyaltyEvent);
-        logger.info('Loyalty ledger updated', { orderId: record.envelope.orderId, outcome });
-      },
-      {
-        failedRecordSink: deps.failedRecordSink,
-        consumer: spec?.name,
-        logger,
-      },
-    );
+  return consumerHandler({
+    consumer: 'loyalty',
+    accepts: ['OrderConfirmed', 'PaymentRefunded'],
+    failedRecordSink: deps.failedRecordSink,
+    handle: async (event) => {
+      const outcome = await applyLoyaltyEvent(deps.ledger, event);
+      logger.info('Loyalty ledger updated', { orderId: event.orderId, outcome });
+    },
+  });
 }
 
-let configured: ReturnType<typeof createLoyaltyHandler> | undefined;
-
-export const handler = instrumentHandler(
-  (event: MSKEvent, context: Context) => {
-    configured ??= createLoyaltyHandler({
-      ledger: new DynamoDbLoyaltyLedger(documentClient(), requireEnv('LOYALTY_TABLE_NAME')),
-      failedRecordSink: failedRecordSinkFromEnvironment(),
-    });
-    return configured(event, context);
-  },
-  { name: 'loyalty' },
-);
+export const handler = consumerEntry('loyalty', createLoyaltyHandler, () => ({
+  ledger: new DynamoDbLoyaltyLedger(documentClient(), requireEnv('LOYALTY_TABLE_NAME')),
+}));

@@ -4,7 +4,7 @@ import type { CustomerEmail } from '../domain/customer-emails';
 /**
  * Why the mail service refused an e-mail for good. Sending it again cannot succeed until someone
  * acts (verifies the sender, takes the account out of the SES sandbox, resumes sending), so the
- * message goes to the on-failure queue with this reason, ready to be redriven afterwards.
+ * message goes to the dead-letter topic with this reason, ready to be redriven afterwards.
  */
 export type EmailRejectionReason =
   /** The sender address (or its domain) is not a verified identity. */

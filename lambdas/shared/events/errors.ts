@@ -1,13 +1,13 @@
 /**
  * Errors of records that cannot be read. Most can never be processed, however often they are
- * retried (PoisonRecordError): they go to the failure path (the on-failure queue) instead of
+ * retried (PoisonRecordError): they go to the failure path (the dead-letter topic) instead of
  * blocking their partition. A record of a newer version than the consumer knows is not one of
  * them (MessageVersionTooNewError): it becomes readable once the consumer is deployed.
  */
 import type * as z from './zod';
 
 export class PoisonRecordError extends Error {
-  /** A short, stable reason code; it travels with the record to the on-failure queue. */
+  /** A short, stable reason code; it travels with the record to the dead-letter topic. */
   public readonly reason: string;
 
   public constructor(message: string, options: { reason: string; cause?: unknown }) {

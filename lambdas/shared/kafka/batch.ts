@@ -45,7 +45,7 @@ export interface BatchLogger {
 }
 
 export interface ProcessKafkaBatchOptions {
-  /** Where poison records go (the consumer's on-failure queue). */
+  /** Where poison records go (the consumer's dead-letter topic). */
   readonly failedRecordSink: FailedRecordSink;
   /** Name of the consumer, written on failed records. @default POWERTOOLS_SERVICE_NAME */
   readonly consumer?: string;
@@ -210,7 +210,7 @@ async function divertPoisonRecord(
   error: PoisonRecordError,
   options: ProcessKafkaBatchOptions,
 ): Promise<void> {
-  (options.logger ?? sharedLogger).warn('Poison Kafka record sent to the failure queue', {
+  (options.logger ?? sharedLogger).warn('Poison Kafka record sent to the dead-letter topic', {
     topic: record.topic,
     partition: record.partition,
     offset: record.offset,
@@ -224,6 +224,8 @@ async function divertPoisonRecord(
     offset: Number(record.offset),
     key: decodeBase64(record.key) || undefined,
     value: record.value,
+    headers: record.headers,
+    timestamp: record.timestamp,
     reason: error.reason,
     error: error.message,
     failedAt: (options.now?.() ?? new Date()).toISOString(),

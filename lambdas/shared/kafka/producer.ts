@@ -201,6 +201,11 @@ export function connectKafkaProducerEarly(): void {
   }
 }
 
+/** Drops the container's producer after a failed send, so the next send gets a new producer id. */
+export function discardSharedKafkaProducer(failed: Producer): Promise<void> {
+  return containerProducer.discard(failed);
+}
+
 /** Disconnects the container's producer (local mode shutdown, integration tests). */
 export function disconnectSharedKafkaProducer(): Promise<void> {
   return containerProducer.disconnect();
@@ -208,5 +213,5 @@ export function disconnectSharedKafkaProducer(): Promise<void> {
 
 /** The EventPublisher every handler uses; a producer whose send failed is replaced (see `discard`). */
 export function eventPublisherFromEnvironment(): EventPublisher {
-  return new KafkaEventPublisher(sharedKafkaProducer, (failed) => containerProducer.discard(failed));
+  return new KafkaEventPublisher(sharedKafkaProducer, discardSharedKafkaProducer);
 }

@@ -1,6 +1,7 @@
 /**
  * Where records that can never be processed (poison records) go, so that their partition keeps
- * flowing. In AWS and locally it is the consumer's on-failure SQS queue (ON_FAILURE_QUEUE_URL).
+ * flowing. In AWS and locally it is the consumer's dead-letter topic (DEAD_LETTER_TOPIC), the same
+ * topic its event source mappings send exhausted records to.
  */
 
 export interface FailedRecord {
@@ -13,6 +14,10 @@ export interface FailedRecord {
   readonly key: string | undefined;
   /** The original record value, base64 as the event source mapping delivered it. */
   readonly value: string;
+  /** The original record's headers as the event source mapping delivered them (bytes per name). */
+  readonly headers?: readonly Readonly<Record<string, number[]>>[];
+  /** The original record's timestamp, epoch milliseconds. */
+  readonly timestamp?: number;
   /** A short stable reason code, e.g. INVALID_MESSAGE, UNKNOWN_MESSAGE_TYPE. */
   readonly reason: string;
   /** The error message (schema issues included); no stack traces. */

@@ -102,7 +102,7 @@ describe('analytics handler entry', () => {
     // Prepare
     Object.assign(process.env, {
       ANALYTICS_TABLE_NAME: 'analytics',
-      ON_FAILURE_QUEUE_URL: 'http://127.0.0.1:9324/000000000000/analytics-failures',
+      DEAD_LETTER_TOPIC: 'dead-letters.analytics',
     });
 
     // Act

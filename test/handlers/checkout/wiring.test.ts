@@ -32,7 +32,7 @@ describe('handler wiring from the environment', () => {
     vi.stubEnv('INVENTORY_TABLE_NAME', 'inventory');
     vi.stubEnv('PAYMENTS_TABLE_NAME', 'payments');
     vi.stubEnv('STATE_MACHINE_ARN', 'arn:aws:states:eu-central-1:123456789012:stateMachine:OrderSaga');
-    vi.stubEnv('ON_FAILURE_QUEUE_URL', 'http://localhost:9324/000000000000/on-failure');
+    vi.stubEnv('DEAD_LETTER_TOPIC', 'dead-letters.inventory-service');
     vi.stubEnv('KAFKA_BROKERS', 'localhost:9092');
     vi.stubEnv('ADMISSION_MAX_COMMAND_BACKLOG', '600');
     vi.stubEnv('ADMISSION_RETRY_AFTER_SECONDS', '5');

@@ -142,7 +142,7 @@ describe('fulfilment handler entry', () => {
       SHIPMENTS_TABLE_NAME: 'shipments',
       ORDERS_TABLE_NAME: 'orders',
       KAFKA_BROKERS: '127.0.0.1:9092',
-      ON_FAILURE_QUEUE_URL: 'http://127.0.0.1:9324/000000000000/fulfilment-failures',
+      DEAD_LETTER_TOPIC: 'dead-letters.fulfilment',
     });
 
     // Act

@@ -128,7 +128,7 @@ describe('loyalty handler entry', () => {
     // Prepare
     Object.assign(process.env, {
       LOYALTY_TABLE_NAME: 'loyalty',
-      ON_FAILURE_QUEUE_URL: 'http://127.0.0.1:9324/000000000000/loyalty-failures',
+      DEAD_LETTER_TOPIC: 'dead-letters.loyalty',
     });
 
     // Act

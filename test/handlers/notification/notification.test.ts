@@ -201,7 +201,7 @@ describe('notification handler entry', () => {
     Object.assign(process.env, {
       EMAIL_TRANSPORT: 'mailbox',
       MAILBOX_DIR: mailbox,
-      ON_FAILURE_QUEUE_URL: 'http://127.0.0.1:9324/000000000000/notification-failures',
+      DEAD_LETTER_TOPIC: 'dead-letters.notification',
       IDEMPOTENCY_TABLE_NAME: 'idempotency',
     });
 

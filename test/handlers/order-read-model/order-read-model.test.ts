@@ -114,7 +114,7 @@ describe('order read model handler entry', () => {
     // Prepare
     Object.assign(process.env, {
       ORDERS_TABLE_NAME: 'orders',
-      ON_FAILURE_QUEUE_URL: 'http://127.0.0.1:9324/000000000000/read-model-failures',
+      DEAD_LETTER_TOPIC: 'dead-letters.order-read-model',
     });
 
     // Act

@@ -1,14 +1,14 @@
 /**
  * The shared modules wired the way every consumer handler wires them (instrumented handler ->
- * processKafkaBatch -> idempotent processor, poison records to the SQS sink), driven by MSK
+ * processKafkaBatch -> idempotent processor, poison records to the dead-letter topic sink), driven by MSK
  * events shaped like the ones AWS sends.
  */
-import type { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context, MSKEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SqsFailedRecordSink } from '../../../lambdas/shared/aws/sqs-failed-record-sink';
 import { makeEventProcessorIdempotent } from '../../../lambdas/shared/idempotency';
 import { type DecodedKafkaRecord, processKafkaBatch } from '../../../lambdas/shared/kafka/batch';
+import { parseDeadLetterDocument } from '../../../lambdas/shared/kafka/dead-letter-record';
+import { KafkaDeadLetterSink } from '../../../lambdas/shared/kafka/dead-letter-sink';
 import { instrumentHandler, logger, metrics } from '../../../lambdas/shared/observability';
 import { InMemoryPersistenceLayer } from '../../fixtures/in-memory-persistence-layer';
 import { exampleEvent, mskEvent, mskRecord, ORDER_ID } from '../../fixtures/msk';
@@ -20,10 +20,10 @@ const context = {
 } as unknown as Context;
 
 function consumerHandler(process: (record: DecodedKafkaRecord) => Promise<void>) {
-  const sqs = { send: vi.fn(async () => ({ MessageId: 'm-1' })) };
+  const producer = { send: vi.fn(async () => []) };
   const store = new InMemoryPersistenceLayer();
   const once = makeEventProcessorIdempotent('analytics', process, { persistenceStore: store });
-  const sink = new SqsFailedRecordSink('http://127.0.0.1:9324/000000000000/analytics-on-failure', sqs);
+  const sink = new KafkaDeadLetterSink('dead-letters.analytics', { producer: async () => producer });
   const handler = instrumentHandler(
     async (event: MSKEvent, invocation: Context) => {
       once.registerLambdaContext(invocation);
@@ -31,7 +31,7 @@ function consumerHandler(process: (record: DecodedKafkaRecord) => Promise<void>)
     },
     { name: 'analytics' },
   );
-  return { handler, sqs, store };
+  return { handler, producer, store };
 }
 
 beforeEach(() => {
@@ -114,10 +114,10 @@ describe('a Kafka consumer built from the shared modules', () => {
     expect(seen).toEqual(['OrderPlaced', 'OrderConfirmed', 'OrderFailed']);
   });
 
-  it('sends a poison record to the on-failure queue and goes on with the partition', async () => {
+  it('sends a poison record to the dead-letter topic and goes on with the partition', async () => {
     // Prepare
     const process = vi.fn(async () => undefined);
-    const { handler, sqs } = consumerHandler(process);
+    const { handler, producer } = consumerHandler(process);
     const event = mskEvent([
       { value: '{"eventType":"OrderPlaced"}', options: { topic: 'orders.events', key: ORDER_ID } },
       { envelope: exampleEvent('OrderConfirmed') },
@@ -129,14 +129,16 @@ describe('a Kafka consumer built from the shared modules', () => {
     // Assess
     expect(response).toEqual({ batchItemFailures: [] });
     expect(process).toHaveBeenCalledOnce();
-    const [command] = sqs.send.mock.calls[0] as unknown as [SendMessageCommand];
-    expect(JSON.parse(command.input.MessageBody ?? '')).toMatchObject({
-      consumer: 'analytics',
+    const [sent] = producer.send.mock.calls[0] as unknown as [
+      { topic: string; messages: { key: Buffer; value: string }[] },
+    ];
+    expect(sent.topic).toBe('dead-letters.analytics');
+    expect(sent.messages[0]?.key.toString()).toBe(ORDER_ID);
+    const document = parseDeadLetterDocument(sent.messages[0]?.value ?? '');
+    expect(document.poisonRecord).toMatchObject({ consumer: 'analytics', reason: 'INVALID_ENVELOPE' });
+    expect(document.payload.records['orders.events-0']?.[0]).toMatchObject({
       topic: 'orders.events',
-      partition: 0,
       offset: 100,
-      key: ORDER_ID,
-      reason: 'INVALID_ENVELOPE',
     });
   });
 });

@@ -1,14 +1,16 @@
 /**
  * A customer's-eye client for the end-to-end tests: places orders through the local API and reads
- * the real tables, the mailbox and the failure queues the local mode runs.
+ * the real tables, the mailbox and the dead-letter topics the local mode runs.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbAnalyticsStore } from '../../../lambdas/analytics/adapters/dynamodb-analytics-store';
 import type { RunningPipeline } from '../../../local/pipeline';
+import { sourceCoordinates } from '../../../scripts/ops/dead-letter';
+import { consumerNameOf, DeadLetterTopic } from '../../../scripts/ops/dead-letter-topic';
+import { localTargetOf } from '../../../scripts/ops/target';
 
 export interface OrderView {
   readonly orderId: string;
@@ -46,14 +48,14 @@ export function orderBody(overrides: Record<string, unknown> = {}): Record<strin
 
 export class Shop {
   readonly db: DynamoDBDocumentClient;
-  readonly sqs: SQSClient;
+  /** Dead letters each consumer's `failures` already returned, by id. */
+  private readonly drained = new Map<string, Set<string>>();
 
   constructor(readonly pipeline: RunningPipeline) {
     const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
     this.db = DynamoDBDocumentClient.from(
       new DynamoDBClient({ endpoint: pipeline.endpoints.dynamodb, region: 'us-east-1', credentials }),
     );
-    this.sqs = new SQSClient({ endpoint: pipeline.endpoints.sqs, region: 'us-east-1', credentials });
   }
 
   async placeOrder(
@@ -157,16 +159,29 @@ export class Shop {
     return mails.filter((m) => m.to === to);
   }
 
-  /** Drains what is currently on a consumer's on-failure queue. */
+  /**
+   * What reached a consumer's dead-letter topic since the last call for it: each dead letter with
+   * the failed record's key (the order id) as text, the reason, the error and the kind.
+   */
   async failures(consumer: string): Promise<Record<string, unknown>[]> {
-    const url = this.pipeline.failureQueueUrl(consumer);
-    const out: Record<string, unknown>[] = [];
-    for (;;) {
-      const { Messages } = await this.sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-      );
-      if (!Messages?.length) return out;
-      out.push(...Messages.map((m) => JSON.parse(m.Body ?? '{}')));
+    const seen = this.drained.get(consumer) ?? new Set<string>();
+    this.drained.set(consumer, seen);
+    const target = localTargetOf({}, { KAFKA_BROKERS: this.pipeline.endpoints.kafkaBrokers.join(',') });
+    const topic = new DeadLetterTopic(target, consumerNameOf(consumer));
+    try {
+      const fresh = (await topic.list()).filter((deadLetter) => !seen.has(deadLetter.id));
+      for (const deadLetter of fresh) seen.add(deadLetter.id);
+      return fresh.map((deadLetter) => ({
+        id: deadLetter.id,
+        kind: deadLetter.kind,
+        key: deadLetter.orderId,
+        reason: deadLetter.reason,
+        error: deadLetter.error,
+        records: deadLetter.records.map(sourceCoordinates),
+        body: deadLetter.body,
+      }));
+    } finally {
+      await topic.close();
     }
   }
 }

@@ -1,8 +1,8 @@
 /**
  * Reliability scenario 6: poison records on every consumed topic. Each topic gets three records on
  * one partition: not JSON, a valid envelope of an unsupported schema version, and a known event
- * whose payload misses its fields. Each must reach the on-failure destination (the ElasticMQ queue)
- * of every consumer of that topic, with its reason, and the partition must keep flowing: the
+ * whose payload misses its fields. Each must reach the dead-letter topic of every consumer of that
+ * topic, with its reason, and the partition must keep flowing: the
  * consumers' lag returns to zero, a valid event behind the poison on orders.events is applied, and
  * orders placed afterwards end correctly.
  */
@@ -48,7 +48,7 @@ function poisonValues(type: string, marker: string): { kind: string; value: stri
 }
 
 describe('scenario 6: poison records on every consumed topic', () => {
-  it('sends each to the on-failure queue of every consumer of the topic with its reason, and the partitions keep flowing', async () => {
+  it('sends each to the dead-letter topic of every consumer of the topic with its reason, and the partitions keep flowing', async () => {
     // Prepare
     const started = Date.now();
     const { pipeline, ledger } = scenario;
@@ -83,7 +83,7 @@ describe('scenario 6: poison records on every consumed topic', () => {
     await pipeline.produceRaw(TOPICS.orderEvents.name, PARTITION, followUp.orderId, JSON.stringify(followUp));
     const placed = await placeOrders(pipeline, planOrders('poison', 10), { parallel: 2, gapMs: 300 });
 
-    // Assess: each consumer's queue holds exactly the three poison records of each of its topics
+    // Assess: each consumer's dead-letter topic holds exactly the three poison records of each of its topics
     const expected = CONSUMERS.flatMap((c) => c.topics.map((topic) => ({ consumer: c.name, topic })));
     const found = new Map<string, Record<string, unknown>[]>(CONSUMERS.map((c) => [c.name, []]));
     const missing: string[] = [];
@@ -102,7 +102,7 @@ describe('scenario 6: poison records on every consumed topic', () => {
         500,
       ).catch(() =>
         missing.push(
-          `${consumer.name}: ${found.get(consumer.name)!.length}/${want} poison records on its queue`,
+          `${consumer.name}: ${found.get(consumer.name)!.length}/${want} poison records on its dead-letter topic`,
         ),
       );
     }
@@ -133,7 +133,7 @@ describe('scenario 6: poison records on every consumed topic', () => {
         fault: `${produced} poison records (not JSON, eventVersion 0, payload missing its fields) on partition ${PARTITION} of each of ${topics.length} topics, then 10 orders`,
         durationSeconds: Math.round((Date.now() - started) / 1000),
         notes: [
-          `${totalFound}/${expected.length * 3} (consumer, record) pairs on the on-failure queues`,
+          `${totalFound}/${expected.length * 3} (consumer, record) pairs on the dead-letter topics`,
           `reasons: ${[...reasons].map(([kind, set]) => `${kind} -> ${[...set].join('/')}`).join('; ')}`,
           'partition kept flowing: lag 0 for every consumer afterwards; the OrderPlaced behind the poison was applied',
         ],

@@ -1,16 +1,19 @@
 /**
- * The shared AWS adapters against the local stand-ins of the integration run: poison records on
- * ElasticMQ through the SQS sink, and idempotent processing on the local DynamoDB server with the Powertools
+ * The shared adapters against the local stand-ins of the integration run: poison records on the
+ * real Kafka broker through the dead-letter topic sink, and idempotent processing on the local DynamoDB server with the Powertools
  * DynamoDB persistence layer, both configured from the environment as in Lambda.
  */
 import { randomUUID } from 'node:crypto';
-import { CreateQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { failedRecordSinkFromEnvironment } from '../../../lambdas/shared/aws/sqs-failed-record-sink';
 import { decodeMessage } from '../../../lambdas/shared/events/codec';
 import { EventInProgressError, makeEventProcessorIdempotent } from '../../../lambdas/shared/idempotency';
+import { parseDeadLetterDocument } from '../../../lambdas/shared/kafka/dead-letter-record';
+import { failedRecordSinkFromEnvironment } from '../../../lambdas/shared/kafka/dead-letter-sink';
+import { disconnectSharedKafkaProducer } from '../../../lambdas/shared/kafka/producer';
 import type { FailedRecord } from '../../../lambdas/shared/ports/failed-record-sink';
-import { localSqsClient } from '../../../local/infra/aws-clients';
+import { KafkaRecordSource } from '../../../scripts/ops/kafka-records';
+import { localTargetOf } from '../../../scripts/ops/target';
 import { createTestTable, type TestTable } from '../../fixtures/consumers/dynamodb-tables';
 import { exampleEvent } from '../../fixtures/msk';
 
@@ -18,14 +21,13 @@ beforeAll(() => {
   Object.assign(process.env, inject('localStack').environment);
 });
 
-describe('SqsFailedRecordSink on ElasticMQ', () => {
-  it('delivers the poison record with its attributes to ON_FAILURE_QUEUE_URL', async () => {
+describe('KafkaDeadLetterSink on the local broker', () => {
+  it('writes the poison record, keyed by its order id, to DEAD_LETTER_TOPIC with its content and reason', async () => {
     // Prepare
-    const sqs = localSqsClient(inject('localStack').sqsEndpoint);
-    const { QueueUrl } = await sqs.send(
-      new CreateQueueCommand({ QueueName: `shared-it-${randomUUID().slice(0, 8)}` }),
-    );
-    vi.stubEnv('ON_FAILURE_QUEUE_URL', QueueUrl ?? '');
+    const { kafkaBrokers } = inject('localStack');
+    vi.stubEnv('KAFKA_BROKERS', kafkaBrokers.join(','));
+    vi.stubEnv('DEAD_LETTER_TOPIC', 'dead-letters.analytics');
+    const target = localTargetOf({}, { KAFKA_BROKERS: kafkaBrokers.join(',') });
     const record: FailedRecord = {
       consumer: 'analytics',
       topic: 'orders.events',
@@ -33,6 +35,7 @@ describe('SqsFailedRecordSink on ElasticMQ', () => {
       offset: 77,
       key: randomUUID(),
       value: Buffer.from('not json').toString('base64'),
+      headers: [{ 'correlation-id': [...Buffer.from('c-77')] }],
       reason: 'INVALID_ENVELOPE',
       error: 'Record value is not valid JSON',
       failedAt: new Date().toISOString(),
@@ -42,14 +45,35 @@ describe('SqsFailedRecordSink on ElasticMQ', () => {
     await failedRecordSinkFromEnvironment().send(record);
 
     // Assess
-    const { Messages } = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl, MessageAttributeNames: ['All'], WaitTimeSeconds: 5 }),
-    );
-    expect(JSON.parse(Messages?.[0]?.Body ?? '')).toEqual(record);
-    expect(Messages?.[0]?.MessageAttributes?.reason?.StringValue).toBe('INVALID_ENVELOPE');
-    expect(Messages?.[0]?.MessageAttributes?.offset?.StringValue).toBe('77');
+    const admin = new Kafka({
+      clientId: 'aws-adapters-it',
+      brokers: [...kafkaBrokers],
+      logLevel: logLevel.NOTHING,
+    }).admin();
+    await admin.connect();
+    const offsets = await admin.fetchTopicOffsets('dead-letters.analytics').finally(() => admin.disconnect());
+    const reader = new KafkaRecordSource(target);
+    const ranges = offsets
+      .filter((partition) => BigInt(partition.high) > BigInt(partition.low))
+      .map((partition) => ({
+        topic: 'dead-letters.analytics',
+        partition: partition.partition,
+        firstOffset: partition.low,
+        lastOffset: String(BigInt(partition.high) - 1n),
+      }));
+    const { records } = await reader.read(ranges).finally(() => reader.close());
+    const written = records.find((candidate) => candidate.key?.toString() === record.key)!;
+    const document = parseDeadLetterDocument(written.value!.toString('utf8'));
+    expect(document.poisonRecord).toEqual({
+      consumer: 'analytics',
+      reason: 'INVALID_ENVELOPE',
+      error: record.error,
+    });
+    expect(document.payload.records['orders.events-5']).toEqual([
+      expect.objectContaining({ offset: 77, value: record.value, headers: record.headers }),
+    ]);
     vi.unstubAllEnvs();
-    sqs.destroy();
+    await disconnectSharedKafkaProducer();
   });
 });
 

@@ -48,12 +48,12 @@ describe('npm run dlq command line', () => {
     expect(error.message).toMatch(/^No consumer 'billing'; known: inventoryService, paymentService/);
   });
 
-  it('asks for a message id or --all', async () => {
+  it('asks for a dead letter id or --all', async () => {
     // Act
     const error = await opsErrorOf(['redrive', 'loyalty']);
 
     // Assess
-    expect(error.message).toContain('redrive needs a message id or --all');
+    expect(error.message).toContain('redrive needs a dead letter id (<partition>@<offset>) or --all');
   });
 
   it('shows the usage for an unknown command or option', async () => {

@@ -2,17 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DeleteQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { localSqsClient } from '../../../../local/infra/aws-clients';
-import { ensureQueues } from '../../../../local/infra/elasticmq';
+import { parseDeadLetterDocument } from '../../../../lambdas/shared/kafka/dead-letter-record';
+import { AwsRuleViolationError } from '../../../../lib/config/aws-rules';
 import { loadTemplate } from '../../../../local/runtime/cfn-template';
 import { EventSourceMappings } from '../../../../local/runtime/event-source-mapping';
 import { FunctionPool } from '../../../../local/runtime/function-pool';
-import { LocalResolver } from '../../../../local/runtime/local-resources';
-import { SqsOnFailureDestination } from '../../../../local/runtime/on-failure';
+import { LOCAL_ACCOUNT, LocalResolver } from '../../../../local/runtime/local-resources';
+import { KafkaOnFailureDestination } from '../../../../local/runtime/on-failure';
 import { readEventSourceMappings, readFunctions } from '../../../../local/runtime/template';
+import { KafkaRecordSource } from '../../../../scripts/ops/kafka-records';
+import { localTargetOf } from '../../../../scripts/ops/target';
+import { mappingDefinition } from '../../../fixtures/local/mapping-definition';
 
 const FIXTURES = resolve(__dirname, '../../../fixtures');
 
@@ -48,15 +50,13 @@ describe('EventSourceMappings against a real Kafka broker', () => {
   const { kafkaBrokers, sqsEndpoint } = inject('localStack');
   const runId = randomUUID().slice(0, 8);
   const topic = `esm-test-${runId}`;
-  const queueName = `esm-test-on-failure-${runId}`;
+  const deadLetterTopic = `esm-test-dead-letters-${runId}`;
   const recorderFile = join(mkdtempSync(join(tmpdir(), 'esm-')), 'records.jsonl');
   const kafka = new Kafka({ clientId: 'esm-test', brokers: [...kafkaBrokers], logLevel: logLevel.WARN });
-  const sqs = localSqsClient(sqsEndpoint);
   let producer: Producer;
   let pool: FunctionPool;
   let mappings: EventSourceMappings;
-  let onFailure: SqsOnFailureDestination;
-  let queueUrl: string;
+  let onFailure: KafkaOnFailureDestination;
 
   const recorded = (): RecordedRecord[] =>
     existsSync(recorderFile)
@@ -79,19 +79,21 @@ describe('EventSourceMappings against a real Kafka broker', () => {
     const admin = kafka.admin();
     await admin.connect();
     await admin.createTopics({
-      topics: [{ topic, numPartitions: 2, replicationFactor: 1 }],
+      topics: [
+        { topic, numPartitions: 2, replicationFactor: 1 },
+        { topic: deadLetterTopic, numPartitions: 1, replicationFactor: 1 },
+      ],
       waitForLeaders: true,
     });
     await admin.disconnect();
     producer = kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();
-    queueUrl = (await ensureQueues(sqsEndpoint, [queueName]))[queueName]!;
 
     const template = loadTemplate(join(FIXTURES, 'templates/app-esm.json'));
     const resolver = new LocalResolver(template, {
       kafkaBrokers,
       sqsEndpoint,
-      refs: { OnFailureQueue: queueUrl },
+      refs: { OnFailureQueue: 'http://127.0.0.1:1/unused' },
     });
     const { functions } = readFunctions(template, resolver, {
       entryOverrides: { recorder: join(FIXTURES, 'handlers/kafka-recorder.ts') },
@@ -101,14 +103,14 @@ describe('EventSourceMappings against a real Kafka broker', () => {
       ...definition,
       topics: [topic],
       consumerGroupId: `esm-test.${runId}`,
-      onFailureQueueUrl: queueUrl,
+      onFailureTopic: deadLetterTopic,
     }));
     pool = new FunctionPool({
       functions,
       sharedEnvironment: { RECORDER_FILE: recorderFile },
       log: () => undefined,
     });
-    onFailure = new SqsOnFailureDestination(sqsEndpoint);
+    onFailure = new KafkaOnFailureDestination(kafkaBrokers);
     mappings = new EventSourceMappings({
       mappings: definitions,
       invoke: (fn, event) => pool.invoke(fn, event),
@@ -124,9 +126,7 @@ describe('EventSourceMappings against a real Kafka broker', () => {
     await mappings?.stop();
     await producer?.disconnect();
     await pool?.close();
-    onFailure?.close();
-    await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl })).catch(() => undefined);
-    sqs.destroy();
+    await onFailure?.close();
   });
 
   it('hands the function real MSK events, in order per partition, and commits what it processed', async () => {
@@ -144,7 +144,7 @@ describe('EventSourceMappings against a real Kafka broker', () => {
     // Assess
     expect(records[0]).toMatchObject({
       eventSource: 'aws:kafka',
-      eventSourceArn: 'arn:aws:kafka:us-east-1:000000000000:cluster/esm-fixture/local',
+      eventSourceArn: `arn:aws:kafka:${LOCAL_ACCOUNT.region}:000000000000:cluster/esm-fixture/local`,
       bootstrapServers: kafkaBrokers.join(','),
       timestampType: 'CREATE_TIME',
     });
@@ -165,7 +165,7 @@ describe('EventSourceMappings against a real Kafka broker', () => {
     expect(stats!.invocations).toBeGreaterThanOrEqual(4);
   });
 
-  it('isolates a poison record by bisecting, sends it to the on-failure queue, and keeps the partition flowing', async () => {
+  it('isolates a poison record by bisecting, writes it with its content to the dead-letter topic, and keeps the partition flowing', async () => {
     // Prepare
     const before = recorded().length;
 
@@ -182,31 +182,30 @@ describe('EventSourceMappings against a real Kafka broker', () => {
 
     // Assess
     expect(rows.slice(before).map((row) => JSON.parse(row.value).seq)).toEqual(['p1', 'p3', 'p4']);
-    const received: Record<string, unknown>[] = [];
     await waitFor(
-      async () => {
-        const { Messages } = await sqs.send(
-          new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-        );
-        received.push(
-          ...(Messages ?? []).map((message) => JSON.parse(message.Body!) as Record<string, unknown>),
-        );
-        return received.length;
-      },
-      (count) => count >= 2,
+      () => mappings.stats()[0]!.failuresSent,
+      (sent) => sent >= 2,
     );
-    const failedOffsets = received.map((document) => {
-      const info = (document.KafkaBatchInfo as { recordsInfo: Record<string, { firstRecordOffset: string }> })
-        .recordsInfo[`${topic}-0`]!;
-      return info.firstRecordOffset;
-    });
+    const source = new KafkaRecordSource(localTargetOf({}, { KAFKA_BROKERS: kafkaBrokers.join(',') }));
+    const { records: deadLetters } = await source
+      .read([{ topic: deadLetterTopic, partition: 0, firstOffset: '0', lastOffset: '1' }])
+      .finally(() => source.close());
+    const documents = deadLetters.map((record) => parseDeadLetterDocument(record.value!.toString('utf8')));
+    const failed = documents.map((document) => document.payload.records[`${topic}-0`]![0]!);
     const p1 = rows.find((row) => JSON.parse(row.value).seq === 'p1')!.offset;
-    expect(failedOffsets.map(Number).sort((a, b) => a - b)).toEqual([p1 + 1, p1 + 4]);
-    expect(received[0]).toMatchObject({
+    expect(failed.map((record) => record.offset).sort((a, b) => a - b)).toEqual([p1 + 1, p1 + 4]);
+    expect(failed.map((record) => Buffer.from(record.value, 'base64').toString()).sort()).toEqual([
+      '{"seq":"poison"}',
+      '{"seq":"reject"}',
+    ]);
+    expect(deadLetters.map((record) => record.key?.toString())).toEqual(['a', 'a']);
+    expect(failed[0]!.headers).toContainEqual({ 'event-type': [...Buffer.from('OrderPlaced')] });
+    expect(documents[0]).toMatchObject({
       requestContext: {
         condition: 'RetryAttemptsExhausted',
-        functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:recorder',
+        functionArn: `arn:aws:lambda:${LOCAL_ACCOUNT.region}:000000000000:function:recorder`,
       },
+      KafkaBatchInfo: { batchSize: 1 },
       version: '1.0',
     });
     expect(mappings.stats()[0]!.failuresSent).toBe(2);
@@ -232,5 +231,32 @@ describe('EventSourceMappings against a real Kafka broker', () => {
     expect(mappings.stats()[0]!.paused).toBe(false);
     await waitFor(recorded, (rows) => rows.length >= before + 6);
     await waitFor(totalLag, (lag) => lag === 0);
+  });
+
+  it('refuses to start a mapping whose on-failure destination topic the cluster does not have', async () => {
+    // Prepare
+    const destination = new KafkaOnFailureDestination(kafkaBrokers);
+    const missing = new EventSourceMappings({
+      mappings: [
+        mappingDefinition({
+          topics: [topic],
+          consumerGroupId: `esm-test.missing.${runId}`,
+          onFailureTopic: `esm-test-no-such-topic-${runId}`,
+        }),
+      ],
+      invoke: async () => undefined,
+      functionArnOf: (fn) => fn,
+      brokers: kafkaBrokers,
+      onFailure: destination,
+    });
+
+    // Act
+    const starting = missing.start();
+
+    // Assess
+    await expect(starting).rejects.toThrow(AwsRuleViolationError);
+    await expect(starting).rejects.toThrow(/not in the cluster, received kafka:\/\/esm-test-no-such-topic-/);
+    await missing.stop();
+    await destination.close();
   });
 });

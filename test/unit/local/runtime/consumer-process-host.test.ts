@@ -25,7 +25,7 @@ const mapping: EventSourceMappingDefinition = {
   maximumRecordAgeSeconds: -1,
   bisectBatchOnFunctionError: true,
   reportBatchItemFailures: true,
-  onFailureQueueUrl: undefined,
+  onFailureTopic: undefined,
   enabled: true,
 };
 

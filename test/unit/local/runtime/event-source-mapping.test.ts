@@ -10,7 +10,7 @@ function mappingsOf(definitions: EventSourceMappingDefinition[]): EventSourceMap
     invoke: async () => undefined,
     functionArnOf: (id) => id,
     brokers: ['127.0.0.1:1'],
-    onFailure: { send: async () => undefined },
+    onFailure: { check: async () => undefined, send: async () => undefined },
   });
 }
 

@@ -149,7 +149,7 @@ describe('readEventSourceMappings', () => {
       maximumRecordAgeSeconds: 86400,
       bisectBatchOnFunctionError: true,
       reportBatchItemFailures: true,
-      onFailureQueueUrl: 'http://127.0.0.1:9324/000000000000/order-pipeline-dev-on-failure',
+      onFailureTopic: 'dead-letters.analytics',
       enabled: true,
     });
   });
@@ -172,7 +172,7 @@ describe('readEventSourceMappings', () => {
       maximumRecordAgeSeconds: -1,
       bisectBatchOnFunctionError: false,
       reportBatchItemFailures: false,
-      onFailureQueueUrl: undefined,
+      onFailureTopic: undefined,
     });
   });
 });
@@ -295,8 +295,16 @@ describe('readEventSourceMappings refuses what CreateEventSourceMapping refuses'
     ],
     [
       'the source topic as on-failure destination',
-      { DestinationConfig: { OnFailure: { Destination: 'kafka://orders.events' } } },
+      {
+        DestinationConfig: { OnFailure: { Destination: 'kafka://orders.events' } },
+        ProvisionedPollerConfig: { MinimumPollers: 1, MaximumPollers: 2 },
+      },
       /kafkaOnFailureDestination: .*received "kafka:\/\/orders.events"/,
+    ],
+    [
+      'a Kafka on-failure destination without provisioned mode',
+      { DestinationConfig: { OnFailure: { Destination: 'kafka://dead-letters.analytics' } } },
+      /kafkaDestinationProvisionedMode: .*received DestinationConfig.OnFailure.Destination "kafka:\/\/dead-letters.analytics" without ProvisionedPollerConfig/,
     ],
   ])('refuses %s, showing the value received', (_case, override, expected) => {
     // Prepare

@@ -2,11 +2,10 @@ import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { KafkaClient } from '@aws-sdk/client-kafka';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-type SqsMiddlewareStack = SQSClient['middlewareStack'];
+type SfnMiddlewareStack = SFNClient['middlewareStack'];
 
 afterEach(() => {
   vi.unstubAllEnvs();
@@ -16,15 +15,14 @@ afterEach(() => {
 /** Each client from its own module, as the Lambda code imports them, in a fresh module graph. */
 async function freshClients() {
   vi.resetModules();
-  const [dynamodb, sfn, sqs, kafka, ses, region] = await Promise.all([
+  const [dynamodb, sfn, kafka, ses, region] = await Promise.all([
     import('../../../../lambdas/shared/aws/dynamodb'),
     import('../../../../lambdas/shared/aws/sfn'),
-    import('../../../../lambdas/shared/aws/sqs'),
     import('../../../../lambdas/shared/aws/kafka'),
     import('../../../../lambdas/shared/aws/ses'),
     import('../../../../lambdas/shared/aws/region'),
   ]);
-  return { ...dynamodb, ...sfn, ...sqs, ...kafka, ...ses, ...region };
+  return { ...dynamodb, ...sfn, ...kafka, ...ses, ...region };
 }
 
 describe('AWS clients', () => {
@@ -36,7 +34,6 @@ describe('AWS clients', () => {
     const created = [
       clients.documentClient,
       clients.sfnClient,
-      clients.sqsClient,
       clients.kafkaClient,
       clients.sesClient,
     ];
@@ -46,7 +43,6 @@ describe('AWS clients', () => {
     expect(clients.documentClient()).toBeInstanceOf(DynamoDBDocumentClient);
     expect(clients.dynamoDbClient()).toBeInstanceOf(DynamoDBClient);
     expect(clients.sfnClient()).toBeInstanceOf(SFNClient);
-    expect(clients.sqsClient()).toBeInstanceOf(SQSClient);
     expect(clients.kafkaClient()).toBeInstanceOf(KafkaClient);
     expect(clients.sesClient()).toBeInstanceOf(SESv2Client);
   });
@@ -62,7 +58,6 @@ describe('AWS clients', () => {
     expect(barrel.documentClient()).toBe(clients.documentClient());
     expect(barrel.dynamoDbClient()).toBe(clients.dynamoDbClient());
     expect(barrel.sfnClient()).toBe(clients.sfnClient());
-    expect(barrel.sqsClient()).toBe(clients.sqsClient());
     expect(barrel.kafkaClient()).toBe(clients.kafkaClient());
     expect(barrel.sesClient()).toBe(clients.sesClient());
     expect(barrel.awsRegion).toBe(clients.awsRegion);
@@ -82,7 +77,7 @@ describe('AWS clients', () => {
   it('uses AWS_REGION, and us-east-1 only when nothing is set', async () => {
     // Prepare
     vi.stubEnv('AWS_REGION', 'eu-west-1');
-    const inLambda = (await freshClients()).sqsClient();
+    const inLambda = (await freshClients()).sfnClient();
     vi.stubEnv('AWS_REGION', '');
     vi.stubEnv('AWS_DEFAULT_REGION', '');
     delete process.env.AWS_REGION;
@@ -103,18 +98,15 @@ describe('AWS clients', () => {
     vi.stubEnv('AWS_REGION', 'us-east-1');
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'local');
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local');
-    vi.stubEnv('AWS_ENDPOINT_URL_SQS', 'http://127.0.0.1:9324');
     vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', 'http://127.0.0.1:8000');
     vi.stubEnv('AWS_ENDPOINT_URL_SFN', 'http://127.0.0.1:8083');
     const clients = await freshClients();
 
     // Act
-    const sqs = await requestTarget(clients.sqsClient(), new ListQueuesCommand({}));
     const dynamodb = await requestTarget(clients.dynamoDbClient(), new ListTablesCommand({}));
     const sfn = await requestTarget(clients.sfnClient(), new ListStateMachinesCommand({}));
 
     // Assess
-    expect(sqs).toBe('http://127.0.0.1:9324');
     expect(dynamodb).toBe('http://127.0.0.1:8000');
     expect(sfn).toBe('http://127.0.0.1:8083');
   });
@@ -122,8 +114,8 @@ describe('AWS clients', () => {
 
 /** Where the client would send the command; the request is stopped before it leaves the process. */
 async function requestTarget(anyClient: unknown, command: unknown): Promise<string> {
-  // Every v3 client has the same stack and send; the SQS types stand for all of them.
-  const client = anyClient as { send(command: never): Promise<unknown>; middlewareStack: SqsMiddlewareStack };
+  // Every v3 client has the same stack and send; the SFN types stand for all of them.
+  const client = anyClient as { send(command: never): Promise<unknown>; middlewareStack: SfnMiddlewareStack };
   let target = '';
   client.middlewareStack.add(
     () => async (args) => {

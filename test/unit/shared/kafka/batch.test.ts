@@ -301,6 +301,9 @@ describe('processKafkaBatch', () => {
           offset: 101,
           key: ORDER_ID,
           value: Buffer.from(value).toString('base64'),
+          // What a redrive puts back on the source topic with the record.
+          headers: event.records[`${ORDERS}-0`]![1]!.headers,
+          timestamp: event.records[`${ORDERS}-0`]![1]!.timestamp,
           reason,
           error: expect.any(String),
           failedAt: '2026-11-24T21:00:00.000Z',
@@ -336,7 +339,7 @@ describe('processKafkaBatch', () => {
       { envelope: exampleEvent('OrderConfirmed') },
     ]);
     const sink = new InMemoryFailedRecordSink();
-    sink.failWith = new Error('SQS unavailable');
+    sink.failWith = new Error('dead-letter topic unavailable');
     const logger = { warn: vi.fn(), error: vi.fn() };
 
     // Act
