@@ -8,7 +8,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ScenarioResult } from '../test/integration/reliability/scenario';
-import { fillTemplate } from './lib/markdown-template';
+import { Template } from './lib/markdown-template';
 
 const TEMPLATE = join(__dirname, 'templates', 'reliability.md');
 
@@ -95,19 +95,15 @@ export function render(
   if (unknown.length > 0) {
     throw new Error(`${TEMPLATE} has no scenario for the result(s) ${unknown.map((r) => r.id).join(', ')}`);
   }
-  return fillTemplate(
-    template,
-    {
-      finishedAt:
-        results
-          .map((r) => r.finishedAt)
-          .sort()
-          .at(-1) ?? '(no run)',
-      summaryRows: scenarios.map(({ prefix, title }) => row(byPrefix(prefix), title)).join('\n'),
-      ...Object.fromEntries(scenarios.map(({ prefix }) => [`figures.${prefix}`, figures(byPrefix(prefix))])),
-    },
-    TEMPLATE,
-  );
+  return new Template(template, TEMPLATE).render({
+    finishedAt:
+      results
+        .map((r) => r.finishedAt)
+        .sort()
+        .at(-1) ?? '(no run)',
+    summaryRows: scenarios.map(({ prefix, title }) => row(byPrefix(prefix), title)).join('\n'),
+    ...Object.fromEntries(scenarios.map(({ prefix }) => [`figures.${prefix}`, figures(byPrefix(prefix))])),
+  });
 }
 
 function main(): void {
