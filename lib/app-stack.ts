@@ -101,7 +101,7 @@ export const CONSUMER_WIRING: Readonly<Record<ConsumerName, ConsumerWiring>> = {
   fulfilment: {
     description: 'Fulfilment: creates shipments for confirmed orders',
     tables: { shipments: 'readWrite', orders: 'read' },
-    publishesTo: [TOPICS.fulfillmentEvents.name],
+    publishesTo: [TOPICS.fulfilmentEvents.name],
   },
   orderReadModel: {
     description: 'Order read model: projection of all order events behind GET /orders/{id}',

@@ -16,7 +16,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
-import { LocalStack } from './infra/local-stack';
+import { LocalServices } from './infra/local-services';
 import { repositoryRoot } from './infra/paths';
 import { portAnswers } from './infra/preflight';
 import { ensureTemplates } from './pipeline/synth';
@@ -179,7 +179,7 @@ async function main(): Promise<void> {
   const root = repositoryRoot();
   ensureTemplates(root, join(root, 'cdk.out'));
   const templates = stageTemplates(join(root, 'cdk.out'), 'dev');
-  const stack = new LocalStack({ templates, log: (line) => console.log(`  ${line}`) });
+  const stack = new LocalServices({ templates, log: (line) => console.log(`  ${line}`) });
   const ports = stack.components.flatMap((component) => component.ports().map(({ port }) => port));
   const running = (await Promise.all(ports.map((port) => portAnswers(port)))).every(Boolean);
   console.log(running ? 'Using the running local parts.' : 'Starting the local parts for the replay...');

@@ -1,5 +1,5 @@
 /**
- * The system under test for the benchmarks that need the real parts: a private LocalStack (its own
+ * The system under test for the benchmarks that need the real parts: a private LocalServices (its own
  * Kafka broker, the DynamoDB server and ElasticMQ on ports and a data folder of its own, so a developer's
  * `npm start` or a running test suite is never touched) and the whole pipeline on top of it.
  *
@@ -15,7 +15,7 @@ import { TokenBucket } from '../../local/api/token-bucket';
 import { localDynamoDbClient } from '../../local/infra/aws-clients';
 import { DEMO_CATALOGUE, seedCatalogue } from '../../local/infra/demo-catalogue';
 import { CONTROLLER_PORT_OFFSET } from '../../local/infra/kafka-cluster';
-import { LocalStack, type LocalStackInfo } from '../../local/infra/local-stack';
+import { LocalServices, type LocalServicesInfo } from '../../local/infra/local-services';
 import { repositoryRoot } from '../../local/infra/paths';
 import { portAnswers } from '../../local/infra/preflight';
 import { type RunningPipeline, startPipeline } from '../../local/pipeline';
@@ -25,7 +25,7 @@ import { stageTemplates } from '../../local/runtime/cfn-template';
 export const BENCH_DATA_MARKER = join('.local', 'bench-stack');
 
 export interface BenchEnvironment {
-  readonly info: LocalStackInfo;
+  readonly info: LocalServicesInfo;
   readonly pipeline: RunningPipeline;
   readonly stop: () => Promise<void>;
 }
@@ -92,7 +92,7 @@ export async function startBenchEnvironment(
   const dataDir = join(root, options.dataMarker ?? BENCH_DATA_MARKER);
   rmSync(dataDir, { recursive: true, force: true });
   const ports = await basePorts(options.basePorts ?? BENCH_BASE_PORTS);
-  const stack = new LocalStack({
+  const stack = new LocalServices({
     brokers: 1,
     kafkaPort: ports.kafka,
     dynamodbPort: ports.dynamodb,
@@ -127,7 +127,7 @@ export async function startBenchEnvironment(
 }
 
 /** The ramp sells far more than the demo's 10,000 units per SKU; an out-of-stock order is not what is measured. */
-async function raiseStock(info: LocalStackInfo): Promise<void> {
+async function raiseStock(info: LocalServicesInfo): Promise<void> {
   const table = info.environment.INVENTORY_TABLE_NAME;
   if (!table) throw new Error('No INVENTORY_TABLE_NAME in the stack environment');
   const client = localDynamoDbClient(info.dynamodbEndpoint);

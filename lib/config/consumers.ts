@@ -161,7 +161,7 @@ const DECLARED_CONSUMERS: readonly Omit<ConsumerSpec, 'mappings'>[] = [
       TOPICS.orderEvents.name,
       TOPICS.paymentEvents.name,
       TOPICS.inventoryEvents.name,
-      TOPICS.fulfillmentEvents.name,
+      TOPICS.fulfilmentEvents.name,
     ],
     // The read model answers GET /orders/{id}: keep it close to real time.
     batchSize: 100,

@@ -60,7 +60,7 @@ export const TOPICS = {
     retentionHours: 7 * HOURS_PER_DAY,
     description: 'Stock outcomes: StockReserved, StockReservationFailed, StockReleased',
   },
-  fulfillmentEvents: {
+  fulfilmentEvents: {
     name: 'fulfillment.events',
     partitions: 16,
     retentionHours: 7 * HOURS_PER_DAY,

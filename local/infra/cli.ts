@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { stageTemplates } from '../runtime/cfn-template';
 import { ELASTICMQ_ARTIFACTS } from './elasticmq';
 import { type BrokerCount, KAFKA_ARTIFACTS } from './kafka-cluster';
-import { LocalStack } from './local-stack';
+import { LocalServices } from './local-services';
 import { ensureArtifacts, secondsSince } from './maven-artifacts';
 import { repositoryRoot } from './paths';
 import { checkJava, checkMaven } from './preflight';
@@ -41,7 +41,7 @@ async function up(args: string[]): Promise<void> {
   const templates = values['no-templates']
     ? []
     : stageTemplates(join(repositoryRoot(), 'cdk.out'), values.stage);
-  const stack = new LocalStack({ brokers: brokers as BrokerCount, templates });
+  const stack = new LocalServices({ brokers: brokers as BrokerCount, templates });
   const info = await stack.start();
   console.log('\nReady. Environment for handlers and tools:');
   for (const [name, value] of Object.entries(info.environment)) {
@@ -49,7 +49,7 @@ async function up(args: string[]): Promise<void> {
   }
   console.log(`Timings (s): ${JSON.stringify(info.timings)}`);
   console.log('Ctrl-C stops everything.');
-  // Stay alive; the signal hook registered by LocalStack stops the parts and exits.
+  // Stay alive; the signal hook registered by LocalServices stops the parts and exits.
   setInterval(() => undefined, 1 << 30);
 }
 

@@ -15,7 +15,7 @@ import {
 } from '../runtime/template';
 import { stateMachinesFromTemplate, type TemplateStateMachine } from '../stepfunctions';
 
-/** The endpoints and names of the real parts (LocalStack's start() / the test harness provide them). */
+/** The endpoints and names of the real parts (LocalServices's start() / the test harness provide them). */
 export interface PipelineInfrastructure {
   readonly kafkaBrokers: readonly string[];
   readonly dynamodbEndpoint: string;

@@ -174,7 +174,7 @@ export const MESSAGE_SCHEMAS = {
   PaymentCaptured: { topic: 'paymentEvents', versions: [paymentCapturedV1] },
   PaymentDeclined: { topic: 'paymentEvents', versions: [paymentDeclinedV1] },
   PaymentRefunded: { topic: 'paymentEvents', versions: [paymentRefundedV1] },
-  ShipmentCreated: { topic: 'fulfillmentEvents', versions: [shipmentCreatedV1] },
+  ShipmentCreated: { topic: 'fulfilmentEvents', versions: [shipmentCreatedV1] },
   SendEmail: { topic: 'notificationCommands', versions: [sendEmailV1] },
 } as const;
 

@@ -12,7 +12,7 @@ describe('analytics handler on the local DynamoDB server, with no idempotency ta
   let analytics: TestTable;
 
   beforeAll(async () => {
-    analytics = await createTestTable(inject('localStack').dynamodbEndpoint, 'analytics', 'pk', 'sk');
+    analytics = await createTestTable(inject('localServices').dynamodbEndpoint, 'analytics', 'pk', 'sk');
   });
 
   afterAll(async () => {

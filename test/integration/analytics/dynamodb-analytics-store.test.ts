@@ -13,7 +13,7 @@ describe('analytics aggregates on the local DynamoDB server', () => {
   let table: TestTable;
 
   beforeAll(async () => {
-    table = await createTestTable(inject('localStack').dynamodbEndpoint, 'analytics', 'pk', 'sk');
+    table = await createTestTable(inject('localServices').dynamodbEndpoint, 'analytics', 'pk', 'sk');
   });
 
   afterAll(async () => {

@@ -24,7 +24,7 @@ let sfn: SFNClient;
 beforeAll(async () => {
   pipeline = await startPipeline({
     profile: 'test',
-    infrastructure: inject('localStack'),
+    infrastructure: inject('localServices'),
     functionEnvironment: {
       checkout: {
         [ADMISSION_ENV.maxCommandBacklog]: String(MAX_COMMAND_BACKLOG),

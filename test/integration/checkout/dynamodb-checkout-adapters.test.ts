@@ -11,7 +11,7 @@ describe('checkout on the local DynamoDB server', () => {
   let inventory: TestTable;
 
   beforeAll(async () => {
-    const endpoint = inject('localStack').dynamodbEndpoint;
+    const endpoint = inject('localServices').dynamodbEndpoint;
     [orders, inventory] = await Promise.all([
       createTestTable(endpoint, 'orders', 'orderId'),
       createTestTable(endpoint, 'inventory', 'pk'),

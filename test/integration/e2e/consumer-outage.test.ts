@@ -14,7 +14,7 @@ let pipeline: RunningPipeline;
 let shop: Shop;
 
 beforeAll(async () => {
-  pipeline = await startPipeline({ profile: 'test', infrastructure: inject('localStack') });
+  pipeline = await startPipeline({ profile: 'test', infrastructure: inject('localServices') });
   shop = new Shop(pipeline);
 });
 

@@ -19,7 +19,7 @@ let browser: BrowserContext;
 let userDataDir: string;
 
 beforeAll(async () => {
-  pipeline = await startPipeline({ profile: 'test', infrastructure: inject('localStack') });
+  pipeline = await startPipeline({ profile: 'test', infrastructure: inject('localServices') });
   userDataDir = mkdtempSync(join(tmpdir(), 'dashboard-chromium-'));
   browser = await chromium.launchPersistentContext(userDataDir, {
     executablePath: '/usr/bin/chromium',

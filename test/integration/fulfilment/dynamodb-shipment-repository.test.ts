@@ -12,7 +12,7 @@ describe('shipments on the local DynamoDB server', () => {
   let orders: TestTable;
 
   beforeAll(async () => {
-    const endpoint = inject('localStack').dynamodbEndpoint;
+    const endpoint = inject('localServices').dynamodbEndpoint;
     [shipments, orders] = await Promise.all([
       createTestTable(endpoint, 'shipments', 'orderId'),
       createTestTable(endpoint, 'orders', 'orderId'),

@@ -2,7 +2,7 @@
  * Vitest globalSetup of the integration project: starts the real parts once per run (Kafka with one
  * broker, the DynamoDB server, ElasticMQ) on test ports that do not clash with a user's `npm start`,
  * creates topics, the tables and queues of the synthesized templates and the demo catalogue, and
- * hands the connection details to the tests as environment variables and through `inject('localStack')`.
+ * hands the connection details to the tests as environment variables and through `inject('localServices')`.
  *
  * Concurrent runs each take their own slot of ports and data folder (see run-slot.ts), so one run
  * never wipes or stops another's broker. Reuse: with LOCAL_STACK_READY=1 the environment is taken
@@ -13,14 +13,14 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { LocalStack, type LocalStackInfo } from '../../../local/infra/local-stack';
+import { LocalServices, type LocalServicesInfo } from '../../../local/infra/local-services';
 import { repositoryRoot } from '../../../local/infra/paths';
 import { portAnswers } from '../../../local/infra/preflight';
 import { ensureTemplates } from '../../../local/pipeline/synth';
 import { readStackTemplate, type StackTemplate, stageTemplates } from '../../../local/runtime/cfn-template';
 import { acquireRunSlot, SLOT_STRIDE } from './run-slot';
 
-export interface ProvidedLocalStack {
+export interface ProvidedServices {
   readonly kafkaBrokers: readonly string[];
   readonly dynamodbEndpoint: string;
   readonly sqsEndpoint: string;
@@ -39,7 +39,7 @@ export interface ProvidedLocalStack {
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    localStack: ProvidedLocalStack;
+    localServices: ProvidedServices;
   }
 }
 
@@ -57,7 +57,7 @@ function templates(root: string): StackTemplate[] {
   return stageTemplates(join(root, 'cdk.out'), 'dev');
 }
 
-function environmentFromEnv(): ProvidedLocalStack {
+function environmentFromEnv(): ProvidedServices {
   const env = process.env;
   const required = ['KAFKA_BROKERS', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_SQS'];
   const missing = required.filter((name) => !env[name]);
@@ -87,14 +87,14 @@ function environmentFromEnv(): ProvidedLocalStack {
 
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   if (process.env.LOCAL_STACK_READY === '1') {
-    project.provide('localStack', environmentFromEnv());
+    project.provide('localServices', environmentFromEnv());
     return undefined;
   }
   const root = repositoryRoot();
   const slot = acquireRunSlot(join(root, '.local'));
   const portOffset = slot.index * SLOT_STRIDE;
-  const log = (line: string): void => console.log(`[local stack] ${line}`);
-  const stack = new LocalStack({
+  const log = (line: string): void => console.log(`[local services] ${line}`);
+  const stack = new LocalServices({
     brokers: 1,
     kafkaPort: slot.ports.kafka,
     dynamodbPort: slot.ports.dynamodb,
@@ -105,10 +105,10 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     seed: 'overwrite',
     log,
   });
-  // With KAFKA_BROKERS set, LocalStack uses that cluster and only the other two ports count.
+  // With KAFKA_BROKERS set, LocalServices uses that cluster and only the other two ports count.
   const ports = stack.components.flatMap((component) => component.ports().map(({ port }) => port));
   const answering = await Promise.all(ports.map((port) => portAnswers(port)));
-  let info: LocalStackInfo;
+  let info: LocalServicesInfo;
   let started = false;
   try {
     if (answering.every(Boolean)) {
@@ -135,7 +135,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     LOCAL_TEST_PORT_OFFSET: String(portOffset),
     KAFKAJS_NO_PARTITIONER_WARNING: '1',
   });
-  project.provide('localStack', { ...info, started, portOffset });
+  project.provide('localServices', { ...info, started, portOffset });
   return async () => {
     if (started) {
       await stack.stop();

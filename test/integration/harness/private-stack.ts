@@ -8,7 +8,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import type { BrokerCount } from '../../../local/infra/kafka-cluster';
-import { LocalStack, type LocalStackInfo } from '../../../local/infra/local-stack';
+import { LocalServices, type LocalServicesInfo } from '../../../local/infra/local-services';
 import { repositoryRoot } from '../../../local/infra/paths';
 import { readStackTemplate, stageTemplates } from '../../../local/runtime/cfn-template';
 
@@ -21,8 +21,8 @@ import { readStackTemplate, stageTemplates } from '../../../local/runtime/cfn-te
 const PRIVATE_BASE = { kafka: 29_092, dynamodb: 28_000, sqs: 29_324 } as const;
 
 export interface PrivateStack {
-  readonly stack: LocalStack;
-  readonly info: LocalStackInfo;
+  readonly stack: LocalServices;
+  readonly info: LocalServicesInfo;
 }
 
 /**
@@ -34,12 +34,12 @@ export async function startPrivateStack(options: {
   index?: number;
 }): Promise<PrivateStack> {
   const index = options.index ?? 0;
-  const offset = inject('localStack').portOffset + index * 10;
+  const offset = inject('localServices').portOffset + index * 10;
   const root = repositoryRoot();
   const dataDir = join(root, '.local', 'integration', `private-${offset}`);
   rmSync(dataDir, { recursive: true, force: true });
   const explicit = process.env.LOCAL_TEMPLATES?.split(',').filter(Boolean);
-  const stack = new LocalStack({
+  const stack = new LocalServices({
     brokers: options.brokers,
     kafkaPort: PRIVATE_BASE.kafka + offset,
     dynamodbPort: PRIVATE_BASE.dynamodb + offset,

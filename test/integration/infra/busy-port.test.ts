@@ -3,7 +3,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { DynamoDbServer } from '../../../local/infra/dynamodb-server';
 import { PortInUseError } from '../../../local/infra/errors';
 import { KafkaCluster } from '../../../local/infra/kafka-cluster';
-import { LocalStack } from '../../../local/infra/local-stack';
+import { LocalServices } from '../../../local/infra/local-services';
 
 async function occupy(port: number): Promise<Server> {
   const server = createServer();
@@ -13,7 +13,7 @@ async function occupy(port: number): Promise<Server> {
 
 describe('a busy port', () => {
   // Ports of this run's slot, so that concurrent runs do not take each other's.
-  const base = 29_000 + inject('localStack').portOffset;
+  const base = 29_000 + inject('localServices').portOffset;
   let server: Server | undefined;
 
   afterEach(async () => {
@@ -42,7 +42,7 @@ describe('a busy port', () => {
   it('stops the whole local stack before anything starts (nothing half-starts)', async () => {
     // Prepare
     server = await occupy(base + 24);
-    const stack = new LocalStack({
+    const stack = new LocalServices({
       kafkaPort: base + 20,
       dynamodbPort: base + 21,
       sqsPort: base + 24,

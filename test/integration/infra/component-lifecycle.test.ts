@@ -12,7 +12,7 @@ import { type PrivateStack, startPrivateStack } from '../harness/private-stack';
 
 // Private instances on their own ports and folders: the fault scenarios kill these, never the harness's.
 // Ports and folder follow this run's slot, so that concurrent runs stay apart.
-const { portOffset } = inject('localStack');
+const { portOffset } = inject('localServices');
 const FAULT_DIR = join(repositoryRoot(), '.local', 'integration', `faults-${portOffset}`);
 const quiet = (): void => undefined;
 

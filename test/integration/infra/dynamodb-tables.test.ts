@@ -17,7 +17,7 @@ import type { CfnTemplate } from '../../../local/runtime/cfn-template';
 const FIXTURE = join(__dirname, '../../fixtures/templates/data-stack.template.json');
 
 describe('tables from a CloudFormation template on the DynamoDB server', () => {
-  const { dynamodbEndpoint } = inject('localStack');
+  const { dynamodbEndpoint } = inject('localServices');
   const template = JSON.parse(readFileSync(FIXTURE, 'utf8')) as CfnTemplate;
   // A stack name per run keeps these tables apart from the harness's and from earlier runs.
   const stackName = `infra-test-${randomUUID().slice(0, 8)}`;
@@ -124,7 +124,7 @@ describe('tables from a CloudFormation template on the DynamoDB server', () => {
 describe('the harness-provisioned inventory table', () => {
   it('holds SKU-1..SKU-5 with stock and a price, and SKU-LAST', async () => {
     // Prepare
-    const { dynamodbEndpoint, environment } = inject('localStack');
+    const { dynamodbEndpoint, environment } = inject('localServices');
     const client = localDynamoDbClient(dynamodbEndpoint);
     const table = environment.INVENTORY_TABLE_NAME;
     expect(table, 'INVENTORY_TABLE_NAME from the template').toBeDefined();

@@ -5,7 +5,7 @@ import { localSqsClient } from '../../../local/infra/aws-clients';
 import { ensureQueues } from '../../../local/infra/elasticmq';
 
 describe('ElasticMQ (SQS-compatible on-failure destinations)', () => {
-  const { sqsEndpoint, queueUrls } = inject('localStack');
+  const { sqsEndpoint, queueUrls } = inject('localServices');
 
   it('creates queues by name, idempotently, and round-trips a message with the real SQS client', async () => {
     // Prepare

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ALL_TOPICS, retentionMs, TOPICS } from '../../../lib/config/topics';
 
 describe('local Kafka broker (KRaft, started by the integration harness)', () => {
-  const { kafkaBrokers } = inject('localStack');
+  const { kafkaBrokers } = inject('localServices');
   const kafka = new Kafka({ clientId: 'infra-test', brokers: [...kafkaBrokers], logLevel: logLevel.NOTHING });
   let admin: Admin;
 

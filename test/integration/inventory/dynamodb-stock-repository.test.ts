@@ -12,7 +12,7 @@ describe('stock reservations on the local DynamoDB server', () => {
   let stock: DynamoDbStockRepository;
 
   beforeAll(async () => {
-    table = await createTestTable(inject('localStack').dynamodbEndpoint, 'inventory', 'pk');
+    table = await createTestTable(inject('localServices').dynamodbEndpoint, 'inventory', 'pk');
     stock = new DynamoDbStockRepository(table.name, table.documentClient);
   });
 

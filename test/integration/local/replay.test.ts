@@ -14,7 +14,7 @@ let pipeline: RunningPipeline;
 let shop: Shop;
 
 beforeAll(async () => {
-  pipeline = await startPipeline({ profile: 'test', infrastructure: inject('localStack') });
+  pipeline = await startPipeline({ profile: 'test', infrastructure: inject('localServices') });
   shop = new Shop(pipeline);
 });
 
@@ -40,7 +40,7 @@ describe('replaying the order read model', () => {
     const result = await replayConsumer({
       consumer: 'orderReadModel',
       from,
-      infrastructure: inject('localStack'),
+      infrastructure: inject('localServices'),
       mailboxDir: pipeline.mailboxDir,
       timeoutMs: 90_000,
       log: () => undefined,
@@ -74,7 +74,7 @@ describe('replaying notification', () => {
     const result = await replayConsumer({
       consumer: 'notification',
       from,
-      infrastructure: inject('localStack'),
+      infrastructure: inject('localServices'),
       mailboxDir: pipeline.mailboxDir,
       timeoutMs: 90_000,
       log: () => undefined,

@@ -11,7 +11,12 @@ describe('loyalty ledger on the local DynamoDB server', () => {
   let ledger: DynamoDbLoyaltyLedger;
 
   beforeAll(async () => {
-    table = await createTestTable(inject('localStack').dynamodbEndpoint, 'loyalty', 'customerId', 'entryId');
+    table = await createTestTable(
+      inject('localServices').dynamodbEndpoint,
+      'loyalty',
+      'customerId',
+      'entryId',
+    );
     ledger = new DynamoDbLoyaltyLedger(table.documentClient, table.name);
   });
 

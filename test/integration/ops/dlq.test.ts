@@ -29,7 +29,7 @@ let producer: Producer;
 const opened: DeadLetterTopic[] = [];
 
 beforeAll(async () => {
-  brokers = inject('localStack').kafkaBrokers;
+  brokers = inject('localServices').kafkaBrokers;
   target = localTargetOf({}, { KAFKA_BROKERS: brokers.join(',') });
   const kafka = new Kafka({ clientId: 'dlq-it', brokers: [...brokers], logLevel: logLevel.NOTHING });
   admin = kafka.admin();

@@ -21,7 +21,7 @@ let shop: Shop;
 let target: OpsTarget;
 
 beforeAll(async () => {
-  pipeline = await startPipeline({ profile: 'test', infrastructure: inject('localStack') });
+  pipeline = await startPipeline({ profile: 'test', infrastructure: inject('localServices') });
   shop = new Shop(pipeline);
   target = localTargetOf(pipeline.stackOutputs, pipeline.toolEnvironment);
 });

@@ -11,7 +11,7 @@ describe('order read model on the local DynamoDB server', () => {
   let repository: DynamoDbOrderViewRepository;
 
   beforeAll(async () => {
-    table = await createTestTable(inject('localStack').dynamodbEndpoint, 'orders', 'orderId');
+    table = await createTestTable(inject('localServices').dynamodbEndpoint, 'orders', 'orderId');
     repository = new DynamoDbOrderViewRepository(table.documentClient, table.name);
   });
 

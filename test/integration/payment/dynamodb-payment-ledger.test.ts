@@ -13,7 +13,7 @@ describe('payments ledger on the local DynamoDB server', () => {
   let ledger: DynamoDbPaymentLedger;
 
   beforeAll(async () => {
-    table = await createTestTable(inject('localStack').dynamodbEndpoint, 'payments', 'orderId', 'entry');
+    table = await createTestTable(inject('localServices').dynamodbEndpoint, 'payments', 'orderId', 'entry');
     ledger = new DynamoDbPaymentLedger(table.name, table.documentClient);
   });
 

@@ -9,7 +9,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { Kafka, logLevel } from 'kafkajs';
-import type { LocalStack } from '../../../local/infra/local-stack';
+import type { LocalServices } from '../../../local/infra/local-services';
 import { type RunningPipeline, startPipeline } from '../../../local/pipeline';
 import { startPrivateStack } from '../harness/private-stack';
 import { Ledger } from './ledger';
@@ -31,7 +31,7 @@ export interface InfrastructureFault {
    */
   readonly loadUntilHealed?: boolean;
   /** Injects the fault (and heals it, if the scenario heals); returns what it saw for the report. */
-  readonly inject: (stack: LocalStack, pipeline: RunningPipeline) => Promise<FaultReport>;
+  readonly inject: (stack: LocalServices, pipeline: RunningPipeline) => Promise<FaultReport>;
 }
 
 export interface FaultReport {

@@ -31,7 +31,11 @@ describe('scenario 8: the whole local mode restarted mid-run', () => {
     // Prepare
     const started = Date.now();
     const start = (): Promise<RunningPipeline> =>
-      startPipeline({ profile: 'test', infrastructure: inject('localStack'), stepFunctionsDataDir: journal });
+      startPipeline({
+        profile: 'test',
+        infrastructure: inject('localServices'),
+        stepFunctionsDataDir: journal,
+      });
     pipeline = await start();
     let ledger = new Ledger(pipeline.endpoints.dynamodb, pipeline.tables);
     const initialStock = await openBooks(pipeline, ledger);

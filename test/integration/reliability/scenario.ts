@@ -251,7 +251,7 @@ export function usePipeline(
   beforeAll(async () => {
     scenario.pipeline = await startPipeline({
       profile: 'test',
-      infrastructure: inject('localStack'),
+      infrastructure: inject('localServices'),
       ...options,
     });
     scenario.ledger = new Ledger(scenario.pipeline.endpoints.dynamodb, scenario.pipeline.tables);

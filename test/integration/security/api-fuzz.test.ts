@@ -33,7 +33,7 @@ let shop: Shop;
 let reportDir: string;
 
 beforeAll(async () => {
-  pipeline = await startPipeline({ profile: 'test', infrastructure: inject('localStack') });
+  pipeline = await startPipeline({ profile: 'test', infrastructure: inject('localServices') });
   shop = new Shop(pipeline);
   reportDir = mkdtempSync(join(tmpdir(), 'api-fuzz-'));
 });

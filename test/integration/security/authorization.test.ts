@@ -25,7 +25,7 @@ let poolIssuer: LocalIssuer;
 let foreignKeyDir: string;
 
 beforeAll(async () => {
-  pipeline = await startPipeline({ profile: 'test', infrastructure: inject('localStack') });
+  pipeline = await startPipeline({ profile: 'test', infrastructure: inject('localServices') });
   shop = new Shop(pipeline);
   const claims = claimsOf(await pipeline.token('probe'));
   // The test profile keeps its key pair in the run's data folder, next to the mailbox.

@@ -18,13 +18,13 @@ import { createTestTable, type TestTable } from '../../fixtures/consumers/dynamo
 import { exampleEvent } from '../../fixtures/msk';
 
 beforeAll(() => {
-  Object.assign(process.env, inject('localStack').environment);
+  Object.assign(process.env, inject('localServices').environment);
 });
 
 describe('KafkaDeadLetterSink on the local broker', () => {
   it('writes the poison record, keyed by its order id, to DEAD_LETTER_TOPIC with its content and reason', async () => {
     // Prepare
-    const { kafkaBrokers } = inject('localStack');
+    const { kafkaBrokers } = inject('localServices');
     vi.stubEnv('KAFKA_BROKERS', kafkaBrokers.join(','));
     vi.stubEnv('DEAD_LETTER_TOPIC', 'dead-letters.analytics');
     const target = localTargetOf({}, { KAFKA_BROKERS: kafkaBrokers.join(',') });
@@ -81,7 +81,7 @@ describe('makeEventProcessorIdempotent on the local DynamoDB server', () => {
   let table: TestTable;
 
   beforeAll(async () => {
-    table = await createTestTable(inject('localStack').dynamodbEndpoint, 'idempotency', 'id');
+    table = await createTestTable(inject('localServices').dynamodbEndpoint, 'idempotency', 'id');
     process.env.IDEMPOTENCY_TABLE_NAME = table.name;
   });
 

@@ -33,7 +33,7 @@ describe('KafkaEventPublisher on a real broker', () => {
   let stopConsumer: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    const brokers = inject('localStack').kafkaBrokers;
+    const brokers = inject('localServices').kafkaBrokers;
     process.env.KAFKA_BROKERS = brokers.join(',');
     kafka = new Kafka({ clientId: 'shared-it', brokers: [...brokers], logLevel: logLevel.NOTHING });
     const consumer = kafka.consumer({ groupId: consumerGroup });

@@ -47,7 +47,7 @@ async function waitFor<T>(
 }
 
 describe('EventSourceMappings against a real Kafka broker', () => {
-  const { kafkaBrokers, sqsEndpoint } = inject('localStack');
+  const { kafkaBrokers, sqsEndpoint } = inject('localServices');
   const runId = randomUUID().slice(0, 8);
   const topic = `esm-test-${runId}`;
   const deadLetterTopic = `esm-test-dead-letters-${runId}`;

@@ -6,7 +6,7 @@ import {
   newClusterId,
   serverProperties,
 } from '../../../../local/infra/kafka-cluster';
-import { LocalStack } from '../../../../local/infra/local-stack';
+import { LocalServices } from '../../../../local/infra/local-services';
 import { pomFor } from '../../../../local/infra/maven-artifacts';
 
 function parse(properties: string): Record<string, string> {
@@ -94,13 +94,13 @@ describe('pomFor', () => {
   });
 });
 
-describe('LocalStack with an existing cluster', () => {
+describe('LocalServices with an existing cluster', () => {
   it('starts no broker when KAFKA_BROKERS names one, and uses it', () => {
     // Prepare
     const env = { KAFKA_BROKERS: 'kafka-a:9092, kafka-b:9092' };
 
     // Act
-    const stack = new LocalStack({ dataDir: '/unused', log: () => undefined, env });
+    const stack = new LocalServices({ dataDir: '/unused', log: () => undefined, env });
 
     // Assess
     expect(stack.kafka).toBeUndefined();
@@ -110,7 +110,7 @@ describe('LocalStack with an existing cluster', () => {
 
   it('starts its own broker when told to ignore KAFKA_BROKERS', () => {
     // Act
-    const stack = new LocalStack({
+    const stack = new LocalServices({
       dataDir: '/unused',
       kafkaPort: 39_092,
       kafkaBrokersFromEnv: false,

@@ -31,12 +31,7 @@ describe('AWS clients', () => {
     const clients = await freshClients();
 
     // Act
-    const created = [
-      clients.documentClient,
-      clients.sfnClient,
-      clients.kafkaClient,
-      clients.sesClient,
-    ];
+    const created = [clients.documentClient, clients.sfnClient, clients.kafkaClient, clients.sesClient];
 
     // Assess
     for (const get of created) expect(get()).toBe(get());

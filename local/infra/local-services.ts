@@ -61,7 +61,7 @@ export interface LocalStackOptions {
   readonly log?: (line: string) => void;
 }
 
-export interface LocalStackInfo {
+export interface LocalServicesInfo {
   readonly kafkaBrokers: readonly string[];
   readonly dynamodbEndpoint: string;
   readonly sqsEndpoint: string;
@@ -75,7 +75,7 @@ export interface LocalStackInfo {
   readonly timings: Readonly<Record<string, number>>;
 }
 
-export class LocalStack {
+export class LocalServices {
   readonly kafka: KafkaCluster | undefined;
   readonly dynamodb: DynamoDbServer;
   readonly elasticmq: ElasticMq;
@@ -126,7 +126,7 @@ export class LocalStack {
     return this.externalBrokers ?? this.kafka!.bootstrapServers;
   }
 
-  async start(): Promise<LocalStackInfo> {
+  async start(): Promise<LocalServicesInfo> {
     const timings: Record<string, number> = {};
     await this.preflight();
     // Jars first: a first-use fetch that fails must not leave a broker running.
@@ -155,7 +155,7 @@ export class LocalStack {
    * Uses parts that already run on the configured ports (a second test run, a user's running local
    * mode): starts nothing, only makes sure topics, tables, queues and the catalogue exist.
    */
-  async attach(): Promise<LocalStackInfo> {
+  async attach(): Promise<LocalServicesInfo> {
     const timings: Record<string, number> = {};
     return timed(timings, 'provision', () => this.provision(timings));
   }
@@ -178,7 +178,7 @@ export class LocalStack {
     }
   }
 
-  private async provision(timings: Record<string, number>): Promise<LocalStackInfo> {
+  private async provision(timings: Record<string, number>): Promise<LocalServicesInfo> {
     const brokers = this.kafkaBrokers;
     const durability = durabilityFor(this.kafka?.brokers ?? 3);
     const topics = await timed(timings, 'topics', () => ensureTopics(brokers, durability));

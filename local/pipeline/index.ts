@@ -12,35 +12,30 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { readApiDefinition } from './api/api-definition';
-import { LocalApiServer } from './api/server';
-import { LocalIssuer, localIssuerUrl } from './auth/issuer';
-import { Dashboard } from './dashboard/server';
-import { onShutdownSignal } from './infra/child-registry';
-import { LocalStack } from './infra/local-stack';
-import { localDir, repositoryRoot, STACK_OUTPUTS_FILE, TOOL_ENVIRONMENT_FILE } from './infra/paths';
-import { assertPortFree } from './infra/preflight';
-import { PipelineDashboardSources } from './pipeline/dashboard-sources';
-import { PipelineKafka } from './pipeline/kafka-tools';
-import { freePort } from './pipeline/ports';
-import {
-  consumerNameOf,
-  type PipelineInfrastructure,
-  type PipelineTopology,
-  readTopology,
-} from './pipeline/topology';
-import { type StackTemplate, stageTemplates } from './runtime/cfn-template';
-import { ConsumerProcess } from './runtime/consumer-process-host';
-import { FunctionNotInvocableError } from './runtime/errors';
-import { EventSourceMappings } from './runtime/event-source-mapping';
-import { FunctionPool, type LogSink } from './runtime/function-pool';
-import { startLambdaApi } from './runtime/lambda-api';
-import { combineMappings, type MappingControl } from './runtime/mapping-control';
-import { KafkaOnFailureDestination } from './runtime/on-failure';
-import type { EventSourceMappingDefinition, LocalFunctionDefinition } from './runtime/template';
-import { type RunningLocalStepFunctions, startLocalStepFunctions } from './stepfunctions';
+import { readApiDefinition } from '../api/api-definition';
+import { LocalApiServer } from '../api/server';
+import { LocalIssuer, localIssuerUrl } from '../auth/issuer';
+import { Dashboard } from '../dashboard/server';
+import { onShutdownSignal } from '../infra/child-registry';
+import { LocalServices } from '../infra/local-services';
+import { localDir, repositoryRoot, STACK_OUTPUTS_FILE, TOOL_ENVIRONMENT_FILE } from '../infra/paths';
+import { assertPortFree } from '../infra/preflight';
+import { type StackTemplate, stageTemplates } from '../runtime/cfn-template';
+import { ConsumerProcess } from '../runtime/consumer-process-host';
+import { FunctionNotInvocableError } from '../runtime/errors';
+import { EventSourceMappings } from '../runtime/event-source-mapping';
+import { FunctionPool, type LogSink } from '../runtime/function-pool';
+import { startLambdaApi } from '../runtime/lambda-api';
+import { combineMappings, type MappingControl } from '../runtime/mapping-control';
+import { KafkaOnFailureDestination } from '../runtime/on-failure';
+import type { EventSourceMappingDefinition, LocalFunctionDefinition } from '../runtime/template';
+import { type RunningLocalStepFunctions, startLocalStepFunctions } from '../stepfunctions';
+import { PipelineDashboardSources } from './dashboard-sources';
+import { PipelineKafka } from './kafka-tools';
+import { freePort } from './tcp-ports';
+import { consumerNameOf, type PipelineInfrastructure, type PipelineTopology, readTopology } from './topology';
 
-export type { PipelineInfrastructure } from './pipeline/topology';
+export type { PipelineInfrastructure } from './topology';
 
 export interface RunningPipeline {
   readonly apiUrl: string;
@@ -193,7 +188,7 @@ export async function startPipeline(options: StartPipelineOptions = {}): Promise
     let dataDir: string;
     if (profile === 'dev') {
       dataDir = localDir();
-      const stack = new LocalStack({ templates, log });
+      const stack = new LocalServices({ templates, log });
       stops.push({ name: 'local stack', stop: () => stack.stop() });
       infrastructure = await stack.start();
     } else {
@@ -709,7 +704,7 @@ function infrastructureFromEnvironment(): PipelineInfrastructure {
   ].filter((name) => !env[name]);
   if (missing.length > 0) {
     throw new PipelineStartError(
-      `The 'test' profile needs the running parts: pass \`infrastructure: inject('localStack')\` or set ${missing.join(', ')}`,
+      `The 'test' profile needs the running parts: pass \`infrastructure: inject('localServices')\` or set ${missing.join(', ')}`,
     );
   }
   const environment = Object.fromEntries(
