@@ -25,7 +25,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           exclude: ['test/integration/reliability/**'],
-          // Starts Kafka, the DynamoDB server and ElasticMQ once per run and exports their endpoints.
+          // Starts Kafka and the DynamoDB server once per run and exports their endpoints.
           globalSetup: ['test/integration/harness/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 300_000,

@@ -73,7 +73,6 @@ export async function replayConsumer(options: ReplayOptions): Promise<ReplayResu
       ...infrastructure.environment,
       KAFKA_BROKERS: infrastructure.kafkaBrokers.join(','),
       AWS_ENDPOINT_URL_DYNAMODB: infrastructure.dynamodbEndpoint,
-      AWS_ENDPOINT_URL_SQS: infrastructure.sqsEndpoint,
       EMAIL_TRANSPORT: 'mailbox',
       MAILBOX_DIR: options.mailboxDir ?? join(repoRoot, '.local', 'mailbox'),
       KAFKAJS_NO_PARTITIONER_WARNING: '1',

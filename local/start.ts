@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     );
 
   console.log(
-    'Starting Kafka, the DynamoDB server and ElasticMQ (the first start fetches the Kafka and ElasticMQ jars from Maven Central)...',
+    'Starting Kafka and the DynamoDB server (the first start fetches the Kafka jars from Maven Central)...',
   );
   const pipeline = await startPipeline({ profile: 'dev', log: (line) => console.log(`  ${line}`) });
   onShutdownSignal(async () => {
@@ -61,7 +61,6 @@ Order pipeline running locally (started in ${seconds} s)
   Step Functions ${pipeline.endpoints.sfn}   (${pipeline.stateMachineArn})
   Kafka          ${pipeline.endpoints.kafkaBrokers.join(',')}
   DynamoDB       ${pipeline.endpoints.dynamodb}
-  SQS (ElasticMQ) ${pipeline.endpoints.sqs}
   Lambda Invoke  ${pipeline.endpoints.lambda}
   Mailbox        ${pipeline.mailboxDir}
   Function logs  ${pipeline.functionLogFile}

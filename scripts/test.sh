@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # The one test command (`npm test`): everything CI runs, in order of cost. It installs what the
-# tests need that npm does not (cfn-lint from PyPI, the Kafka and ElasticMQ jars from
-# Maven Central) and starts the real parts the integration tests talk to.
+# tests need that npm does not (cfn-lint from PyPI, the Kafka jars from Maven Central) and starts the real parts the integration tests talk to.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -45,7 +44,7 @@ npx tsx scripts/secrets-scan.ts cdk.out
 step "headless Chromium for the dashboard test (Debian package)"
 command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 
-step "integration tests against a real Kafka broker, the DynamoDB server and ElasticMQ"
+step "integration tests against a real Kafka broker and the DynamoDB server"
 npx vitest run --project integration
 
 step "reliability scenarios (faults injected into the local mode), then RELIABILITY.md rendered from their figures"

@@ -1,5 +1,5 @@
 /**
- * Who burns the CPU during a run: per process (the broker JVM, the DynamoDB server, ElasticMQ, the
+ * Who burns the CPU during a run: per process (the broker JVM, the DynamoDB server, the
  * bench's own Node process and its children) and per thread of the bench's process (the main
  * thread runs the API, event source mapping and Step Functions emulators; handler workers run in
  * worker threads). Read from /proc as CPU-time deltas, so a figure covers exactly one window;
@@ -14,7 +14,7 @@ export interface CpuWindow {
   readonly seconds: number;
   /** Machine-wide busy share of all cores, in % of one core (2 cores -> up to 200). */
   readonly machineBusyPercent: number;
-  /** % of one core per process group (kafka, dynamodb-server, elasticmq, bench-node, other-node-children). */
+  /** % of one core per process group (kafka, dynamodb-server, bench-node, other-node-children). */
   readonly byProcess: Readonly<Record<string, number>>;
   /** % of one core per thread name of the bench's own process, top entries. */
   readonly benchThreads: Readonly<Record<string, number>>;
@@ -44,7 +44,6 @@ function readSafe(path: string): string | undefined {
 function classify(cmdline: string, marker: string): string | undefined {
   if (!cmdline.includes(marker)) return undefined;
   if (/kafka\.Kafka/.test(cmdline)) return 'kafka-broker (JVM)';
-  if (/elasticmq/i.test(cmdline)) return 'elasticmq (JVM)';
   if (/local\/dynamodb\/main/.test(cmdline)) return 'dynamodb-server (node)';
   return undefined;
 }

@@ -1,6 +1,6 @@
 /**
  * The system under test for the benchmarks that need the real parts: a private LocalServices (its own
- * Kafka broker, the DynamoDB server and ElasticMQ on ports and a data folder of its own, so a developer's
+ * Kafka broker and the DynamoDB server on ports and a data folder of its own, so a developer's
  * `npm start` or a running test suite is never touched) and the whole pipeline on top of it.
  *
  * The local mode runs the dev stage's templates, whose API throttle is 50 requests/s (burst 100);
@@ -33,11 +33,10 @@ export interface BenchEnvironment {
 export interface BenchPorts {
   readonly kafka: number;
   readonly dynamodb: number;
-  readonly sqs: number;
 }
 
 /** Ports far from the harness's (19092 ...), its private stacks' (29092 ...) and the user's; taken ones are skipped. */
-export const BENCH_BASE_PORTS: BenchPorts = { kafka: 49_092, dynamodb: 48_000, sqs: 49_324 };
+export const BENCH_BASE_PORTS: BenchPorts = { kafka: 49_092, dynamodb: 48_000 };
 
 export interface BenchEnvironmentOptions {
   /**
@@ -52,11 +51,9 @@ export interface BenchEnvironmentOptions {
 
 async function basePorts(base: BenchPorts): Promise<BenchPorts> {
   for (let offset = 0; offset < 50; offset += 10) {
-    const ports = { kafka: base.kafka + offset, dynamodb: base.dynamodb + offset, sqs: base.sqs + offset };
+    const ports = { kafka: base.kafka + offset, dynamodb: base.dynamodb + offset };
     const taken = await Promise.all(
-      [ports.kafka, ports.kafka + CONTROLLER_PORT_OFFSET, ports.dynamodb, ports.sqs].map((port) =>
-        portAnswers(port),
-      ),
+      [ports.kafka, ports.kafka + CONTROLLER_PORT_OFFSET, ports.dynamodb].map((port) => portAnswers(port)),
     );
     if (!taken.some(Boolean)) return ports;
   }
@@ -87,7 +84,7 @@ export async function startBenchEnvironment(
   options: BenchEnvironmentOptions = {},
 ): Promise<BenchEnvironment> {
   const root = repositoryRoot();
-  // The local tables and queues come from the templates: synthesize them on a fresh clone.
+  // The local tables come from the templates: synthesize them on a fresh clone.
   if (ensureTemplates(root, join(root, 'cdk.out'))) log('synthesized the CDK app into cdk.out');
   const dataDir = join(root, options.dataMarker ?? BENCH_DATA_MARKER);
   rmSync(dataDir, { recursive: true, force: true });
@@ -96,7 +93,6 @@ export async function startBenchEnvironment(
     brokers: 1,
     kafkaPort: ports.kafka,
     dynamodbPort: ports.dynamodb,
-    sqsPort: ports.sqs,
     kafkaBrokersFromEnv: false,
     dataDir,
     templates: stageTemplates(join(root, 'cdk.out'), 'dev'),

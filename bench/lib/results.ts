@@ -6,7 +6,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { ELASTICMQ_VERSION } from '../../local/infra/elasticmq';
 import { KAFKA_VERSION } from '../../local/infra/kafka-cluster';
 import { repositoryRoot } from '../../local/infra/paths';
 
@@ -63,7 +62,6 @@ export function versions(): Record<string, string> {
     kafka: KAFKA_VERSION,
     // The DynamoDB server is this repository's own code: its version is the commit measured.
     dynamodbServer: `local/dynamodb@${gitCommit()}`,
-    elasticmq: ELASTICMQ_VERSION,
     kafkajs: packageVersion('kafkajs'),
     esbuild: packageVersion('esbuild'),
     awsCdkLib: packageVersion('aws-cdk-lib'),

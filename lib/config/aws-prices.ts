@@ -36,7 +36,6 @@ const VPC_PRICING = 'https://aws.amazon.com/vpc/pricing/';
 const PRIVATELINK_PRICING = 'https://aws.amazon.com/privatelink/pricing/';
 const KMS_PRICING = 'https://aws.amazon.com/kms/pricing/';
 const SECRETS_MANAGER_PRICING = 'https://aws.amazon.com/secrets-manager/pricing/';
-const SQS_PRICING = 'https://aws.amazon.com/sqs/pricing/';
 
 const NOT_ON_PAGE = 'not yet read on the pricing page';
 
@@ -290,16 +289,6 @@ export const AWS_PRICES: readonly AwsPrice[] = [
     per: 'secret-month',
     perUnits: 1,
     source: SECRETS_MANAGER_PRICING,
-    verified: false,
-    perRegion: { 'us-east-1': 0.4 },
-  },
-  {
-    id: 'sqs-standard-request',
-    description: `SQS standard queue requests, each 64 KB chunk of a payload one request (${NOT_ON_PAGE})`,
-    usd: 0.4,
-    per: '1M requests',
-    perUnits: MILLION,
-    source: SQS_PRICING,
     verified: false,
     perRegion: { 'us-east-1': 0.4 },
   },

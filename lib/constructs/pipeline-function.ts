@@ -219,7 +219,7 @@ export class PipelineFunction extends Construct {
         id: 'CKV_AWS_116',
         reason:
           'Never invoked asynchronously (API Gateway, Step Functions and MSK event source mappings invoke ' +
-          'synchronously), so a function DLQ would stay empty; consumers have an SQS on-failure destination instead.',
+          'synchronously), so a function DLQ would stay empty; consumers have a Kafka dead-letter topic as on-failure destination instead.',
       },
       {
         id: 'CKV_AWS_173',

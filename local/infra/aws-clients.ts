@@ -1,25 +1,15 @@
 /**
  * SDK clients for the local parts. Credentials and region are fixed placeholders: the DynamoDB
- * server (one database for every region and key) and ElasticMQ accept any, and a developer's real
- * AWS profile is never needed.
+ * server (one database for every region and key) accepts any, and a developer's real AWS profile is
+ * never needed.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { LOCAL_ACCOUNT } from '../runtime/local-resources';
 
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 export function localDynamoDbClient(endpoint: string): DynamoDBClient {
   return new DynamoDBClient({
-    endpoint,
-    region: LOCAL_ACCOUNT.region,
-    credentials: LOCAL_CREDENTIALS,
-    maxAttempts: 3,
-  });
-}
-
-export function localSqsClient(endpoint: string): SQSClient {
-  return new SQSClient({
     endpoint,
     region: LOCAL_ACCOUNT.region,
     credentials: LOCAL_CREDENTIALS,

@@ -1,7 +1,7 @@
 /**
- * Turns the DynamoDB tables and SQS queues of a synthesized CloudFormation template into local
- * ones, from the template's own definitions (keys, indexes, billing, TTL, streams), so that the
- * local tables cannot drift from what the CDK app deploys.
+ * Turns the DynamoDB tables of a synthesized CloudFormation template into local ones, from the
+ * template's own definitions (keys, indexes, billing, TTL, streams), so that the local tables
+ * cannot drift from what the CDK app deploys.
  */
 import {
   type AttributeDefinition,
@@ -194,20 +194,6 @@ async function enableTimeToLive(
       TimeToLiveSpecification: { AttributeName: attributeName, Enabled: true },
     }),
   );
-}
-
-/** Names of the template's SQS queues: `QueueName`, or one derived from the logical id (FIFO keeps `.fifo`). */
-export function queueNamesFromTemplate(template: CfnTemplate, options: TemplateNamingOptions = {}): string[] {
-  return Object.entries(template.Resources ?? {})
-    .filter(([, resource]) => resource.Type === 'AWS::SQS::Queue')
-    .map(([logicalId, resource]) => {
-      const props = resource.Properties ?? {};
-      if (props.QueueName !== undefined) {
-        return resolveName(template, props.QueueName, options, `AWS::SQS::Queue '${logicalId}'`);
-      }
-      const base = options.stackName ? `${options.stackName}-${logicalId}` : logicalId;
-      return props.FifoQueue === true ? `${base}.fifo` : base;
-    });
 }
 
 /**

@@ -1,14 +1,13 @@
 /**
  * Small command line for the real parts alone (the full local mode is `npm start`):
- *   tsx local/infra/cli.ts fetch                 fetch every component's jars (first use), with timings
+ *   tsx local/infra/cli.ts fetch                 fetch the Kafka jars (first use), with timings
  *   tsx local/infra/cli.ts up [--brokers 3] [--stage dev] [--no-templates]
- *                                                start them, create topics/tables/queues, seed, print the
+ *                                                start them, create topics and tables, seed, print the
  *                                                environment, and keep running until Ctrl-C
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stageTemplates } from '../runtime/cfn-template';
-import { ELASTICMQ_ARTIFACTS } from './elasticmq';
 import { type BrokerCount, KAFKA_ARTIFACTS } from './kafka-cluster';
 import { LocalServices } from './local-services';
 import { ensureArtifacts, secondsSince } from './maven-artifacts';
@@ -18,11 +17,9 @@ import { checkJava, checkMaven } from './preflight';
 async function fetchAll(): Promise<void> {
   checkJava();
   checkMaven();
-  for (const spec of [KAFKA_ARTIFACTS, ELASTICMQ_ARTIFACTS]) {
-    const started = Date.now();
-    const dir = await ensureArtifacts(spec);
-    console.log(`${spec.displayName}: ${dir} (${secondsSince(started)} s)`);
-  }
+  const started = Date.now();
+  const dir = await ensureArtifacts(KAFKA_ARTIFACTS);
+  console.log(`${KAFKA_ARTIFACTS.displayName}: ${dir} (${secondsSince(started)} s)`);
 }
 
 async function up(args: string[]): Promise<void> {

@@ -1,4 +1,4 @@
-/** Typed errors of the local infrastructure (the real parts the project starts: Kafka, the DynamoDB server, ElasticMQ). */
+/** Typed errors of the local infrastructure (the real parts the project starts: Kafka and the DynamoDB server). */
 
 /** A tool the local mode needs (Java, Maven) is missing or too old; the message says what to install. */
 export class PrerequisiteMissingError extends Error {

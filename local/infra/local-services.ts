@@ -1,25 +1,20 @@
 /**
- * The real parts of the local mode together: Kafka (or the cluster `KAFKA_BROKERS` names), the
- * project's DynamoDB-compatible server and ElasticMQ; topics from the catalogue, tables and queues from the synthesized templates,
- * and the demo catalogue. Everything is checked (Java, Maven, ports) before anything starts, and a
+ * The real parts of the local mode together: Kafka (or the cluster `KAFKA_BROKERS` names) and the
+ * project's DynamoDB-compatible server; topics from the catalogue, tables from the synthesized
+ * templates, and the demo catalogue. Everything is checked (Java, Maven, ports) before anything starts, and a
  * failure while starting stops what did start.
  */
 import { join } from 'node:path';
 import { TABLE_ENV_VARS } from '../../lib/constructs/pipeline-tables';
-import type { StackTemplate } from '../runtime/cfn-template';
+import { resourcesOfType, type StackTemplate } from '../runtime/cfn-template';
 import { LOCAL_ACCOUNT } from '../runtime/local-resources';
 import { localDynamoDbClient } from './aws-clients';
-import {
-  createTablesFromTemplate,
-  queueNamesFromTemplate,
-  tableDefinitionsFromTemplate,
-  tableEnvironment,
-} from './cfn-tables';
+import { createTablesFromTemplate, tableDefinitionsFromTemplate, tableEnvironment } from './cfn-tables';
 import { onShutdownSignal } from './child-registry';
 import type { LocalComponent } from './component';
 import { seedCatalogue } from './demo-catalogue';
 import { DynamoDbServer } from './dynamodb-server';
-import { ELASTICMQ_ARTIFACTS, ElasticMq, ensureQueues } from './elasticmq';
+import { TemplateResourceError } from './errors';
 import { type BrokerCount, durabilityFor, KAFKA_ARTIFACTS, KafkaCluster } from './kafka-cluster';
 import { ensureTopics } from './kafka-topics';
 import { warmUpCoordinators } from './kafka-warmup';
@@ -27,15 +22,13 @@ import { artifactsCached, ensureArtifacts, secondsSince } from './maven-artifact
 import { localDir } from './paths';
 import { assertPortFree, checkJava, checkMaven } from './preflight';
 
-export interface LocalStackOptions {
+export interface LocalServicesOptions {
   /** Kafka nodes to start. @default 1 */
   readonly brokers?: BrokerCount;
   /** @default KAFKA_PORT, else 9092 */
   readonly kafkaPort?: number;
   /** @default DYNAMODB_PORT, else 8000 */
   readonly dynamodbPort?: number;
-  /** @default SQS_PORT, else 9324 */
-  readonly sqsPort?: number;
   /**
    * An existing cluster to use instead of starting one; topics are still ensured on it.
    * @default KAFKA_BROKERS (comma list), else none
@@ -51,10 +44,8 @@ export interface LocalStackOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** @default `.local` */
   readonly dataDir?: string;
-  /** Templates whose tables and queues are created. @default none */
+  /** Templates whose tables are created. @default none */
   readonly templates?: readonly StackTemplate[];
-  /** Extra queues to create by name. @default none */
-  readonly queues?: readonly string[];
   /** Seed the demo catalogue into the table that `INVENTORY_TABLE_NAME` maps to. @default 'keep' */
   readonly seed?: 'keep' | 'overwrite' | 'none';
   /** @default console.log */
@@ -64,11 +55,8 @@ export interface LocalStackOptions {
 export interface LocalServicesInfo {
   readonly kafkaBrokers: readonly string[];
   readonly dynamodbEndpoint: string;
-  readonly sqsEndpoint: string;
   /** Logical id -> table name, over all templates. */
   readonly tables: Readonly<Record<string, string>>;
-  /** Queue name -> queue URL. */
-  readonly queueUrls: Readonly<Record<string, string>>;
   /** The variables handlers read: KAFKA_BROKERS, AWS_ENDPOINT_URL_*, *_TABLE_NAME, region and credentials. */
   readonly environment: Readonly<Record<string, string>>;
   /** Seconds each step took, for the start-up report. */
@@ -78,12 +66,11 @@ export interface LocalServicesInfo {
 export class LocalServices {
   readonly kafka: KafkaCluster | undefined;
   readonly dynamodb: DynamoDbServer;
-  readonly elasticmq: ElasticMq;
   private readonly externalBrokers: readonly string[] | undefined;
   private readonly log: (line: string) => void;
   private removeSignalHook: (() => void) | undefined;
 
-  constructor(private readonly options: LocalStackOptions = {}) {
+  constructor(private readonly options: LocalServicesOptions = {}) {
     const dataDir = options.dataDir ?? localDir();
     const logDir = join(dataDir, 'logs');
     this.log = options.log ?? console.log;
@@ -109,16 +96,10 @@ export class LocalServices {
       logDir,
       log: this.log,
     });
-    this.elasticmq = new ElasticMq({
-      port: options.sqsPort,
-      dataDir: join(dataDir, 'elasticmq'),
-      logDir,
-      log: this.log,
-    });
   }
 
   get components(): readonly LocalComponent[] {
-    return [...(this.kafka ? [this.kafka] : []), this.dynamodb, this.elasticmq];
+    return [...(this.kafka ? [this.kafka] : []), this.dynamodb];
   }
 
   /** Kafka bootstrap servers: the started cluster's or the external one's. */
@@ -131,11 +112,7 @@ export class LocalServices {
     await this.preflight();
     // Jars first: a first-use fetch that fails must not leave a broker running.
     await timed(timings, 'fetch', async () => {
-      for (const spec of [KAFKA_ARTIFACTS, ELASTICMQ_ARTIFACTS]) {
-        if (spec !== KAFKA_ARTIFACTS || this.kafka) {
-          await ensureArtifacts(spec, this.log);
-        }
-      }
+      if (this.kafka) await ensureArtifacts(KAFKA_ARTIFACTS, this.log);
     });
     this.removeSignalHook = onShutdownSignal(() => this.stop());
     try {
@@ -153,7 +130,7 @@ export class LocalServices {
 
   /**
    * Uses parts that already run on the configured ports (a second test run, a user's running local
-   * mode): starts nothing, only makes sure topics, tables, queues and the catalogue exist.
+   * mode): starts nothing, only makes sure topics, tables and the catalogue exist.
    */
   async attach(): Promise<LocalServicesInfo> {
     const timings: Record<string, number> = {};
@@ -166,11 +143,9 @@ export class LocalServices {
   }
 
   private async preflight(): Promise<void> {
+    for (const stack of this.options.templates ?? []) refuseQueues(stack);
     checkJava();
-    const needed = [...(this.kafka ? [KAFKA_ARTIFACTS] : []), ELASTICMQ_ARTIFACTS];
-    if (needed.some((spec) => !artifactsCached(spec))) {
-      checkMaven();
-    }
+    if (this.kafka && !artifactsCached(KAFKA_ARTIFACTS)) checkMaven();
     for (const component of this.components) {
       for (const { port, envName } of component.ports()) {
         await assertPortFree(port, envName);
@@ -190,7 +165,6 @@ export class LocalServices {
     const client = localDynamoDbClient(this.dynamodb.endpoint);
     const tables: Record<string, string> = {};
     const tableEnv: Record<string, string> = {};
-    const queueNames = [...(this.options.queues ?? [])];
     try {
       await timed(timings, 'tables', async () => {
         for (const stack of this.options.templates ?? []) {
@@ -200,7 +174,6 @@ export class LocalServices {
             tableEnv,
             tableEnvironment(tableDefinitionsFromTemplate(stack.template, naming), TABLE_ENV_VARS),
           );
-          queueNames.push(...queueNamesFromTemplate(stack.template, naming));
         }
       });
       const inventory = tableEnv.INVENTORY_TABLE_NAME;
@@ -212,25 +185,35 @@ export class LocalServices {
     } finally {
       client.destroy();
     }
-    const queueUrls = await timed(timings, 'queues', () => ensureQueues(this.elasticmq.endpoint, queueNames));
     return {
       kafkaBrokers: brokers,
       dynamodbEndpoint: this.dynamodb.endpoint,
-      sqsEndpoint: this.elasticmq.endpoint,
       tables,
-      queueUrls,
       environment: {
         KAFKA_BROKERS: brokers.join(','),
         AWS_ENDPOINT_URL_DYNAMODB: this.dynamodb.endpoint,
-        AWS_ENDPOINT_URL_SQS: this.elasticmq.endpoint,
         ...tableEnv,
-        // The DynamoDB server and ElasticMQ accept any credentials; a developer's own stay untouched.
+        // The DynamoDB server accepts any credentials; a developer's own stay untouched.
         AWS_REGION: process.env.AWS_REGION ?? LOCAL_ACCOUNT.region,
         AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
         AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
       },
       timings,
     };
+  }
+}
+
+/**
+ * The pipeline keeps what it must not lose in Kafka and DynamoDB (its failure destinations are
+ * dead-letter topics), so the local mode runs no SQS; a template that declares a queue is refused
+ * here rather than left without one.
+ */
+function refuseQueues(stack: StackTemplate): void {
+  const queues = resourcesOfType(stack.template, 'AWS::SQS::Queue').map(([logicalId]) => logicalId);
+  if (queues.length > 0) {
+    throw new TemplateResourceError(
+      `${stack.stackName} declares SQS queues (${queues.join(', ')}), which the local mode does not run`,
+    );
   }
 }
 

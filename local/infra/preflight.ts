@@ -13,7 +13,7 @@ export function checkJava(): number {
   const result = spawnSync('java', ['-version'], { encoding: 'utf8' });
   if (result.error || result.status !== 0) {
     throw new PrerequisiteMissingError(
-      `Java ${MINIMUM_JAVA_VERSION} or newer is needed to run Kafka and ElasticMQ locally, ` +
+      `Java ${MINIMUM_JAVA_VERSION} or newer is needed to run Kafka locally, ` +
         "but 'java' was not found on the PATH. Install a JDK or JRE 17+ (e.g. 'apt-get install " +
         "openjdk-17-jre-headless', 'brew install openjdk@17') and run again.",
       { cause: result.error },
@@ -44,7 +44,7 @@ export function checkMaven(): void {
   const result = spawnSync('mvn', ['-v'], { encoding: 'utf8' });
   if (result.error || result.status !== 0) {
     throw new PrerequisiteMissingError(
-      "Maven is needed once to fetch the Kafka and ElasticMQ jars from Maven Central, but 'mvn' " +
+      "Maven is needed once to fetch the Kafka jars from Maven Central, but 'mvn' " +
         "was not found on the PATH. Install Maven 3.8+ (e.g. 'apt-get install maven', 'brew install maven') and " +
         'run again.',
       { cause: result.error },

@@ -18,7 +18,6 @@ async function main(): Promise<void> {
   const ports: [number, string][] = [
     [portFromEnv('KAFKA_PORT', 9092), 'KAFKA_PORT'],
     [portFromEnv('DYNAMODB_PORT', 8000), 'DYNAMODB_PORT'],
-    [portFromEnv('SQS_PORT', 9324), 'SQS_PORT'],
   ];
   for (const [port, owner] of ports) {
     if (await portAnswers(port)) {

@@ -1,5 +1,5 @@
 /**
- * One child process of the local mode (a Kafka node, ElasticMQ, the DynamoDB-compatible server):
+ * One child process of the local mode (a Kafka node, the DynamoDB-compatible server):
  * started with its output appended to a log file, stopped gracefully or killed with SIGKILL for
  * fault injection, and never left behind when Node exits (see `child-registry.ts`).
  */

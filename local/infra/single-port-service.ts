@@ -1,5 +1,5 @@
 /**
- * One server process on one port (ElasticMQ, the DynamoDB-compatible server): the lifecycle they
+ * One server process on one port (the DynamoDB-compatible server): the lifecycle they
  * share. Kafka is not one of them: it runs one to three nodes with a storage format step.
  */
 import { mkdirSync } from 'node:fs';

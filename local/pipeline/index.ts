@@ -1,5 +1,5 @@
 /**
- * The whole pipeline on one machine: the real parts (Kafka, the DynamoDB server, ElasticMQ), the
+ * The whole pipeline on one machine: the real parts (Kafka and the DynamoDB server), the
  * template's functions in isolated workers, the saga on the local Step Functions endpoint, the
  * template's event source mappings as Kafka consumer groups, the API emulator and the dashboard.
  * `npm start` runs the 'dev' profile; the e2e tests run the 'test' profile on the harness's parts.
@@ -42,7 +42,6 @@ export interface RunningPipeline {
   readonly dashboardUrl: string;
   readonly endpoints: {
     readonly dynamodb: string;
-    readonly sqs: string;
     readonly sfn: string;
     /** The Lambda Invoke API of the local functions (AWS_ENDPOINT_URL_LAMBDA). */
     readonly lambda: string;
@@ -273,7 +272,6 @@ async function assemble(input: AssembleInput): Promise<RunningPipeline> {
       ...infrastructure.environment,
       KAFKA_BROKERS: infrastructure.kafkaBrokers.join(','),
       AWS_ENDPOINT_URL_DYNAMODB: infrastructure.dynamodbEndpoint,
-      AWS_ENDPOINT_URL_SQS: infrastructure.sqsEndpoint,
       AWS_ENDPOINT_URL_SFN: sfnEndpoint,
       EMAIL_TRANSPORT: 'mailbox',
       MAILBOX_DIR: mailboxDir,
@@ -288,7 +286,6 @@ async function assemble(input: AssembleInput): Promise<RunningPipeline> {
     AWS_ACCESS_KEY_ID: topology.functions[0]?.environment.AWS_ACCESS_KEY_ID ?? 'local',
     AWS_SECRET_ACCESS_KEY: topology.functions[0]?.environment.AWS_SECRET_ACCESS_KEY ?? 'local',
     AWS_ENDPOINT_URL_DYNAMODB: infrastructure.dynamodbEndpoint,
-    AWS_ENDPOINT_URL_SQS: infrastructure.sqsEndpoint,
     AWS_ENDPOINT_URL_SFN: sfnEndpoint,
     AWS_ENDPOINT_URL_LAMBDA: lambdaEndpoint,
     KAFKA_BROKERS: infrastructure.kafkaBrokers.join(','),
@@ -315,7 +312,6 @@ async function assemble(input: AssembleInput): Promise<RunningPipeline> {
             functions: split.child.functions,
             mappings: split.child.mappings,
             brokers: infrastructure.kafkaBrokers,
-            sqsEndpoint: infrastructure.sqsEndpoint,
             region,
             concurrency: CONCURRENCY,
             partitionsConcurrently: PARTITIONS_CONCURRENTLY,
@@ -483,7 +479,6 @@ async function assemble(input: AssembleInput): Promise<RunningPipeline> {
     dashboardUrl,
     endpoints: {
       dynamodb: infrastructure.dynamodbEndpoint,
-      sqs: infrastructure.sqsEndpoint,
       sfn: sfn.endpoint,
       lambda: lambdaApi.endpoint,
       kafkaBrokers: infrastructure.kafkaBrokers,
@@ -696,12 +691,7 @@ async function testPorts(): Promise<Ports> {
 /** The integration harness's parts, from the variables its globalSetup exports. */
 function infrastructureFromEnvironment(): PipelineInfrastructure {
   const env = process.env;
-  const missing = [
-    'KAFKA_BROKERS',
-    'AWS_ENDPOINT_URL_DYNAMODB',
-    'AWS_ENDPOINT_URL_SQS',
-    'LOCAL_TABLES',
-  ].filter((name) => !env[name]);
+  const missing = ['KAFKA_BROKERS', 'AWS_ENDPOINT_URL_DYNAMODB', 'LOCAL_TABLES'].filter((name) => !env[name]);
   if (missing.length > 0) {
     throw new PipelineStartError(
       `The 'test' profile needs the running parts: pass \`infrastructure: inject('localServices')\` or set ${missing.join(', ')}`,
@@ -712,17 +702,13 @@ function infrastructureFromEnvironment(): PipelineInfrastructure {
       (entry): entry is [string, string] =>
         entry[1] !== undefined &&
         (/_TABLE_NAME$/.test(entry[0]) ||
-          ['KAFKA_BROKERS', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_SQS', 'AWS_REGION'].includes(
-            entry[0],
-          )),
+          ['KAFKA_BROKERS', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_REGION'].includes(entry[0])),
     ),
   );
   return {
     kafkaBrokers: env.KAFKA_BROKERS!.split(','),
     dynamodbEndpoint: env.AWS_ENDPOINT_URL_DYNAMODB!,
-    sqsEndpoint: env.AWS_ENDPOINT_URL_SQS!,
     tables: JSON.parse(env.LOCAL_TABLES ?? '{}') as Record<string, string>,
-    queueUrls: JSON.parse(env.LOCAL_QUEUE_URLS ?? '{}') as Record<string, string>,
     environment,
   };
 }

@@ -19,11 +19,8 @@ import { stateMachinesFromTemplate, type TemplateStateMachine } from '../stepfun
 export interface PipelineInfrastructure {
   readonly kafkaBrokers: readonly string[];
   readonly dynamodbEndpoint: string;
-  readonly sqsEndpoint: string;
   /** Logical id -> table name. */
   readonly tables: Readonly<Record<string, string>>;
-  /** Queue name -> queue URL. */
-  readonly queueUrls: Readonly<Record<string, string>>;
   /** KAFKA_BROKERS, AWS_ENDPOINT_URL_*, *_TABLE_NAME, region and credentials. */
   readonly environment: Readonly<Record<string, string>>;
 }
@@ -74,8 +71,6 @@ export function readTopology(options: TopologyOptions): PipelineTopology {
   const resolver = new LocalResolver(appTemplate, {
     region,
     kafkaBrokers: infrastructure.kafkaBrokers,
-    sqsEndpoint: infrastructure.sqsEndpoint,
-    refs: queueRefs(appTemplate, infrastructure),
     imports,
   });
   const { functions } = readFunctions(appTemplate, resolver, { repoRoot: options.repoRoot });
@@ -122,8 +117,7 @@ function exportsOf(
   const resolver = new LocalResolver(template, {
     region,
     kafkaBrokers: infrastructure.kafkaBrokers,
-    sqsEndpoint: infrastructure.sqsEndpoint,
-    refs: { ...infrastructure.tables, ...queueRefs(template, infrastructure) },
+    refs: infrastructure.tables,
   });
   const values: Record<string, string> = {};
   for (const [outputId, output] of Object.entries(template.Outputs ?? {})) {
@@ -137,18 +131,6 @@ function exportsOf(
     }
   }
   return values;
-}
-
-/** Queue logical id -> the URL ElasticMQ gave the queue (its literal QueueName is the key). */
-function queueRefs(template: CfnTemplate, infrastructure: PipelineInfrastructure): Record<string, string> {
-  const refs: Record<string, string> = {};
-  for (const [logicalId, resource] of Object.entries(template.Resources)) {
-    if (resource.Type !== 'AWS::SQS::Queue') continue;
-    const name = resource.Properties?.QueueName;
-    const url = typeof name === 'string' ? infrastructure.queueUrls[name] : undefined;
-    if (url !== undefined) refs[logicalId] = url;
-  }
-  return refs;
 }
 
 /** The consumer catalogue name of a function (its PIPELINE_FUNCTION tag), else its function name. */

@@ -13,8 +13,6 @@ export interface ConsumerProcessConfig {
   /** The event source mappings that invoke them. */
   readonly mappings: readonly EventSourceMappingDefinition[];
   readonly brokers: readonly string[];
-  /** ElasticMQ endpoint of the on-failure destinations. */
-  readonly sqsEndpoint: string;
   readonly region: string;
   /** Execution environments per function (by logical id or name). */
   readonly concurrency?: Readonly<Record<string, number>>;

@@ -1,7 +1,7 @@
 /**
  * The one reader of CloudFormation tokens in synthesized templates (Ref, Fn::GetAtt,
  * Fn::ImportValue, Fn::Join, Fn::Sub, Fn::Select, parameters, pseudo parameters): a table logical id
- * becomes the local table name, a queue its ElasticMQ URL, a state machine its local ARN, an MSK
+ * becomes the local table name, a state machine its local ARN, an MSK
  * cluster a local ARN (handlers get KAFKA_BROKERS instead of it, see template.ts). The local mode,
  * the benchmarks and the template tests all resolve through it, so they cannot disagree.
  */
@@ -27,8 +27,6 @@ export interface LocalResourceConfig {
   readonly stackName?: string;
   /** Broker list handed to handlers and to the event source mappings, e.g. ['127.0.0.1:9092']. @default [] */
   readonly kafkaBrokers?: readonly string[];
-  /** ElasticMQ endpoint; queue URLs are `<endpoint>/<accountId>/<queueName>`. @default 'http://127.0.0.1:9324' */
-  readonly sqsEndpoint?: string;
   /**
    * Overrides per logical id of what `Ref` returns (escape hatch for resources named differently
    * locally); for a Lambda function it is the function name its ARN is built from.
@@ -54,7 +52,6 @@ export class LocalResolver {
   readonly region: string;
   readonly accountId: string;
   readonly kafkaBrokers: readonly string[];
-  readonly sqsEndpoint: string;
   private exportIndex: Map<string, { resolver: LocalResolver; value: unknown }> | undefined;
 
   constructor(
@@ -64,7 +61,6 @@ export class LocalResolver {
     this.region = config.region ?? LOCAL_ACCOUNT.region;
     this.accountId = config.accountId ?? LOCAL_ACCOUNT.accountId;
     this.kafkaBrokers = config.kafkaBrokers ?? [];
-    this.sqsEndpoint = (config.sqsEndpoint ?? 'http://127.0.0.1:9324').replace(/\/+$/, '');
   }
 
   /** Resolves a property value to a string; `where` names the property in error messages. */
@@ -96,25 +92,6 @@ export class LocalResolver {
 
   tableName(logicalId: string): string {
     return this.config.refs?.[logicalId] ?? this.literalName(logicalId, 'TableName');
-  }
-
-  queueName(logicalId: string): string {
-    return this.literalName(logicalId, 'QueueName');
-  }
-
-  queueUrl(logicalId: string): string {
-    return (
-      this.config.refs?.[logicalId] ?? `${this.sqsEndpoint}/${this.accountId}/${this.queueName(logicalId)}`
-    );
-  }
-
-  /** Maps a queue ARN (as an on-failure destination holds it) to the local queue URL. */
-  queueUrlFromArn(arn: string): string {
-    const name = arn.split(':').at(-1);
-    if (!arn.startsWith('arn:aws:sqs:') || !name) {
-      throw new UnresolvableTokenError(`'${arn}' is not an SQS queue ARN`);
-    }
-    return `${this.sqsEndpoint}/${this.accountId}/${name}`;
   }
 
   functionName(logicalId: string): string {
@@ -240,8 +217,6 @@ export class LocalResolver {
       case 'AWS::DynamoDB::Table':
       case 'AWS::DynamoDB::GlobalTable':
         return this.tableName(logicalId);
-      case 'AWS::SQS::Queue':
-        return this.queueUrl(logicalId);
       case 'AWS::StepFunctions::StateMachine':
         return this.stateMachineArn(logicalId);
       case 'AWS::Lambda::Function':
@@ -264,12 +239,6 @@ export class LocalResolver {
     switch (key) {
       case 'AWS::DynamoDB::Table.Arn':
         return `arn:aws:dynamodb:${this.region}:${this.accountId}:table/${this.tableName(logicalId)}`;
-      case 'AWS::SQS::Queue.Arn':
-        return `arn:aws:sqs:${this.region}:${this.accountId}:${this.queueName(logicalId)}`;
-      case 'AWS::SQS::Queue.QueueUrl':
-        return this.queueUrl(logicalId);
-      case 'AWS::SQS::Queue.QueueName':
-        return this.queueName(logicalId);
       case 'AWS::Lambda::Function.Arn':
         return this.functionArn(logicalId);
       case 'AWS::StepFunctions::StateMachine.Arn':

@@ -23,13 +23,11 @@ export interface LocalRuntimeOptions {
   /** The other stacks' templates (the Data stack): cross-stack imports resolve through them. */
   readonly otherTemplates?: readonly CfnTemplate[];
   readonly kafkaBrokers: readonly string[];
-  /** ElasticMQ endpoint, for queue URLs and on-failure destinations. */
-  readonly sqsEndpoint: string;
   /** @default 'us-east-1' */
   readonly region?: string;
   /** Ref values by logical id: the local table names and queue URLs infra created, the state machine ARN. */
   readonly refs?: LocalResourceConfig['refs'];
-  /** Variables every function gets: AWS_ENDPOINT_URL_DYNAMODB / _SFN / _SQS, placeholder credentials, MAILBOX_DIR. */
+  /** Variables every function gets: AWS_ENDPOINT_URL_DYNAMODB / _SFN, placeholder credentials, MAILBOX_DIR. */
   readonly sharedEnvironment?: Readonly<Record<string, string>>;
   /** Per-function environment overrides (e.g. EMAIL_TRANSPORT=mailbox), by logical id or pipeline name. */
   readonly environmentOverrides?: Readonly<Record<string, Readonly<Record<string, string>>>>;
@@ -58,7 +56,6 @@ export interface LocalRuntime {
 export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
   const resolver = new LocalResolver(options.appTemplate, {
     kafkaBrokers: options.kafkaBrokers,
-    sqsEndpoint: options.sqsEndpoint,
     region: options.region,
     refs: options.refs,
     exporters: options.otherTemplates,

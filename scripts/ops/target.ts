@@ -108,7 +108,7 @@ export function localTargetOf(
 /** SDK client settings from the target's environment: region, credentials, the service's endpoint. */
 export function clientConfigOf(
   target: OpsTarget,
-  service: 'DYNAMODB' | 'SQS' | 'SFN' | 'LAMBDA' | 'KAFKA',
+  service: 'DYNAMODB' | 'SFN' | 'KAFKA',
 ): {
   region?: string;
   endpoint?: string;

@@ -5,10 +5,10 @@
  */
 import type { MSKEvent } from 'aws-lambda';
 import type { ConsumerName } from '../../../lib/config/consumers';
-import { failedRecordSinkFromEnvironment } from './dead-letter-sink';
 import { instrumentHandler, type LambdaHandler } from '../observability';
 import type { KafkaBatchResponse } from './batch';
 import type { ConsumerDependencies, KafkaConsumerHandler } from './consumer-handler';
+import { failedRecordSinkFromEnvironment } from './dead-letter-sink';
 
 /**
  * `instrumentHandler` around `create(dependencies)`, where `fromEnvironment` builds the consumer's

@@ -1,7 +1,7 @@
 /**
  * End to end through the local mode: the real API emulator, handlers in isolated workers, the
- * Step Functions emulator running the synthesized saga, a real Kafka broker, the DynamoDB server and
- * ElasticMQ. Each test is one customer journey and checks every side effect it must (not) cause.
+ * Step Functions emulator running the synthesized saga, a real Kafka broker and the DynamoDB server.
+ * Each test is one customer journey and checks every side effect it must (not) cause.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';

@@ -1,7 +1,7 @@
 /**
  * Vitest globalSetup of the integration project: starts the real parts once per run (Kafka with one
- * broker, the DynamoDB server, ElasticMQ) on test ports that do not clash with a user's `npm start`,
- * creates topics, the tables and queues of the synthesized templates and the demo catalogue, and
+ * broker and the DynamoDB server) on test ports that do not clash with a user's `npm start`,
+ * creates topics, the tables of the synthesized templates and the demo catalogue, and
  * hands the connection details to the tests as environment variables and through `inject('localServices')`.
  *
  * Concurrent runs each take their own slot of ports and data folder (see run-slot.ts), so one run
@@ -23,9 +23,7 @@ import { acquireRunSlot, SLOT_STRIDE } from './run-slot';
 export interface ProvidedServices {
   readonly kafkaBrokers: readonly string[];
   readonly dynamodbEndpoint: string;
-  readonly sqsEndpoint: string;
   readonly tables: Readonly<Record<string, string>>;
-  readonly queueUrls: Readonly<Record<string, string>>;
   readonly environment: Readonly<Record<string, string>>;
   readonly timings: Readonly<Record<string, number>>;
   /** Whether this run started the parts (false: reused running ones). */
@@ -59,7 +57,7 @@ function templates(root: string): StackTemplate[] {
 
 function environmentFromEnv(): ProvidedServices {
   const env = process.env;
-  const required = ['KAFKA_BROKERS', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_SQS'];
+  const required = ['KAFKA_BROKERS', 'AWS_ENDPOINT_URL_DYNAMODB'];
   const missing = required.filter((name) => !env[name]);
   if (missing.length > 0) {
     throw new Error(
@@ -75,9 +73,7 @@ function environmentFromEnv(): ProvidedServices {
   return {
     kafkaBrokers: env.KAFKA_BROKERS!.split(','),
     dynamodbEndpoint: env.AWS_ENDPOINT_URL_DYNAMODB!,
-    sqsEndpoint: env.AWS_ENDPOINT_URL_SQS!,
     tables: JSON.parse(env.LOCAL_TABLES ?? '{}') as Record<string, string>,
-    queueUrls: JSON.parse(env.LOCAL_QUEUE_URLS ?? '{}') as Record<string, string>,
     environment,
     timings: {},
     started: false,
@@ -98,14 +94,13 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     brokers: 1,
     kafkaPort: slot.ports.kafka,
     dynamodbPort: slot.ports.dynamodb,
-    sqsPort: slot.ports.sqs,
     dataDir: slot.dataDir,
     templates: templates(root),
     // Tests count stock from the catalogue's figures.
     seed: 'overwrite',
     log,
   });
-  // With KAFKA_BROKERS set, LocalServices uses that cluster and only the other two ports count.
+  // With KAFKA_BROKERS set, LocalServices uses that cluster and only the DynamoDB server's port counts.
   const ports = stack.components.flatMap((component) => component.ports().map(({ port }) => port));
   const answering = await Promise.all(ports.map((port) => portAnswers(port)));
   let info: LocalServicesInfo;
@@ -131,7 +126,6 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   Object.assign(process.env, info.environment, {
     LOCAL_STACK_READY: '1',
     LOCAL_TABLES: JSON.stringify(info.tables),
-    LOCAL_QUEUE_URLS: JSON.stringify(info.queueUrls),
     LOCAL_TEST_PORT_OFFSET: String(portOffset),
     KAFKAJS_NO_PARTITIONER_WARNING: '1',
   });

@@ -13,12 +13,12 @@ import { repositoryRoot } from '../../../local/infra/paths';
 import { readStackTemplate, stageTemplates } from '../../../local/runtime/cfn-template';
 
 /**
- * Base ports of private stacks; far from the harness's (19092 / 18000 / 19324) and the user's, and
+ * Base ports of private stacks; far from the harness's (19092 / 18000) and the user's, and
  * below Linux's ephemeral range (32768-60999) with their controller ports (+1000): a port in that
  * range can be the local end of any outgoing connection at that moment, and the three-broker stack
  * once failed its start on a controller port (40094) taken so.
  */
-const PRIVATE_BASE = { kafka: 29_092, dynamodb: 28_000, sqs: 29_324 } as const;
+const PRIVATE_BASE = { kafka: 29_092, dynamodb: 28_000 } as const;
 
 export interface PrivateStack {
   readonly stack: LocalServices;
@@ -26,8 +26,8 @@ export interface PrivateStack {
 }
 
 /**
- * Starts Kafka (1 or 3 brokers), the DynamoDB server and ElasticMQ with the same topics, tables, queues
- * and catalogue as the harness. `index` (0-9) keeps two private stacks of one run apart.
+ * Starts Kafka (1 or 3 brokers) and the DynamoDB server with the same topics, tables and catalogue
+ * as the harness. `index` (0-9) keeps two private stacks of one run apart.
  */
 export async function startPrivateStack(options: {
   brokers: BrokerCount;
@@ -43,7 +43,6 @@ export async function startPrivateStack(options: {
     brokers: options.brokers,
     kafkaPort: PRIVATE_BASE.kafka + offset,
     dynamodbPort: PRIVATE_BASE.dynamodb + offset,
-    sqsPort: PRIVATE_BASE.sqs + offset,
     // The harness exported KAFKA_BROKERS for the shared broker; a private stack starts its own.
     kafkaBrokersFromEnv: false,
     dataDir,

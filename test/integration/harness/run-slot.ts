@@ -7,14 +7,14 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isProcessAlive } from '../../../local/infra/process-alive';
 
-/** Ports of slot 0; slot n adds n * SLOT_STRIDE to each. The user's local mode keeps 9092 / 8000 / 9324. */
-export const BASE_TEST_PORTS = { kafka: 19092, dynamodb: 18000, sqs: 19324 } as const;
+/** Ports of slot 0; slot n adds n * SLOT_STRIDE to each. The user's local mode keeps 9092 / 8000. */
+export const BASE_TEST_PORTS = { kafka: 19092, dynamodb: 18000 } as const;
 export const SLOT_STRIDE = 100;
 const MAX_SLOTS = 8;
 
 export interface RunSlot {
   readonly index: number;
-  readonly ports: { readonly kafka: number; readonly dynamodb: number; readonly sqs: number };
+  readonly ports: { readonly kafka: number; readonly dynamodb: number };
   /** Data folder of this slot's parts. */
   readonly dataDir: string;
   release(): void;
@@ -49,7 +49,6 @@ export function acquireRunSlot(localDir: string): RunSlot {
       ports: {
         kafka: BASE_TEST_PORTS.kafka + offset,
         dynamodb: BASE_TEST_PORTS.dynamodb + offset,
-        sqs: BASE_TEST_PORTS.sqs + offset,
       },
       dataDir: join(localDir, 'integration', `slot-${index}`),
       release: () => rmSync(lock, { recursive: true, force: true }),

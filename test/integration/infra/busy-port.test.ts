@@ -44,8 +44,7 @@ describe('a busy port', () => {
     server = await occupy(base + 24);
     const stack = new LocalServices({
       kafkaPort: base + 20,
-      dynamodbPort: base + 21,
-      sqsPort: base + 24,
+      dynamodbPort: base + 24,
       kafkaBrokersFromEnv: false,
       dataDir: '/tmp/order-pipeline-unused',
       log: () => undefined,
@@ -55,9 +54,9 @@ describe('a busy port', () => {
     const starting = stack.start();
 
     // Assess
-    await expect(starting).rejects.toThrow(`Port ${base + 24} (SQS_PORT) is already in use`);
+    await expect(starting).rejects.toThrow(`Port ${base + 24} (DYNAMODB_PORT) is already in use`);
     const ports = await Promise.all(
-      [base + 20, base + 21].map(
+      [base + 20].map(
         (port) =>
           new Promise<boolean>((resolve) => {
             const probe = createServer();
@@ -66,7 +65,7 @@ describe('a busy port', () => {
           }),
       ),
     );
-    expect(ports).toEqual([true, true]);
+    expect(ports).toEqual([true]);
   });
 
   it('names DYNAMODB_PORT for the DynamoDB server', async () => {

@@ -7,8 +7,8 @@
  * old one; see local/stepfunctions/README.md). Commands of the old run still on Kafka meet a stale
  * token on their heartbeat and are not acted on. Every order accepted before the stop must end
  * correctly after it, with nothing charged, reserved or credited twice and no charge kept for a
- * failed order. The real parts (Kafka, the DynamoDB server,
- * ElasticMQ) stay up here: their own restarts are scenarios 2 and 4.
+ * failed order. The real parts (Kafka and the DynamoDB server) stay up here: their own restarts
+ * are scenarios 2 and 4.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -66,7 +66,7 @@ describe('scenario 8: the whole local mode restarted mid-run', () => {
         notes: [
           `stop + start took ${restartSeconds} s`,
           'RUNNING executions continued at the state they were in, re-entering it with a new task token (AWS would keep waiting on the old one)',
-          'Kafka, the DynamoDB server and ElasticMQ stayed up; their restarts are scenarios 2 and 4',
+          'Kafka and the DynamoDB server stayed up; their restarts are scenarios 2 and 4',
         ],
         problems: inFlight === 0 ? ['no order was in flight at the stop: the restart proved nothing'] : [],
       },

@@ -16,7 +16,6 @@ const LOCAL_ENVIRONMENT = {
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'local',
   AWS_SECRET_ACCESS_KEY: 'local',
-  AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:9324',
   AWS_ENDPOINT_URL_SFN: 'http://127.0.0.1:8083',
   KAFKA_BROKERS: '127.0.0.1:9092',
 };
@@ -54,9 +53,9 @@ describe('operator tool targets', () => {
 
     // Assess
     expect(outputOf(target, 'OrdersTableName')).toBe('orders-local');
-    expect(clientConfigOf(target, 'SQS')).toEqual({
+    expect(clientConfigOf(target, 'SFN')).toEqual({
       region: 'us-east-1',
-      endpoint: 'http://127.0.0.1:9324',
+      endpoint: 'http://127.0.0.1:8083',
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
     expect(target.environment.AWS_PROFILE).toBeUndefined();
@@ -72,7 +71,7 @@ describe('operator tool targets', () => {
     };
 
     // Act
-    const config = clientConfigOf(target, 'LAMBDA');
+    const config = clientConfigOf(target, 'SFN');
     const kafka = kafkaEnvironmentOf(target);
 
     // Assess

@@ -47,7 +47,7 @@ async function waitFor<T>(
 }
 
 describe('EventSourceMappings against a real Kafka broker', () => {
-  const { kafkaBrokers, sqsEndpoint } = inject('localServices');
+  const { kafkaBrokers } = inject('localServices');
   const runId = randomUUID().slice(0, 8);
   const topic = `esm-test-${runId}`;
   const deadLetterTopic = `esm-test-dead-letters-${runId}`;
@@ -92,8 +92,6 @@ describe('EventSourceMappings against a real Kafka broker', () => {
     const template = loadTemplate(join(FIXTURES, 'templates/app-esm.json'));
     const resolver = new LocalResolver(template, {
       kafkaBrokers,
-      sqsEndpoint,
-      refs: { OnFailureQueue: 'http://127.0.0.1:1/unused' },
     });
     const { functions } = readFunctions(template, resolver, {
       entryOverrides: { recorder: join(FIXTURES, 'handlers/kafka-recorder.ts') },

@@ -1,11 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  queueNamesFromTemplate,
-  tableDefinitionsFromTemplate,
-  tableEnvironment,
-} from '../../../../local/infra/cfn-tables';
+import { tableDefinitionsFromTemplate, tableEnvironment } from '../../../../local/infra/cfn-tables';
 import { TemplateResourceError } from '../../../../local/infra/errors';
 import type { CfnTemplate } from '../../../../local/runtime/cfn-template';
 
@@ -81,19 +77,6 @@ describe('tableDefinitionsFromTemplate', () => {
     // Assess
     expect(reading).toThrow(TemplateResourceError);
     expect(reading).toThrow(/'Named' has a name the local mode cannot resolve: \{"Fn::GetAtt"/);
-  });
-});
-
-describe('queueNamesFromTemplate', () => {
-  it('uses QueueName, else <stack>-<logicalId>', () => {
-    // Act
-    const names = queueNamesFromTemplate(fixture, { stackName: 'Stack' });
-
-    // Assess
-    expect(names).toEqual([
-      'order-pipeline-fixture-analytics-on-failure',
-      'Stack-NotificationOnFailureQueue1F2E3D4C',
-    ]);
   });
 });
 

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { TemplateResourceError } from '../../../../local/infra/errors';
 import {
   durabilityFor,
   KAFKA_ARTIFACTS,
@@ -105,7 +106,7 @@ describe('LocalServices with an existing cluster', () => {
     // Assess
     expect(stack.kafka).toBeUndefined();
     expect(stack.kafkaBrokers).toEqual(['kafka-a:9092', 'kafka-b:9092']);
-    expect(stack.components.map((component) => component.name)).toEqual(['DynamoDB server', 'ElasticMQ']);
+    expect(stack.components.map((component) => component.name)).toEqual(['DynamoDB server']);
   });
 
   it('starts its own broker when told to ignore KAFKA_BROKERS', () => {
@@ -136,5 +137,35 @@ describe('newClusterId', () => {
     expect(id).toBe('A'.repeat(22));
     expect(draws).toHaveLength(0);
     expect(real).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
+  });
+});
+
+describe('LocalServices and the templates it is given', () => {
+  it('refuses a template that declares an SQS queue before anything starts', async () => {
+    // Prepare
+    const stack = new LocalServices({
+      dataDir: '/unused',
+      log: () => undefined,
+      env: { KAFKA_BROKERS: 'kafka-a:9092' },
+      templates: [
+        {
+          stackName: 'OrderPipeline-dev-App',
+          path: 'OrderPipeline-dev-App.template.json',
+          template: { Resources: { FailureQueue: { Type: 'AWS::SQS::Queue' } } },
+        },
+      ],
+    });
+
+    const startServer = vi.spyOn(stack.dynamodb, 'start');
+
+    // Act
+    const starting = stack.start();
+
+    // Assess
+    await expect(starting).rejects.toBeInstanceOf(TemplateResourceError);
+    await expect(starting).rejects.toThrow(
+      'OrderPipeline-dev-App declares SQS queues (FailureQueue), which the local mode does not run',
+    );
+    expect(startServer).not.toHaveBeenCalled();
   });
 });

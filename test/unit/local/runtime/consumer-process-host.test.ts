@@ -36,7 +36,6 @@ function scriptedProcess(lines: string[] = []): ConsumerProcess {
       mappings: [mapping],
       // Never contacted: the scripted process has no Kafka and getLag is not called.
       brokers: ['127.0.0.1:1'],
-      sqsEndpoint: 'http://127.0.0.1:1',
       region: 'us-east-1',
     },
     log: (functionName, _stream, line) => lines.push(`${functionName}: ${line}`),

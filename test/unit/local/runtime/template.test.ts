@@ -19,7 +19,6 @@ const ENTRY_OVERRIDES = {
 function resolverFor(template: CfnTemplate): LocalResolver {
   return new LocalResolver(template, {
     kafkaBrokers: ['127.0.0.1:9092'],
-    sqsEndpoint: 'http://127.0.0.1:9324/',
     imports: { 'shared-bus-name': 'local-bus' },
   });
 }
@@ -55,7 +54,7 @@ describe('readFunctions', () => {
     });
   });
 
-  it('replaces the MSK cluster reference with KAFKA_BROKERS and resolves queues, ARNs, Sub and imports', () => {
+  it('replaces the MSK cluster reference with KAFKA_BROKERS and resolves ARNs, Sub and imports', () => {
     // Prepare
     const template = loadTemplate(FIXTURE);
 
@@ -69,8 +68,6 @@ describe('readFunctions', () => {
     const analytics = functions.find((fn) => fn.logicalId === 'AnalyticsFn');
     expect(analytics?.environment).toEqual({
       KAFKA_BROKERS: '127.0.0.1:9092',
-      ON_FAILURE_QUEUE_URL: 'http://127.0.0.1:9324/000000000000/order-pipeline-dev-on-failure',
-      ON_FAILURE_QUEUE_ARN: 'arn:aws:sqs:eu-central-1:000000000000:order-pipeline-dev-on-failure',
       TABLE_ARN: 'arn:aws:dynamodb:eu-central-1:000000000000:table/OrdersTable',
       REGION_NOTE: 'eu-central-1-OrdersTable',
       SHARED_BUS: 'local-bus',
