@@ -81,9 +81,6 @@ export interface RunningPipeline {
   lag(consumer: string): Promise<number>;
   /** Every group lag 0 and nothing in flight; throws after 60 s. */
   waitForConsumersIdle(): Promise<void>;
-  /** Re-produces matching records unchanged (value, key, headers); returns how many. */
-  redeliver(topic: string, orderId: string, eventType: string): Promise<number>;
-  produceRaw(topic: string, partition: number, key: string, value: string): Promise<void>;
   readOrder(orderId: string): Promise<Record<string, unknown> | undefined>;
   /**
    * The child process running the consumers named in `StartPipelineOptions.consumerProcess`: kill it (SIGKILL by
@@ -516,8 +513,6 @@ async function assemble(input: AssembleInput): Promise<RunningPipeline> {
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
     },
-    redeliver: (topic, orderId, eventType) => kafka.redeliver(topic, orderId, eventType),
-    produceRaw: (topic, partition, key, value) => kafka.produceRaw(topic, partition, key, value),
     readOrder: async (orderId) => {
       const { Item } = await db.send(new GetCommand({ TableName: tables.orders, Key: { orderId } }));
       return Item;

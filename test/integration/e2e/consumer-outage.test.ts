@@ -8,17 +8,22 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createEvent } from '../../../lambdas/shared/events/codec';
 import { TOPICS } from '../../../lib/config/topics';
 import { type RunningPipeline, startPipeline } from '../../../local/pipeline';
+import { KafkaFaults } from '../harness/kafka-faults';
 import { ADDRESS, eventually, orderBody, Shop } from './shop';
 
 let pipeline: RunningPipeline;
 let shop: Shop;
+let faults: KafkaFaults;
 
 beforeAll(async () => {
   pipeline = await startPipeline({ profile: 'test', infrastructure: inject('localServices') });
   shop = new Shop(pipeline);
+  faults = new KafkaFaults(pipeline.endpoints.kafkaBrokers);
+  await faults.connect();
 });
 
 afterAll(async () => {
+  await faults?.disconnect();
   await pipeline?.stop();
 });
 
@@ -87,8 +92,8 @@ describe('a poison record', () => {
     const seen = new Map<string, Record<string, unknown>[]>(consumers.map((c) => [c, []]));
     for (const consumer of consumers) await shop.failures(consumer);
     // Act
-    await pipeline.produceRaw(TOPICS.orderEvents.name, partition, marker, `not json ${marker}`);
-    await pipeline.produceRaw(TOPICS.orderEvents.name, partition, followUp.orderId, JSON.stringify(followUp));
+    await faults.produceRaw(TOPICS.orderEvents.name, partition, marker, `not json ${marker}`);
+    await faults.produceRaw(TOPICS.orderEvents.name, partition, followUp.orderId, JSON.stringify(followUp));
     // Assess
     for (const consumer of consumers) {
       await eventually(async () => {

@@ -7,17 +7,22 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CALLBACK_STEP_TIMING } from '../../../lib/config/saga-timing';
 import { type RunningPipeline, startPipeline } from '../../../local/pipeline';
+import { KafkaFaults } from '../harness/kafka-faults';
 import { eventually, orderBody, Shop } from './shop';
 
 let pipeline: RunningPipeline;
 let shop: Shop;
+let faults: KafkaFaults;
 
 beforeAll(async () => {
   pipeline = await startPipeline({ profile: 'test', infrastructure: inject('localServices') });
   shop = new Shop(pipeline);
+  faults = new KafkaFaults(pipeline.endpoints.kafkaBrokers);
+  await faults.connect();
 });
 
 afterAll(async () => {
+  await faults?.disconnect();
   await pipeline?.stop();
 });
 
@@ -192,7 +197,7 @@ describe('idempotency', () => {
     await pipeline.waitForConsumersIdle();
     const analyticsBefore = await shop.analyticsItems();
     // Act
-    const resent = await pipeline.redeliver('orders.events', order.orderId, 'OrderConfirmed');
+    const resent = await faults.redeliver('orders.events', order.orderId, 'OrderConfirmed');
     await pipeline.waitForConsumersIdle();
     // Assess
     expect(resent).toBe(1);

@@ -13,6 +13,7 @@ import { MESSAGE_SCHEMAS } from '../../../lambdas/shared/events/payloads';
 import { CONSUMERS } from '../../../lib/config/consumers';
 import { TOPICS } from '../../../lib/config/topics';
 import { eventually, Shop } from '../e2e/shop';
+import { KafkaFaults } from '../harness/kafka-faults';
 import { openBooks, placeOrders, planOrders, usePipeline, writeResult } from './scenario';
 
 const scenario = usePipeline();
@@ -73,14 +74,20 @@ describe('scenario 6: poison records on every consumed topic', () => {
     });
 
     // Act: three poison records per topic on one partition, a valid event behind them, then orders
+    const faults = new KafkaFaults(pipeline.endpoints.kafkaBrokers);
+    await faults.connect();
     let produced = 0;
-    for (const topic of topics) {
-      for (const { kind, value } of poisonValues(types.get(topic)!, marker)) {
-        await pipeline.produceRaw(topic, PARTITION, `poison-${marker}-${kind}`, value);
-        produced += 1;
+    try {
+      for (const topic of topics) {
+        for (const { kind, value } of poisonValues(types.get(topic)!, marker)) {
+          await faults.produceRaw(topic, PARTITION, `poison-${marker}-${kind}`, value);
+          produced += 1;
+        }
       }
+      await faults.produceRaw(TOPICS.orderEvents.name, PARTITION, followUp.orderId, JSON.stringify(followUp));
+    } finally {
+      await faults.disconnect();
     }
-    await pipeline.produceRaw(TOPICS.orderEvents.name, PARTITION, followUp.orderId, JSON.stringify(followUp));
     const placed = await placeOrders(pipeline, planOrders('poison', 10), { parallel: 2, gapMs: 300 });
 
     // Assess: each consumer's dead-letter topic holds exactly the three poison records of each of its topics
