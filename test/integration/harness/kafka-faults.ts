@@ -7,11 +7,73 @@
 import { randomUUID } from 'node:crypto';
 import { type Admin, type IHeaders, Kafka, logLevel, type Producer } from 'kafkajs';
 
-interface CopiedRecord {
+/** A record as read, with what it takes to produce it again unchanged. */
+export interface CopiedRecord {
   readonly key: Buffer | null;
   readonly value: Buffer | null;
   readonly headers: IHeaders;
   readonly partition: number;
+}
+
+/**
+ * The records of `topic` at offsets [from, end) of each partition in `ends` (`from` 0 where not
+ * given), read with a throw-away consumer group that is deleted afterwards.
+ */
+export async function readTopicRange(
+  kafka: Kafka,
+  admin: Admin,
+  topic: string,
+  ends: ReadonlyMap<number, bigint>,
+  from: ReadonlyMap<number, bigint> = new Map(),
+): Promise<CopiedRecord[]> {
+  const startOf = (partition: number): bigint => from.get(partition) ?? 0n;
+  const remaining = new Set([...ends].filter(([p, end]) => end > startOf(p)).map(([p]) => p));
+  const found: CopiedRecord[] = [];
+  if (remaining.size === 0) return found;
+  const groupId = `order-pipeline-test-read-${randomUUID()}`;
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`Reading ${topic} took longer than 30 s`)), 30_000);
+      consumer.on(consumer.events.GROUP_JOIN, () => {
+        for (const partition of remaining) {
+          consumer.seek({ topic, partition, offset: String(startOf(partition)) });
+        }
+      });
+      consumer
+        .run({
+          autoCommit: false,
+          eachBatch: async ({ batch }) => {
+            const end = ends.get(batch.partition);
+            if (end === undefined || !remaining.has(batch.partition)) return;
+            for (const message of batch.messages) {
+              const offset = BigInt(message.offset);
+              if (offset < startOf(batch.partition)) continue;
+              if (offset >= end) break;
+              found.push({
+                key: message.key,
+                value: message.value,
+                headers: message.headers ?? {},
+                partition: batch.partition,
+              });
+            }
+            const last = batch.messages.at(-1);
+            if (last && BigInt(last.offset) + 1n >= end) remaining.delete(batch.partition);
+            if (remaining.size === 0) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+    await admin.deleteGroups([groupId]).catch(() => undefined);
+  }
+  return found;
 }
 
 export class KafkaFaults {
@@ -81,52 +143,11 @@ export class KafkaFaults {
     return matches.length;
   }
 
-  /** Reads the topic from the beginning up to its current end with a throw-away group. */
+  /** The topic's records from the beginning up to its current end that `keep` accepts. */
   private async scan(topic: string, keep: (record: CopiedRecord) => boolean): Promise<CopiedRecord[]> {
-    const ends = new Map(
-      (await this.requireAdmin().fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]),
-    );
-    const remaining = new Set([...ends].filter(([, high]) => high > 0n).map(([partition]) => partition));
-    const found: CopiedRecord[] = [];
-    if (remaining.size === 0) return found;
-    const groupId = `order-pipeline-test-scan-${randomUUID()}`;
-    const consumer = this.kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
-    try {
-      await consumer.connect();
-      await consumer.subscribe({ topics: [topic], fromBeginning: true });
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`Scanning ${topic} took longer than 30 s`)), 30_000);
-        consumer
-          .run({
-            eachBatch: async ({ batch }) => {
-              const end = ends.get(batch.partition) ?? 0n;
-              for (const message of batch.messages) {
-                if (BigInt(message.offset) >= end) break;
-                const record: CopiedRecord = {
-                  key: message.key,
-                  value: message.value,
-                  headers: message.headers ?? {},
-                  partition: batch.partition,
-                };
-                if (keep(record)) found.push(record);
-              }
-              const last = batch.messages.at(-1);
-              if (last && BigInt(last.offset) + 1n >= end) remaining.delete(batch.partition);
-              if (remaining.size === 0) {
-                clearTimeout(timer);
-                resolve();
-              }
-            },
-          })
-          .catch(reject);
-      });
-    } finally {
-      await consumer.disconnect();
-      await this.requireAdmin()
-        .deleteGroups([groupId])
-        .catch(() => undefined);
-    }
-    return found;
+    const admin = this.requireAdmin();
+    const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]));
+    return (await readTopicRange(this.kafka, admin, topic, ends)).filter(keep);
   }
 
   private requireProducer(): Producer {

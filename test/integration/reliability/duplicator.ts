@@ -5,19 +5,12 @@
  * at the same time as the original: that is what exercises idempotency's in-progress race.
  * Copies carry a header so they are never copied again.
  */
-import { randomUUID } from 'node:crypto';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import { CONSUMERS } from '../../../lib/config/consumers';
 import { TOPICS } from '../../../lib/config/topics';
+import { type CopiedRecord, readTopicRange } from '../harness/kafka-faults';
 
 const COPY_HEADER = 'x-reliability-copy';
-
-interface CopiedRecord {
-  readonly key: Buffer | null;
-  readonly value: Buffer | null;
-  readonly headers: Record<string, unknown>;
-  readonly partition: number;
-}
 
 export class Duplicator {
   private readonly kafka: Kafka;
@@ -67,7 +60,7 @@ export class Duplicator {
       const todo = [...ends].filter(([p, high]) => high > (from.get(p) ?? 0n));
       const messages = [
         ...(this.held.get(name) ?? []),
-        ...(todo.length > 0 ? await this.read(name, todo, from) : []),
+        ...(todo.length > 0 ? await readTopicRange(this.kafka, this.admin!, name, new Map(todo), from) : []),
       ].filter((m) => !m.headers[COPY_HEADER]);
       for (const [p, high] of todo) from.set(p, high);
       const isMine = (m: CopiedRecord): boolean => m.key !== null && this.keys.has(m.key.toString());
@@ -107,61 +100,5 @@ export class Duplicator {
 
   async close(): Promise<void> {
     await Promise.allSettled([this.producer?.disconnect(), this.admin?.disconnect()]);
-  }
-
-  private async read(
-    topic: string,
-    todo: readonly (readonly [number, bigint])[],
-    from: ReadonlyMap<number, bigint>,
-  ): Promise<CopiedRecord[]> {
-    const out: CopiedRecord[] = [];
-    const ends = new Map(todo);
-    const remaining = new Set(ends.keys());
-    const groupId = `reliability-duplicator-${randomUUID()}`;
-    const consumer = this.kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
-    try {
-      await consumer.connect();
-      await consumer.subscribe({ topics: [topic], fromBeginning: true });
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`reading ${topic} took over 30 s`)), 30_000);
-        consumer.on(consumer.events.GROUP_JOIN, () => {
-          // Start each partition at the mark instead of the beginning.
-          for (const [partition] of ends) {
-            consumer.seek({ topic, partition, offset: String(from.get(partition) ?? 0n) });
-          }
-        });
-        consumer
-          .run({
-            autoCommit: false,
-            eachBatch: async ({ batch }) => {
-              const end = ends.get(batch.partition);
-              if (end === undefined) return;
-              const start = from.get(batch.partition) ?? 0n;
-              for (const message of batch.messages) {
-                const offset = BigInt(message.offset);
-                if (offset < start) continue;
-                if (offset >= end) break;
-                out.push({
-                  key: message.key,
-                  value: message.value,
-                  headers: (message.headers ?? {}) as Record<string, unknown>,
-                  partition: batch.partition,
-                });
-              }
-              const last = batch.messages.at(-1);
-              if (last && BigInt(last.offset) + 1n >= end) remaining.delete(batch.partition);
-              if (remaining.size === 0) {
-                clearTimeout(timer);
-                resolve();
-              }
-            },
-          })
-          .catch(reject);
-      });
-    } finally {
-      await consumer.disconnect();
-      await this.admin!.deleteGroups([groupId]).catch(() => undefined);
-    }
-    return out;
   }
 }
