@@ -21,8 +21,8 @@ const HOURS_PER_DAY = 24;
  * How long a consumer's dead-letter topic keeps a failed record: two weeks, time for a failure
  * found after a long weekend to be diagnosed, fixed, deployed and redriven. The record's content
  * lives here (Lambda writes the failed records themselves to a Kafka on-failure destination), so a
- * redrive no longer depends on the source topic still holding it: the saga command topics keep
- * only 3 days. Failed records are rare, so the storage is small.
+ * redrive does not depend on the source topic still holding it: the saga command topics keep only
+ * 3 days. Failed records are rare, so the storage is small.
  */
 export const DEAD_LETTER_RETENTION_DAYS = 14;
 
