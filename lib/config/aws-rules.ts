@@ -285,7 +285,7 @@ export function kafkaMappingViolations(
   if (
     typeof destination === 'string' &&
     !unresolved(destination) &&
-    destination.startsWith('kafka://') &&
+    kafkaDestinationTopic(destination) !== undefined &&
     mapping.provisionedPollerConfig === undefined
   ) {
     add(
@@ -342,10 +342,8 @@ export function sharedConsumerGroupIds(
 
 function isKafkaFailureDestination(value: unknown, topics: unknown): boolean {
   if (typeof value !== 'string') return false;
-  if (value.startsWith('kafka://')) {
-    const topic = value.slice('kafka://'.length);
-    return topic.length > 0 && !(Array.isArray(topics) && topics.includes(topic));
-  }
+  const topic = kafkaDestinationTopic(value);
+  if (topic !== undefined) return topic.length > 0 && !(Array.isArray(topics) && topics.includes(topic));
   return /^arn:aws[a-zA-Z-]*:(sqs|sns|s3):/.test(value);
 }
 

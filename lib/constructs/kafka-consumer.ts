@@ -235,12 +235,6 @@ export class KafkaConsumer extends Construct {
     this.spec = spec;
 
     this.deadLetterTopic = spec.deadLetterTopic;
-    if (spec.topics.includes(spec.deadLetterTopic)) {
-      // Lambda blocks a destination that is one of the mapping's sources (it would loop).
-      throw new Error(
-        `Consumer ${spec.name}: its dead-letter topic '${spec.deadLetterTopic}' is one of its source topics ${JSON.stringify(spec.topics)}`,
-      );
-    }
 
     this.pipelineFunction = new PipelineFunction(this, 'Function', {
       config,
