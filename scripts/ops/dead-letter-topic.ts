@@ -15,7 +15,7 @@
 import type { Admin, IHeaders, Kafka, Producer } from 'kafkajs';
 import { CONSUMERS, type ConsumerName } from '../../lib/config/consumers';
 import type { KafkaRecord } from '../../local/runtime/msk-event';
-import { type DeadLetter, parseDeadLetter, type RecordRange, sourceCoordinates } from './dead-letter';
+import { type DeadLetter, parseDeadLetter, sourceCoordinates } from './dead-letter';
 import { opsKafkaAdmin } from './kafka-client';
 import { KafkaRecordSource } from './kafka-records';
 import { OpsError, type OpsTarget } from './target';
@@ -80,21 +80,9 @@ export class DeadLetterTopic {
 
   /** `list`: every record of the dead-letter topic, oldest first per partition, with whether it was redriven. */
   public async list(): Promise<DeadLetter[]> {
-    const { admin } = await this.connect();
-    const ranges: RecordRange[] = [];
-    for (const partition of await this.reach(() => admin.fetchTopicOffsets(this.topic))) {
-      if (BigInt(partition.high) > BigInt(partition.low)) {
-        ranges.push({
-          topic: this.topic,
-          partition: partition.partition,
-          firstOffset: partition.low,
-          lastOffset: String(BigInt(partition.high) - 1n),
-        });
-      }
-    }
-    if (ranges.length === 0) return [];
+    const records = await this.reach(() => this.records.readTopic(this.topic));
+    if (records.length === 0) return [];
     const committed = await this.committedOffsets();
-    const { records } = await this.records.read(ranges);
     return records.map((record) =>
       parseDeadLetter(record, BigInt(record.offset) < (committed.get(record.partition) ?? 0n)),
     );

@@ -24,15 +24,6 @@ export interface RecordRange {
   readonly lastOffset: string;
 }
 
-/** Why a range can no longer be read from its topic. */
-export interface MissingRecords {
-  readonly range: RecordRange;
-  /** The partition's earliest offset now (its log start). */
-  readonly earliestOffset: string;
-  /** The offset the next record will get. */
-  readonly nextOffset: string;
-}
-
 /** One record of the dead-letter topic. */
 export interface DeadLetter {
   /** `<partition>@<offset>` on the dead-letter topic: what `show` and `redrive` are given. */

@@ -1,24 +1,20 @@
 /**
  * Reads records back from a topic by coordinates (`npm run dlq` reads a dead-letter topic this
- * way). A throw-away consumer group seeks to the first offset; nothing is committed for any group
- * the pipeline uses. Offsets below the partition's log start are gone: the topic's retention has
- * passed for them.
+ * way, the tests read what the pipeline wrote). A throw-away consumer group seeks to the first
+ * offset; nothing is committed for any group the pipeline uses. Offsets below the partition's log
+ * start are gone: the topic's retention has passed for them.
  */
 import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { KafkaRecord } from '../../local/runtime/msk-event';
-import type { MissingRecords, RecordRange } from './dead-letter';
+import type { RecordRange } from './dead-letter';
 import { opsKafkaAdmin } from './kafka-client';
 import { OpsError, type OpsTarget } from './target';
 
-export interface RecordLookup {
-  readonly records: readonly KafkaRecord[];
-  readonly missing: readonly MissingRecords[];
-}
-
-/** Where `show` and `redrive` read coordinates-only records from; Kafka, or a fake in unit tests. */
+/** Where `npm run dlq` reads dead-letter records from; Kafka, or a fake in unit tests. */
 export interface RecordSource {
-  read(ranges: readonly RecordRange[]): Promise<RecordLookup>;
+  read(ranges: readonly RecordRange[]): Promise<KafkaRecord[]>;
+  readTopic(topic: string): Promise<KafkaRecord[]>;
   close(): Promise<void>;
 }
 
@@ -30,50 +26,58 @@ export class KafkaRecordSource implements RecordSource {
 
   public constructor(private readonly target: OpsTarget) {}
 
-  public async read(ranges: readonly RecordRange[]): Promise<RecordLookup> {
-    const records: KafkaRecord[] = [];
-    const missing: MissingRecords[] = [];
-    const readable: RecordRange[] = [];
+  /**
+   * The records of the ranges, oldest first per partition. A range is clipped to what its
+   * partition still holds (from its log start to its end); offsets outside that are gone or not
+   * written yet, so nothing is waited for there.
+   */
+  public async read(ranges: readonly RecordRange[]): Promise<KafkaRecord[]> {
     const admin = await this.connectedAdmin();
+    const readable: RecordRange[] = [];
     for (const topic of new Set(ranges.map((range) => range.topic))) {
       const bounds = new Map(
         (await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, { low: p.low, high: p.high }]),
       );
       for (const range of ranges.filter((candidate) => candidate.topic === topic)) {
         const { low, high } = bounds.get(range.partition) ?? { low: '0', high: '0' };
-        const first = BigInt(range.firstOffset);
-        const last = BigInt(range.lastOffset);
-        const gone = (firstOffset: bigint, lastOffset: bigint) =>
-          missing.push({
-            range: { ...range, firstOffset: String(firstOffset), lastOffset: String(lastOffset) },
-            earliestOffset: low,
-            nextOffset: high,
-          });
-        if (last < BigInt(low) || first >= BigInt(high)) {
-          gone(first, last);
-          continue;
-        }
-        if (first < BigInt(low)) gone(first, BigInt(low) - 1n);
-        const from = first < BigInt(low) ? BigInt(low) : first;
-        const to = last < BigInt(high) ? last : BigInt(high) - 1n;
-        if (last >= BigInt(high)) gone(BigInt(high), last);
-        readable.push({ ...range, firstOffset: String(from), lastOffset: String(to) });
+        const from = maxOf(BigInt(range.firstOffset), BigInt(low));
+        const to = minOf(BigInt(range.lastOffset), BigInt(high) - 1n);
+        if (from <= to) readable.push({ ...range, firstOffset: String(from), lastOffset: String(to) });
       }
     }
-    for (const topic of new Set(readable.map((range) => range.topic))) {
-      records.push(
-        ...(await this.consume(
-          topic,
-          readable.filter((range) => range.topic === topic),
-        )),
-      );
-    }
-    return { records, missing };
+    return this.consumeAll(readable);
+  }
+
+  /** Every record the topic holds now, oldest first per partition. */
+  public async readTopic(topic: string): Promise<KafkaRecord[]> {
+    const admin = await this.connectedAdmin();
+    const ranges = (await admin.fetchTopicOffsets(topic))
+      .filter((partition) => BigInt(partition.high) > BigInt(partition.low))
+      .map((partition) => ({
+        topic,
+        partition: partition.partition,
+        firstOffset: partition.low,
+        lastOffset: String(BigInt(partition.high) - 1n),
+      }));
+    return this.consumeAll(ranges);
   }
 
   public async close(): Promise<void> {
     await this.admin?.disconnect();
     this.admin = undefined;
+  }
+
+  private async consumeAll(ranges: readonly RecordRange[]): Promise<KafkaRecord[]> {
+    const records: KafkaRecord[] = [];
+    for (const topic of new Set(ranges.map((range) => range.topic))) {
+      records.push(
+        ...(await this.consume(
+          topic,
+          ranges.filter((range) => range.topic === topic),
+        )),
+      );
+    }
+    return records;
   }
 
   private async connectedAdmin(): Promise<Admin> {
@@ -139,3 +143,6 @@ export class KafkaRecordSource implements RecordSource {
     return found.sort((a, b) => a.partition - b.partition || (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
   }
 }
+
+const maxOf = (a: bigint, b: bigint): bigint => (a > b ? a : b);
+const minOf = (a: bigint, b: bigint): bigint => (a < b ? a : b);

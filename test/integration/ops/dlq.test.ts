@@ -106,7 +106,7 @@ async function sourceRecordsFrom(topic: string, fromOffset: string): Promise<Kaf
   if (BigInt(partition!.high) <= BigInt(fromOffset)) return [];
   const reader = new KafkaRecordSource(target);
   try {
-    const { records } = await reader.read([
+    const records = await reader.read([
       { topic, partition: 0, firstOffset: fromOffset, lastOffset: String(BigInt(partition!.high) - 1n) },
     ]);
     return [...records];

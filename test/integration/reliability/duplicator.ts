@@ -8,12 +8,15 @@
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import { CONSUMERS } from '../../../lib/config/consumers';
 import { TOPICS } from '../../../lib/config/topics';
-import { type CopiedRecord, readTopicRange } from '../harness/kafka-faults';
+import type { KafkaRecord } from '../../../local/runtime/msk-event';
+import { KafkaRecordSource } from '../../../scripts/ops/kafka-records';
+import { localTargetOf } from '../../../scripts/ops/target';
 
 const COPY_HEADER = 'x-reliability-copy';
 
 export class Duplicator {
   private readonly kafka: Kafka;
+  private readonly records: KafkaRecordSource;
   private admin: Admin | undefined;
   private producer: Producer | undefined;
   private readonly from = new Map<string, Map<number, bigint>>();
@@ -24,12 +27,13 @@ export class Duplicator {
    * Records read before their order's id was known (the saga may publish before checkout's answer
    * arrives): looked at again in the next rounds.
    */
-  private readonly held = new Map<string, CopiedRecord[]>();
+  private readonly held = new Map<string, KafkaRecord[]>();
 
   constructor(
     brokers: readonly string[],
     private readonly keys: Set<string>,
   ) {
+    this.records = new KafkaRecordSource(localTargetOf({}, { KAFKA_BROKERS: brokers.join(',') }));
     this.kafka = new Kafka({
       clientId: 'reliability-duplicator',
       brokers: [...brokers],
@@ -60,10 +64,17 @@ export class Duplicator {
       const todo = [...ends].filter(([p, high]) => high > (from.get(p) ?? 0n));
       const messages = [
         ...(this.held.get(name) ?? []),
-        ...(todo.length > 0 ? await readTopicRange(this.kafka, this.admin!, name, new Map(todo), from) : []),
+        ...(await this.records.read(
+          todo.map(([partition, high]) => ({
+            topic: name,
+            partition,
+            firstOffset: String(from.get(partition) ?? 0n),
+            lastOffset: String(high - 1n),
+          })),
+        )),
       ].filter((m) => !m.headers[COPY_HEADER]);
       for (const [p, high] of todo) from.set(p, high);
-      const isMine = (m: CopiedRecord): boolean => m.key !== null && this.keys.has(m.key.toString());
+      const isMine = (m: KafkaRecord): boolean => m.key !== null && this.keys.has(m.key.toString());
       const mine = messages.filter(isMine);
       this.held.set(
         name,
@@ -99,6 +110,6 @@ export class Duplicator {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([this.producer?.disconnect(), this.admin?.disconnect()]);
+    await Promise.allSettled([this.producer?.disconnect(), this.admin?.disconnect(), this.records.close()]);
   }
 }

@@ -185,7 +185,7 @@ describe('EventSourceMappings against a real Kafka broker', () => {
       (sent) => sent >= 2,
     );
     const source = new KafkaRecordSource(localTargetOf({}, { KAFKA_BROKERS: kafkaBrokers.join(',') }));
-    const { records: deadLetters } = await source
+    const deadLetters = await source
       .read([{ topic: deadLetterTopic, partition: 0, firstOffset: '0', lastOffset: '1' }])
       .finally(() => source.close());
     const documents = deadLetters.map((record) => parseDeadLetterDocument(record.value!.toString('utf8')));
