@@ -14,10 +14,11 @@ import { STAGES } from '../../lib/config/stages';
 import { TokenBucket } from '../../local/api/token-bucket';
 import { localDynamoDbClient } from '../../local/infra/aws-clients';
 import { DEMO_CATALOGUE, seedCatalogue } from '../../local/infra/demo-catalogue';
+import { PortInUseError } from '../../local/infra/errors';
 import { CONTROLLER_PORT_OFFSET } from '../../local/infra/kafka-cluster';
 import { LocalServices, type LocalServicesInfo } from '../../local/infra/local-services';
 import { repositoryRoot } from '../../local/infra/paths';
-import { portAnswers } from '../../local/infra/preflight';
+import { assertPortFree } from '../../local/infra/preflight';
 import { type RunningPipeline, startPipeline } from '../../local/pipeline';
 import { ensureTemplates } from '../../local/pipeline/synth';
 import { stageTemplates } from '../../local/runtime/cfn-template';
@@ -35,8 +36,12 @@ export interface BenchPorts {
   readonly dynamodb: number;
 }
 
-/** Ports far from the harness's (19092 ...), its private stacks' (29092 ...) and the user's; taken ones are skipped. */
-export const BENCH_BASE_PORTS: BenchPorts = { kafka: 49_092, dynamodb: 48_000 };
+/**
+ * Ports far from the harness's (19092 ...), its private stacks' (29092 ...) and the user's, and
+ * below Linux's ephemeral range (32768-60999) with their controller ports (+1000): a port in that
+ * range can be the local end of any outgoing connection at that moment. Taken ones are skipped.
+ */
+export const BENCH_BASE_PORTS: BenchPorts = { kafka: 24_092, dynamodb: 23_000 };
 
 export interface BenchEnvironmentOptions {
   /**
@@ -52,10 +57,17 @@ export interface BenchEnvironmentOptions {
 async function basePorts(base: BenchPorts): Promise<BenchPorts> {
   for (let offset = 0; offset < 50; offset += 10) {
     const ports = { kafka: base.kafka + offset, dynamodb: base.dynamodb + offset };
-    const taken = await Promise.all(
-      [ports.kafka, ports.kafka + CONTROLLER_PORT_OFFSET, ports.dynamodb].map((port) => portAnswers(port)),
+    // Free to bind, the test the parts' own start makes: a port nothing answers on can still be
+    // held, for instance as the local end of an outgoing connection.
+    const free = await Promise.all(
+      [ports.kafka, ports.kafka + CONTROLLER_PORT_OFFSET, ports.dynamodb].map((port) =>
+        assertPortFree(port, 'bench port').then(
+          () => true,
+          (error: unknown) => (error instanceof PortInUseError ? false : Promise.reject(error)),
+        ),
+      ),
     );
-    if (!taken.some(Boolean)) return ports;
+    if (free.every(Boolean)) return ports;
   }
   throw new Error(`No free port set for the benchmark stack (Kafka ${base.kafka}-${base.kafka + 40})`);
 }

@@ -23,8 +23,8 @@ import { warmUpPipeline } from './warm-up';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
-/** Far from the benchmark stack's 49092/48000 (+40) and their controller ports (+1000). */
-const PROFILE_BASE_PORTS = { kafka: 49_592, dynamodb: 48_500 } as const;
+/** Far from the benchmark stack's 24092/23000 (+40) and their controller ports (+1000). */
+const PROFILE_BASE_PORTS = { kafka: 24_592, dynamodb: 23_500 } as const;
 
 const nowUs = (): number => Number(process.hrtime.bigint() / 1000n);
 const log = (line: string): void => console.log(line);
