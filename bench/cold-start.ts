@@ -10,19 +10,12 @@ import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build, type Metafile } from 'esbuild';
-import { CONSUMERS } from '../lib/config/consumers';
+import { PIPELINE_FUNCTIONS, TABLE_ENV_VARS } from '../lib/config/functions';
 import { repositoryRoot } from '../local/infra/paths';
 import type { BenchContext } from './lib/context';
 import { machineInfo, median, percentiles, round2, writeResult } from './lib/results';
 
 const run = promisify(execFile);
-
-/** The functions the app defines besides the consumers (lib/app-stack.ts). */
-const OTHER_ENTRIES = [
-  'lambdas/checkout/handlers/place-order.ts',
-  'lambdas/order-read-model/handlers/get-order.ts',
-  'lambdas/saga/handlers/saga-publisher.ts',
-];
 
 export interface BundleFigures {
   readonly entry: string;
@@ -41,13 +34,8 @@ const INIT_ENV: Record<string, string> = {
   POWERTOOLS_SERVICE_NAME: 'bench',
   POWERTOOLS_METRICS_NAMESPACE: 'OrderPipeline',
   POWERTOOLS_TRACE_ENABLED: 'false',
-  ORDERS_TABLE_NAME: 'orders',
-  INVENTORY_TABLE_NAME: 'inventory',
-  PAYMENTS_TABLE_NAME: 'payments',
-  LOYALTY_TABLE_NAME: 'loyalty',
-  ANALYTICS_TABLE_NAME: 'analytics',
-  SHIPMENTS_TABLE_NAME: 'shipments',
-  IDEMPOTENCY_TABLE_NAME: 'idempotency',
+  // Each table variable names the table after itself, e.g. ORDERS_TABLE_NAME=orders.
+  ...Object.fromEntries(Object.entries(TABLE_ENV_VARS).map(([table, variable]) => [variable, table])),
   STATE_MACHINE_ARN: 'arn:aws:states:eu-central-1:000000000000:stateMachine:bench',
   DEAD_LETTER_TOPIC: 'dead-letters.bench',
   EMAIL_TRANSPORT: 'mailbox',
@@ -82,7 +70,7 @@ export async function runColdStart(ctx: BenchContext): Promise<string> {
   const outDir = join(root, '.local', 'bench-bundles');
   rmSync(outDir, { recursive: true, force: true });
   const samples = ctx.quick ? 3 : 20;
-  const entries = [...CONSUMERS.map((consumer) => consumer.entry), ...OTHER_ENTRIES];
+  const entries = PIPELINE_FUNCTIONS.map((spec) => spec.entry);
   const bundles: BundleFigures[] = [];
   for (const entry of entries) {
     const name = entry.split('/').at(-1)!.replace(/\.ts$/, '');

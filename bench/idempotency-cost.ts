@@ -15,6 +15,7 @@ import type { Context, MSKEvent } from 'aws-lambda';
 import type { AggregatedEvent } from '../lambdas/analytics/domain/aggregates';
 import type { KafkaBatchResponse } from '../lambdas/shared/kafka/batch';
 import { CONSUMERS } from '../lib/config/consumers';
+import { TABLE_ENV_VARS } from '../lib/config/functions';
 import { TOPICS } from '../lib/config/topics';
 import { buildMskEvent, type KafkaRecord } from '../local/runtime/msk-event';
 import type { BenchContext } from './lib/context';
@@ -92,8 +93,8 @@ export async function runIdempotencyCost(ctx: BenchContext): Promise<string> {
   const spec = CONSUMERS.find((consumer) => consumer.name === 'analytics')!;
   const orders = ctx.quick ? 150 : 2000;
   const region = info.environment.AWS_REGION ?? 'eu-central-1';
-  const analyticsTable = info.environment.ANALYTICS_TABLE_NAME!;
-  const idempotencyTable = info.environment.IDEMPOTENCY_TABLE_NAME!;
+  const analyticsTable = info.environment[TABLE_ENV_VARS.analytics]!;
+  const idempotencyTable = info.environment[TABLE_ENV_VARS.idempotency]!;
   const { createAnalyticsHandler } = await import('../lambdas/analytics/handlers/analytics');
   const { DynamoDbAnalyticsStore } = await import('../lambdas/analytics/adapters/dynamodb-analytics-store');
   const { recordOrderEvent } = await import('../lambdas/analytics/use-cases/record-order-event');

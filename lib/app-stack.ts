@@ -11,9 +11,15 @@ import {
   mappingDeclarationsOf,
   sagaCommandMappings,
 } from './config/consumers';
+import {
+  type FunctionSpec,
+  INVOKED_FUNCTIONS,
+  TABLE_ENV_VARS,
+  type TableAccess,
+  type TableName,
+} from './config/functions';
 import { OPERATOR_OUTPUTS, pascal } from './config/operator-outputs';
 import type { StageConfig } from './config/stages';
-import { TOPICS, type TopicName } from './config/topics';
 import { CheckoutApi } from './constructs/checkout-api';
 import {
   grantKafkaLagRead,
@@ -24,7 +30,7 @@ import {
 import { OrderSaga } from './constructs/order-saga';
 import { PipelineFunction, type PipelineFunctionNetwork } from './constructs/pipeline-function';
 import { PipelineObservability } from './constructs/pipeline-observability';
-import { TABLE_ENV_VARS, TABLE_SPECS, type TableName } from './constructs/pipeline-tables';
+import { TABLE_SPECS } from './constructs/pipeline-tables';
 import type { DataStack } from './data-stack';
 
 export interface AppStackProps extends StackProps {
@@ -56,72 +62,6 @@ export const PLACEHOLDER_SENDER_EMAIL = 'orders@example.com';
 
 /** Context value that turns on the migration from shared consumer groups (see the prop). */
 export const REPLACE_SHARED_CONSUMER_GROUPS_CONTEXT = 'replaceSharedConsumerGroups';
-
-type TableAccess = 'read' | 'readWrite';
-
-/** What one consumer may touch besides its topics, its groups and its dead-letter topic. */
-interface ConsumerWiring {
-  readonly description: string;
-  readonly tables: Partial<Record<TableName, TableAccess>>;
-  /** Topics it publishes events to (every consumer also writes to its dead-letter topic). */
-  readonly publishesTo?: readonly TopicName[];
-  /** Answers saga task tokens (SendTaskSuccess/Failure/Heartbeat). */
-  readonly answersSaga?: boolean;
-  /** Sends e-mail through SES from the sender identity. */
-  readonly sendsEmail?: boolean;
-}
-
-/** Least privilege per consumer, mirroring what each handler's adapters use. */
-export const CONSUMER_WIRING: Readonly<Record<ConsumerName, ConsumerWiring>> = {
-  inventoryService: {
-    description: 'Inventory service: reserves and releases stock for the saga',
-    tables: { inventory: 'readWrite' },
-    publishesTo: [TOPICS.inventoryEvents.name],
-    answersSaga: true,
-  },
-  paymentService: {
-    description: 'Payment service: charges and refunds for the saga',
-    tables: { payments: 'readWrite' },
-    publishesTo: [TOPICS.paymentEvents.name],
-    answersSaga: true,
-  },
-  notification: {
-    description: 'Notification: order confirmation and failure e-mails',
-    tables: { idempotency: 'readWrite' },
-    sendsEmail: true,
-  },
-  analytics: {
-    description: 'Analytics: daily order and SKU aggregates',
-    tables: { analytics: 'readWrite' },
-  },
-  loyalty: {
-    description: 'Loyalty: points credited on confirmation, taken back on refund',
-    tables: { loyalty: 'readWrite' },
-  },
-  fulfilment: {
-    description: 'Fulfilment: creates shipments for confirmed orders',
-    tables: { shipments: 'readWrite', orders: 'read' },
-    publishesTo: [TOPICS.fulfilmentEvents.name],
-  },
-  orderReadModel: {
-    description: 'Order read model: projection of all order events behind GET /orders/{id}',
-    tables: { orders: 'readWrite' },
-  },
-};
-
-/** Topics the saga command publisher writes to. */
-export const SAGA_PUBLISHER_TOPICS: readonly TopicName[] = [
-  TOPICS.orderEvents.name,
-  TOPICS.inventoryCommands.name,
-  TOPICS.paymentCommands.name,
-];
-
-/** Pipeline names of the non-consumer functions (POWERTOOLS_SERVICE_NAME and PIPELINE_FUNCTION). */
-export const FUNCTION_NAMES = {
-  checkout: 'checkout',
-  getOrder: 'get-order',
-  sagaPublisher: 'saga-publisher',
-} as const;
 
 /**
  * The application half of the pipeline: the functions, the MSK event source mappings, the saga,
@@ -156,8 +96,8 @@ export class AppStack extends Stack {
       props.replaceSharedConsumerGroups ??
       String(this.node.tryGetContext(REPLACE_SHARED_CONSUMER_GROUPS_CONTEXT)) === 'true';
 
-    const grantTables = (fn: PipelineFunction, access: Partial<Record<TableName, TableAccess>>): void => {
-      for (const [name, level] of Object.entries(access) as [TableName, TableAccess][]) {
+    const grantTables = (fn: PipelineFunction, spec: FunctionSpec): void => {
+      for (const [name, level] of Object.entries(spec.tables) as [TableName, TableAccess][]) {
         grantTableAccess(fn.role, tables[name], name, level);
         data.encryptionKey.grant(fn.role, ...TABLE_KEY_ACTIONS[level]);
         fn.addEnvironment(TABLE_ENV_VARS[name], tables[name].tableName);
@@ -180,14 +120,12 @@ export class AppStack extends Stack {
     // Saga command publisher: every task of the state machine invokes it.
     this.sagaPublisher = new PipelineFunction(this, 'SagaPublisher', {
       config,
-      pipelineName: FUNCTION_NAMES.sagaPublisher,
-      entry: 'lambdas/saga/handlers/saga-publisher.ts',
-      description: 'Saga command publisher: publishes each step’s command or event with its task token',
+      spec: INVOKED_FUNCTIONS.sagaPublisher,
       network,
       environment: { MSK_CLUSTER_ARN: cluster.clusterArn },
     });
     // It answers no task token: the services do, and its own steps end when the publish is acknowledged.
-    grantKafkaProduce(this, this.sagaPublisher.role, cluster, SAGA_PUBLISHER_TOPICS);
+    grantKafkaProduce(this, this.sagaPublisher.role, cluster, INVOKED_FUNCTIONS.sagaPublisher.publishesTo);
 
     this.saga = new OrderSaga(this, 'OrderSaga', { config, publisher: this.sagaPublisher.function });
 
@@ -201,22 +139,19 @@ export class AppStack extends Stack {
     // Lambda refuses these at deployment, after the slow stack had started: refuse them at synthesis.
     checkConsumerMappings(mappingDeclarationsOf(CONSUMERS));
     this.consumers = CONSUMERS.map((spec) => {
-      const wiring = CONSUMER_WIRING[spec.name];
       const consumer = new KafkaConsumer(this, consumerConstructId(spec.name), {
         config,
         spec,
         cluster,
-        description: wiring.description,
         network,
-        publishesTo: wiring.publishesTo,
-        environment: wiring.sendsEmail ? { EMAIL_TRANSPORT: 'ses', SENDER_EMAIL: senderEmail } : undefined,
+        environment: spec.sendsEmail ? { EMAIL_TRANSPORT: 'ses', SENDER_EMAIL: senderEmail } : undefined,
         invokeThroughMigrationAlias: replaceSharedConsumerGroups,
       });
-      grantTables(consumer.pipelineFunction, wiring.tables);
-      if (wiring.answersSaga) {
+      grantTables(consumer.pipelineFunction, spec);
+      if (spec.sagaRole === 'service') {
         grantSagaCallbacks(consumer.pipelineFunction);
       }
-      if (wiring.sendsEmail) {
+      if (spec.sendsEmail) {
         consumer.pipelineFunction.role.addToPrincipalPolicy(
           new iam.PolicyStatement({
             sid: 'SendEmailFromSender',
@@ -236,10 +171,7 @@ export class AppStack extends Stack {
     // its other calls (DynamoDB, Step Functions, GetBootstrapBrokers, X-Ray) have VPC endpoints.
     this.checkout = new PipelineFunction(this, 'Checkout', {
       config,
-      pipelineName: FUNCTION_NAMES.checkout,
-      entry: 'lambdas/checkout/handlers/place-order.ts',
-      description:
-        'POST /orders: prices the order, stores it and starts the saga (202), or refuses it at capacity (503)',
+      spec: INVOKED_FUNCTIONS.checkout,
       network,
       environment: {
         STATE_MACHINE_ARN: this.saga.stateMachine.stateMachineArn,
@@ -248,7 +180,7 @@ export class AppStack extends Stack {
         [ADMISSION_ENV.retryAfterSeconds]: String(config.admission.retryAfterSeconds),
       },
     });
-    grantTables(this.checkout, { orders: 'readWrite', inventory: 'read' });
+    grantTables(this.checkout, INVOKED_FUNCTIONS.checkout);
     grantKafkaLagRead(this, this.checkout.role, cluster, sagaCommandMappings());
     this.saga.stateMachine.grantStartExecution(this.checkout.role);
     // A repeated checkout finds the execution of the first one (the execution name is the order id).
@@ -267,12 +199,10 @@ export class AppStack extends Stack {
 
     this.getOrder = new PipelineFunction(this, 'GetOrder', {
       config,
-      pipelineName: FUNCTION_NAMES.getOrder,
-      entry: 'lambdas/order-read-model/handlers/get-order.ts',
-      description: 'GET /orders/{orderId}: the order’s status and history from the read model',
+      spec: INVOKED_FUNCTIONS.getOrder,
       memorySize: 256,
     });
-    grantTables(this.getOrder, { orders: 'read' });
+    grantTables(this.getOrder, INVOKED_FUNCTIONS.getOrder);
 
     this.api = new CheckoutApi(this, 'CheckoutApi', {
       config,

@@ -10,6 +10,7 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { TABLE_ENV_VARS } from '../../lib/config/functions';
 import { STAGES } from '../../lib/config/stages';
 import { TokenBucket } from '../../local/api/token-bucket';
 import { localDynamoDbClient } from '../../local/infra/aws-clients';
@@ -136,8 +137,8 @@ export async function startBenchEnvironment(
 
 /** The ramp sells far more than the demo's 10,000 units per SKU; an out-of-stock order is not what is measured. */
 async function raiseStock(info: LocalServicesInfo): Promise<void> {
-  const table = info.environment.INVENTORY_TABLE_NAME;
-  if (!table) throw new Error('No INVENTORY_TABLE_NAME in the stack environment');
+  const table = info.environment[TABLE_ENV_VARS.inventory];
+  if (!table) throw new Error(`No ${TABLE_ENV_VARS.inventory} in the stack environment`);
   const client = localDynamoDbClient(info.dynamodbEndpoint);
   try {
     await seedCatalogue(client, table, {

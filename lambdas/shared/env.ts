@@ -1,4 +1,5 @@
 /** Reading the runtime configuration (CONTRACTS.md, "Runtime environment variables"). */
+import { TABLE_ENV_VARS, type TableName } from '../../lib/config/functions';
 
 /** A variable the function cannot work without is missing or invalid; a deployment bug, not bad input. */
 export class MissingConfigurationError extends Error {
@@ -14,6 +15,11 @@ export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): 
     throw new MissingConfigurationError(`Environment variable ${name} is not set`);
   }
   return value;
+}
+
+/** The name of a table the function is granted, from the variable the CDK app sets with the grant. */
+export function requireTableName(table: TableName, env: NodeJS.ProcessEnv = process.env): string {
+  return requireEnv(TABLE_ENV_VARS[table], env);
 }
 
 /** A positive integer variable, or the fallback when unset. */

@@ -17,7 +17,7 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context } from 'aws-lambda';
 import { dynamoDbClient } from './aws/dynamodb';
-import { positiveIntegerEnv, requireEnv } from './env';
+import { positiveIntegerEnv, requireTableName } from './env';
 
 /** Anything carrying an envelope: a DecodedKafkaRecord or a DecodedMessage. */
 export interface HasEventId {
@@ -96,7 +96,7 @@ export function makeEventProcessorIdempotent<TRecord extends HasEventId, TResult
   const persistenceStore =
     options.persistenceStore ??
     new DynamoDBPersistenceLayer({
-      tableName: requireEnv('IDEMPOTENCY_TABLE_NAME'),
+      tableName: requireTableName('idempotency'),
       awsSdkV3Client: dynamoDbClient(),
     });
   const idempotent = makeIdempotent(process, { persistenceStore, config, keyPrefix, dataIndexArgument: 0 });

@@ -1,8 +1,10 @@
 /**
  * The consumer catalogue: every Lambda that an MSK event source mapping triggers, with the
- * mapping's settings. The CDK app builds the mappings from it; the local mode reads the same
- * settings back from the synthesized template, so the two cannot drift apart.
+ * mapping's settings and, as for every function of the function catalogue (functions.ts), what it
+ * is wired to. The CDK app builds the mappings from it; the local mode reads the same settings back
+ * from the synthesized template, so the two cannot drift apart.
  */
+import type { FunctionSpec } from './functions';
 import { TOPICS, type TopicName } from './topics';
 
 export type ConsumerName =
@@ -24,10 +26,8 @@ export interface ConsumerMapping {
   readonly consumerGroupId: string;
 }
 
-export interface ConsumerSpec {
+export interface ConsumerSpec extends FunctionSpec {
   readonly name: ConsumerName;
-  /** Handler entry, relative to the repository root. */
-  readonly entry: string;
   /** Topics the consumer reads, one mapping each. */
   readonly topics: readonly TopicName[];
   /** The consumer's mappings, one per topic in the order of `topics`, each with its group id. */
@@ -42,8 +42,6 @@ export interface ConsumerSpec {
   readonly maxRecordAgeSeconds: number;
   /** Key prefix in the shared idempotency table; `undefined` for services that are idempotent by design. */
   readonly idempotencyKeyPrefix?: string;
-  /** Whether the consumer is on the checkout's critical path (saga services) or a side effect. */
-  readonly critical: boolean;
   /**
    * The consumer's dead-letter topic: every mapping's on-failure destination and its handler's
    * poison-record sink. Lambda refuses a destination that is one of the mapping's source topics.
@@ -85,6 +83,11 @@ export const KEYS_IN_FLIGHT_PER_PARTITION = 16;
 const DECLARED_CONSUMERS: readonly Omit<ConsumerSpec, 'mappings'>[] = [
   {
     name: 'inventoryService',
+    description: 'Inventory service: reserves and releases stock for the saga',
+    tables: { inventory: 'readWrite' },
+    publishesTo: [TOPICS.inventoryEvents.name],
+    sagaRole: 'service',
+    localConcurrency: 4,
     deadLetterTopic: TOPICS.inventoryServiceDeadLetters.name,
     entry: 'lambdas/inventory/handlers/inventory-commands.ts',
     topics: [TOPICS.inventoryCommands.name],
@@ -94,10 +97,14 @@ const DECLARED_CONSUMERS: readonly Omit<ConsumerSpec, 'mappings'>[] = [
     maxBatchingWindowSeconds: 0,
     maxRetryAttempts: TRANSIENT_RETRY_ATTEMPTS,
     maxRecordAgeSeconds: SAGA_COMMAND_MAX_AGE_SECONDS,
-    critical: true,
   },
   {
     name: 'paymentService',
+    description: 'Payment service: charges and refunds for the saga',
+    tables: { payments: 'readWrite' },
+    publishesTo: [TOPICS.paymentEvents.name],
+    sagaRole: 'service',
+    localConcurrency: 3,
     deadLetterTopic: TOPICS.paymentServiceDeadLetters.name,
     entry: 'lambdas/payment/handlers/payment-commands.ts',
     topics: [TOPICS.paymentCommands.name],
@@ -105,10 +112,12 @@ const DECLARED_CONSUMERS: readonly Omit<ConsumerSpec, 'mappings'>[] = [
     maxBatchingWindowSeconds: 0,
     maxRetryAttempts: TRANSIENT_RETRY_ATTEMPTS,
     maxRecordAgeSeconds: SAGA_COMMAND_MAX_AGE_SECONDS,
-    critical: true,
   },
   {
     name: 'notification',
+    description: 'Notification: order confirmation and failure e-mails',
+    tables: { idempotency: 'readWrite' },
+    sendsEmail: true,
     deadLetterTopic: TOPICS.notificationDeadLetters.name,
     entry: 'lambdas/notification/handlers/notification.ts',
     topics: [TOPICS.orderEvents.name, TOPICS.notificationCommands.name],
@@ -117,10 +126,11 @@ const DECLARED_CONSUMERS: readonly Omit<ConsumerSpec, 'mappings'>[] = [
     maxRetryAttempts: TRANSIENT_RETRY_ATTEMPTS,
     maxRecordAgeSeconds: 6 * 60 * 60,
     idempotencyKeyPrefix: 'notification',
-    critical: false,
   },
   {
     name: 'analytics',
+    description: 'Analytics: daily order and SKU aggregates',
+    tables: { analytics: 'readWrite' },
     deadLetterTopic: TOPICS.analyticsDeadLetters.name,
     entry: 'lambdas/analytics/handlers/analytics.ts',
     topics: [TOPICS.orderEvents.name],
@@ -129,10 +139,11 @@ const DECLARED_CONSUMERS: readonly Omit<ConsumerSpec, 'mappings'>[] = [
     maxBatchingWindowSeconds: 5,
     maxRetryAttempts: TRANSIENT_RETRY_ATTEMPTS,
     maxRecordAgeSeconds: 24 * 60 * 60,
-    critical: false,
   },
   {
     name: 'loyalty',
+    description: 'Loyalty: points credited on confirmation, taken back on refund',
+    tables: { loyalty: 'readWrite' },
     deadLetterTopic: TOPICS.loyaltyDeadLetters.name,
     entry: 'lambdas/loyalty/handlers/loyalty.ts',
     topics: [TOPICS.orderEvents.name, TOPICS.paymentEvents.name],
@@ -140,10 +151,12 @@ const DECLARED_CONSUMERS: readonly Omit<ConsumerSpec, 'mappings'>[] = [
     maxBatchingWindowSeconds: 2,
     maxRetryAttempts: TRANSIENT_RETRY_ATTEMPTS,
     maxRecordAgeSeconds: 24 * 60 * 60,
-    critical: false,
   },
   {
     name: 'fulfilment',
+    description: 'Fulfilment: creates shipments for confirmed orders',
+    tables: { shipments: 'readWrite', orders: 'read' },
+    publishesTo: [TOPICS.fulfilmentEvents.name],
     deadLetterTopic: TOPICS.fulfilmentDeadLetters.name,
     entry: 'lambdas/fulfilment/handlers/fulfilment.ts',
     topics: [TOPICS.orderEvents.name],
@@ -151,10 +164,11 @@ const DECLARED_CONSUMERS: readonly Omit<ConsumerSpec, 'mappings'>[] = [
     maxBatchingWindowSeconds: 1,
     maxRetryAttempts: TRANSIENT_RETRY_ATTEMPTS,
     maxRecordAgeSeconds: 6 * 60 * 60,
-    critical: false,
   },
   {
     name: 'orderReadModel',
+    description: 'Order read model: projection of all order events behind GET /orders/{id}',
+    tables: { orders: 'readWrite' },
     deadLetterTopic: TOPICS.orderReadModelDeadLetters.name,
     entry: 'lambdas/order-read-model/handlers/order-read-model.ts',
     topics: [
@@ -168,7 +182,6 @@ const DECLARED_CONSUMERS: readonly Omit<ConsumerSpec, 'mappings'>[] = [
     maxBatchingWindowSeconds: 0,
     maxRetryAttempts: TRANSIENT_RETRY_ATTEMPTS,
     maxRecordAgeSeconds: 24 * 60 * 60,
-    critical: false,
   },
 ];
 
@@ -187,13 +200,13 @@ export interface SagaCommandMapping extends ConsumerMapping {
 }
 
 /**
- * The mappings the saga waits on: those of the critical consumers (inventoryService on
+ * The mappings the saga waits on: those of the saga services (inventoryService on
  * inventory.commands, paymentService on payments.commands). Their consumer lag is the queue a new
  * order joins, so checkout's admission control reads it and may read nothing else.
  */
 export function sagaCommandMappings(consumers: readonly ConsumerSpec[] = CONSUMERS): SagaCommandMapping[] {
   return consumers
-    .filter((consumer) => consumer.critical)
+    .filter((consumer) => consumer.sagaRole === 'service')
     .flatMap((consumer) => consumer.mappings.map((mapping) => ({ ...mapping, consumer: consumer.name })));
 }
 

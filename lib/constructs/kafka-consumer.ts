@@ -18,7 +18,6 @@ import {
   mappingDeclarationsOf,
 } from '../config/consumers';
 import type { StageConfig } from '../config/stages';
-import type { TopicName } from '../config/topics';
 import { PipelineFunction, type PipelineFunctionNetwork } from './pipeline-function';
 
 /** The MSK cluster as the rest of the app knows it: its ARN and name (both may be tokens). */
@@ -142,7 +141,6 @@ export interface KafkaConsumerProps {
   readonly config: StageConfig;
   readonly spec: ConsumerSpec;
   readonly cluster: MskClusterRef;
-  readonly description: string;
   /**
    * Variables on top of DEAD_LETTER_TOPIC, MSK_CLUSTER_ARN and the pipeline defaults.
    * @default - none
@@ -150,16 +148,10 @@ export interface KafkaConsumerProps {
   readonly environment?: Readonly<Record<string, string>>;
   /**
    * Network placement. The mapping reaches the brokers through the cluster's own subnets, but the
-   * function itself produces to Kafka (its poison records to the dead-letter topic, and whatever
-   * `publishesTo` names), so it runs in the VPC next to the brokers.
+   * function itself produces to Kafka (its poison records to the dead-letter topic, and the spec's
+   * `publishesTo`), so it runs in the VPC next to the brokers.
    */
   readonly network: PipelineFunctionNetwork;
-  /**
-   * Topics the consumer publishes events to, on top of its dead-letter topic; grants idempotent
-   * produce rights.
-   * @default - publishes no events
-   */
-  readonly publishesTo?: readonly TopicName[];
   /**
    * @default Duration.seconds(60)
    */
@@ -238,9 +230,7 @@ export class KafkaConsumer extends Construct {
 
     this.pipelineFunction = new PipelineFunction(this, 'Function', {
       config,
-      pipelineName: spec.name,
-      entry: spec.entry,
-      description: props.description,
+      spec,
       memorySize: props.memorySize,
       timeout: props.timeout ?? Duration.seconds(60),
       network: props.network,
@@ -258,7 +248,7 @@ export class KafkaConsumer extends Construct {
     // "Using a Kafka topic as an on-failure destination", Requirements and limitations,
     // https://docs.aws.amazon.com/lambda/latest/dg/kafka-on-failure-destination.html) and the
     // handler's idempotent producer, for poison records.
-    grantKafkaProduce(this, role, cluster, [...(props.publishesTo ?? []), spec.deadLetterTopic]);
+    grantKafkaProduce(this, role, cluster, [...(spec.publishesTo ?? []), spec.deadLetterTopic]);
 
     // A Kafka destination is available only to mappings in provisioned mode, which every mapping
     // here is (provisionedPollerConfig below).

@@ -12,6 +12,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledgeCheckovFindings, LOG_GROUP_KMS_ACKNOWLEDGEMENT } from '../checkov';
+import type { FunctionSpec } from '../config/functions';
 import type { StageConfig } from '../config/stages';
 
 /** Repository root: entries and the lock file are resolved from here, whatever the working directory. */
@@ -47,11 +48,8 @@ export interface PipelineFunctionNetwork {
 
 export interface PipelineFunctionProps {
   readonly config: StageConfig;
-  /** Short name in the shop's words, e.g. `checkout` or `inventoryService`; also the Powertools service name. */
-  readonly pipelineName: string;
-  /** Handler entry relative to the repository root; it exports `handler`. */
-  readonly entry: string;
-  readonly description: string;
+  /** The function's catalogue entry: its name (also the Powertools service name), entry and description. */
+  readonly spec: FunctionSpec;
   /**
    * Variables on top of the Powertools and source-map defaults.
    * @default - none
@@ -102,7 +100,7 @@ export class PipelineFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: PipelineFunctionProps) {
     super(scope, id);
-    this.pipelineName = props.pipelineName;
+    this.pipelineName = props.spec.name;
     const logLevel = props.config.stage === 'prod' ? 'INFO' : 'DEBUG';
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
@@ -114,7 +112,7 @@ export class PipelineFunction extends Construct {
     // AWSLambdaVPCAccessExecutionRole, which grant logs on every log group.
     this.role = new iam.Role(this, 'ServiceRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Execution role of the ${props.pipelineName} function`,
+      description: `Execution role of the ${this.pipelineName} function`,
       inlinePolicies: {
         Logging: new iam.PolicyDocument({
           statements: [
@@ -149,8 +147,8 @@ export class PipelineFunction extends Construct {
     });
 
     this.function = new nodejs.NodejsFunction(this, 'Resource', {
-      description: props.description,
-      entry: path.join(REPOSITORY_ROOT, props.entry),
+      description: props.spec.description,
+      entry: path.join(REPOSITORY_ROOT, props.spec.entry),
       handler: 'handler',
       projectRoot: REPOSITORY_ROOT,
       depsLockFilePath: path.join(REPOSITORY_ROOT, 'package-lock.json'),
@@ -174,11 +172,11 @@ export class PipelineFunction extends Construct {
         : undefined,
       securityGroups: props.network ? [props.network.securityGroup] : undefined,
       environment: {
-        POWERTOOLS_SERVICE_NAME: props.pipelineName,
+        POWERTOOLS_SERVICE_NAME: this.pipelineName,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: logLevel,
         NODE_OPTIONS: '--enable-source-maps',
-        [PIPELINE_FUNCTION_ENV]: props.pipelineName,
+        [PIPELINE_FUNCTION_ENV]: this.pipelineName,
         ...props.environment,
       },
       bundling: {
@@ -198,7 +196,7 @@ export class PipelineFunction extends Construct {
         forceDockerBundling: false,
       },
     });
-    this.function.node.addMetadata(PIPELINE_FUNCTION_METADATA, props.pipelineName);
+    this.function.node.addMetadata(PIPELINE_FUNCTION_METADATA, this.pipelineName);
 
     // Acknowledged on this construct, so it covers the role, the policy CDK adds for tracing next to
     // the function, and the grants other constructs add later.

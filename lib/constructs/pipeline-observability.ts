@@ -8,6 +8,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { CHECKOUT_METRICS } from '../../lambdas/checkout/handlers/runtime-names';
 import type { ConsumerMapping, ConsumerSpec } from '../config/consumers';
+import { INVOKED_FUNCTIONS } from '../config/functions';
 import type { StageConfig } from '../config/stages';
 
 /**
@@ -17,7 +18,7 @@ import type { StageConfig } from '../config/stages';
 export const COMPENSATION_FAILURES_METRIC = {
   namespace: 'OrderPipeline',
   metricName: 'CompensationFailures',
-  dimensionsMap: { service: 'saga-publisher' },
+  dimensionsMap: { service: INVOKED_FUNCTIONS.sagaPublisher.name },
 } as const;
 
 /**
@@ -27,7 +28,7 @@ export const COMPENSATION_FAILURES_METRIC = {
 export const POISON_RECORDS_METRIC = { namespace: 'OrderPipeline', metricName: 'PoisonRecords' } as const;
 
 /** Checkout's own metrics (Powertools, EMF): dimension `service` = the checkout function's service name. */
-export const CHECKOUT_METRIC_DIMENSIONS = { service: 'checkout' } as const;
+export const CHECKOUT_METRIC_DIMENSIONS = { service: INVOKED_FUNCTIONS.checkout.name } as const;
 
 /** Consumer lag metrics MSK publishes with PER_TOPIC_PER_PARTITION monitoring (namespace AWS/Kafka). */
 export const KAFKA_LAG_METRICS = ['MaxOffsetLag', 'SumOffsetLag', 'EstimatedMaxTimeLag'] as const;
@@ -399,7 +400,7 @@ export class PipelineObservability extends Construct {
         label,
       });
     const sagaMappings = consumers
-      .filter((consumer) => consumer.spec.critical)
+      .filter((consumer) => consumer.spec.sagaRole === 'service')
       .flatMap((consumer) => consumer.mappings);
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({

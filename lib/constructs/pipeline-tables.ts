@@ -2,16 +2,8 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import type { TableName } from '../config/functions';
 import type { StageConfig } from '../config/stages';
-
-export type TableName =
-  | 'orders'
-  | 'inventory'
-  | 'payments'
-  | 'loyalty'
-  | 'analytics'
-  | 'shipments'
-  | 'idempotency';
 
 interface TableSpec {
   readonly partitionKey: dynamodb.Attribute;
@@ -57,17 +49,6 @@ export const TABLE_SPECS: Readonly<Record<TableName, TableSpec>> = {
 };
 
 export const TABLE_NAMES = Object.keys(TABLE_SPECS) as TableName[];
-
-/** Environment variable each handler reads the table name from (CONTRACTS.md). */
-export const TABLE_ENV_VARS: Readonly<Record<TableName, string>> = {
-  orders: 'ORDERS_TABLE_NAME',
-  inventory: 'INVENTORY_TABLE_NAME',
-  payments: 'PAYMENTS_TABLE_NAME',
-  loyalty: 'LOYALTY_TABLE_NAME',
-  analytics: 'ANALYTICS_TABLE_NAME',
-  shipments: 'SHIPMENTS_TABLE_NAME',
-  idempotency: 'IDEMPOTENCY_TABLE_NAME',
-};
 
 export interface PipelineTablesProps {
   readonly config: StageConfig;

@@ -5,7 +5,7 @@
  * failure while starting stops what did start.
  */
 import { join } from 'node:path';
-import { TABLE_ENV_VARS } from '../../lib/constructs/pipeline-tables';
+import { TABLE_ENV_VARS } from '../../lib/config/functions';
 import { resourcesOfType, type StackTemplate } from '../runtime/cfn-template';
 import { LOCAL_ACCOUNT } from '../runtime/local-resources';
 import { localDynamoDbClient } from './aws-clients';
@@ -176,7 +176,7 @@ export class LocalServices {
           );
         }
       });
-      const inventory = tableEnv.INVENTORY_TABLE_NAME;
+      const inventory = tableEnv[TABLE_ENV_VARS.inventory];
       const seed = this.options.seed ?? 'keep';
       if (seed !== 'none' && inventory) {
         const written = await seedCatalogue(client, inventory, { overwrite: seed === 'overwrite' });

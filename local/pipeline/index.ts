@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { PIPELINE_FUNCTIONS, TABLE_ENV_VARS, type TableName } from '../../lib/config/functions';
 import { readApiDefinition } from '../api/api-definition';
 import { LocalApiServer } from '../api/server';
 import { LocalIssuer, localIssuerUrl } from '../auth/issuer';
@@ -47,15 +48,8 @@ export interface RunningPipeline {
     readonly lambda: string;
     readonly kafkaBrokers: readonly string[];
   };
-  readonly tables: {
-    readonly orders: string;
-    readonly inventory: string;
-    readonly payments: string;
-    readonly loyalty: string;
-    readonly analytics: string;
-    readonly shipments: string;
-    readonly idempotency: string;
-  };
+  /** Each table's local name. */
+  readonly tables: Readonly<Record<TableName, string>>;
   readonly mailboxDir: string;
   /** The state machine the checkout starts (its local ARN). */
   readonly stateMachineArn: string;
@@ -147,16 +141,15 @@ export class PipelineStartError extends Error {
 }
 
 /**
- * Environments per function. Lambda runs up to one invocation per partition of a Kafka mapping;
- * locally the saga's critical path (checkout, saga publisher, inventory and payment services) gets
- * the most, so a burst of orders does not queue into the 5 s / 10 s step timeouts.
+ * Environments per function, by pipeline name, from the function catalogue. Lambda runs up to one
+ * invocation per partition of a Kafka mapping; locally a function without its own figure gets the
+ * pool's default.
  */
-const CONCURRENCY: Readonly<Record<string, number>> = {
-  checkout: 3,
-  'saga-publisher': 4,
-  inventoryService: 4,
-  paymentService: 3,
-};
+const CONCURRENCY: Readonly<Record<string, number>> = Object.fromEntries(
+  PIPELINE_FUNCTIONS.flatMap((spec) =>
+    spec.localConcurrency === undefined ? [] : [[spec.name, spec.localConcurrency] as const],
+  ),
+);
 /** Partitions of one consumer group processed at once (each partition stays in order). */
 const PARTITIONS_CONCURRENTLY = 8;
 const IDLE_TIMEOUT_MS = 60_000;
@@ -642,21 +635,14 @@ async function withRetries<T>(action: () => Promise<T>, attempts = 5): Promise<T
 }
 
 function tablesOf(topology: PipelineTopology): RunningPipeline['tables'] {
-  const env = topology.tableEnvironment;
-  const table = (variable: string): string => {
-    const name = env[variable];
-    if (!name) throw new RangeError(`No local table for ${variable}`);
-    return name;
+  const table = ([name, variable]: [TableName, string]): [TableName, string] => {
+    const local = topology.tableEnvironment[variable];
+    if (!local) throw new RangeError(`No local table for ${variable}`);
+    return [name, local];
   };
-  return {
-    orders: table('ORDERS_TABLE_NAME'),
-    inventory: table('INVENTORY_TABLE_NAME'),
-    payments: table('PAYMENTS_TABLE_NAME'),
-    loyalty: table('LOYALTY_TABLE_NAME'),
-    analytics: table('ANALYTICS_TABLE_NAME'),
-    shipments: table('SHIPMENTS_TABLE_NAME'),
-    idempotency: table('IDEMPOTENCY_TABLE_NAME'),
-  };
+  return Object.fromEntries(
+    (Object.entries(TABLE_ENV_VARS) as [TableName, string][]).map(table),
+  ) as RunningPipeline['tables'];
 }
 
 async function devPorts(): Promise<Ports> {

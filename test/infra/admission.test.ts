@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ADMISSION_ENV, CHECKOUT_METRICS } from '../../lambdas/checkout/handlers/runtime-names';
-import { FUNCTION_NAMES } from '../../lib/app-stack';
 import { sagaCommandMappings } from '../../lib/config/consumers';
+import { INVOKED_FUNCTIONS } from '../../lib/config/functions';
 import { STAGES } from '../../lib/config/stages';
 import { RETRY_AFTER_HEADER } from '../../lib/constructs/checkout-api';
 import { PIPELINE_FUNCTION_ENV } from '../../lib/constructs/pipeline-function';
@@ -21,10 +21,11 @@ const functions = app.findResources('AWS::Lambda::Function') as Record<string, C
 const policies = Object.values(app.findResources('AWS::IAM::Policy')) as CfnValue[];
 
 const [checkoutId, checkout] = Object.entries(functions).find(
-  ([, fn]) => fn.Properties.Environment.Variables[PIPELINE_FUNCTION_ENV] === FUNCTION_NAMES.checkout,
+  ([, fn]) => fn.Properties.Environment.Variables[PIPELINE_FUNCTION_ENV] === INVOKED_FUNCTIONS.checkout.name,
 )!;
 const [, sagaPublisher] = Object.entries(functions).find(
-  ([, fn]) => fn.Properties.Environment.Variables[PIPELINE_FUNCTION_ENV] === FUNCTION_NAMES.sagaPublisher,
+  ([, fn]) =>
+    fn.Properties.Environment.Variables[PIPELINE_FUNCTION_ENV] === INVOKED_FUNCTIONS.sagaPublisher.name,
 )!;
 const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 
@@ -164,7 +165,7 @@ describe('checkout admission control: what callers and operators see', () => {
     expect(refusals?.properties.metrics?.find((row) => row.includes(CHECKOUT_METRICS.ordersRefused))).toEqual(
       expect.arrayContaining(['OrderPipeline', 'service', CHECKOUT_METRIC_DIMENSIONS.service]),
     );
-    expect(CHECKOUT_METRIC_DIMENSIONS.service).toBe(FUNCTION_NAMES.checkout);
+    expect(CHECKOUT_METRIC_DIMENSIONS.service).toBe(INVOKED_FUNCTIONS.checkout.name);
     expect(JSON.stringify(backlogs?.properties.annotations)).toContain(
       String(config.admission.maxCommandBacklog),
     );

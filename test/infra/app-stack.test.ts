@@ -6,8 +6,9 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
-import { AppStack, CONSUMER_WIRING, FUNCTION_NAMES, SAGA_PUBLISHER_TOPICS } from '../../lib/app-stack';
+import { AppStack } from '../../lib/app-stack';
 import { CONSUMERS, type ConsumerSpec } from '../../lib/config/consumers';
+import { INVOKED_FUNCTIONS, PIPELINE_FUNCTIONS } from '../../lib/config/functions';
 import { OPERATOR_OUTPUTS } from '../../lib/config/operator-outputs';
 import {
   CALLBACK_STEP_TIMING,
@@ -140,7 +141,7 @@ const groupArn = (group: string) =>
 describe('AppStack: Lambda functions', () => {
   it('builds every pipeline function, each named by PIPELINE_FUNCTION for the local mode', () => {
     // Prepare
-    const expected = [...Object.values(FUNCTION_NAMES), ...CONSUMERS.map((spec) => spec.name)].sort();
+    const expected = PIPELINE_FUNCTIONS.map((spec) => spec.name).sort();
 
     // Act
     const names = Object.values(functions)
@@ -202,8 +203,8 @@ describe('AppStack: Lambda functions', () => {
     // Prepare: the publishers, checkout, which reads the saga services' lag (admission control), and
     // every consumer, which writes its poison records to its dead-letter topic
     const publishers = [
-      FUNCTION_NAMES.sagaPublisher,
-      FUNCTION_NAMES.checkout,
+      INVOKED_FUNCTIONS.sagaPublisher.name,
+      INVOKED_FUNCTIONS.checkout.name,
       ...CONSUMERS.map((spec) => spec.name),
     ].sort();
 
@@ -341,7 +342,6 @@ describe('AppStack: MSK event source mappings', () => {
             clusterArn: 'arn:aws:kafka:eu-central-1:111111111111:cluster/c/uuid-1',
             clusterName: 'c',
           },
-          description: 'invalid',
           network: { vpc, securityGroup: new ec2.SecurityGroup(stack, 'Clients', { vpc }) },
         }),
     ).toThrow(/'bad:group'/);
@@ -367,10 +367,10 @@ describe('AppStack: Kafka IAM scoped to exact topics and groups', () => {
   it('lets only the publishers and consumers write, each to exactly its topics (a consumer also to its dead-letter topic), idempotently on the cluster', () => {
     // Prepare
     const expected: Record<string, readonly string[]> = {
-      [FUNCTION_NAMES.sagaPublisher]: SAGA_PUBLISHER_TOPICS,
+      [INVOKED_FUNCTIONS.sagaPublisher.name]: INVOKED_FUNCTIONS.sagaPublisher.publishesTo,
     };
     for (const spec of CONSUMERS) {
-      expected[spec.name] = [...(CONSUMER_WIRING[spec.name].publishesTo ?? []), spec.deadLetterTopic];
+      expected[spec.name] = [...(spec.publishesTo ?? []), spec.deadLetterTopic];
     }
 
     for (const fnId of Object.keys(functions)) {
@@ -431,10 +431,10 @@ describe('AppStack: Kafka IAM scoped to exact topics and groups', () => {
     const reads = (name: string) => resourcesFor(functionId(name), 'dynamodb:GetItem');
 
     // Assess
-    expect(writes(FUNCTION_NAMES.getOrder)).toEqual([]);
-    expect(reads(FUNCTION_NAMES.getOrder)).toEqual(['<import>']);
+    expect(writes(INVOKED_FUNCTIONS.getOrder.name)).toEqual([]);
+    expect(reads(INVOKED_FUNCTIONS.getOrder.name)).toEqual(['<import>']);
     expect(writes('analytics')).toHaveLength(1); // its own table: the markers make it exactly-once
-    expect(writes(FUNCTION_NAMES.sagaPublisher)).toEqual([]);
+    expect(writes(INVOKED_FUNCTIONS.sagaPublisher.name)).toEqual([]);
     for (const fnId of Object.keys(functions)) {
       expect(resourcesFor(fnId, 'dynamodb:Scan')).toEqual([]);
     }
@@ -452,7 +452,7 @@ describe('AppStack: idempotency table', () => {
       const layered = spec.idempotencyKeyPrefix !== undefined;
       expect(variables.IDEMPOTENCY_TABLE_NAME !== undefined).toBe(layered);
       expect(variables.IDEMPOTENCY_TTL_SECONDS !== undefined).toBe(layered);
-      expect(CONSUMER_WIRING[spec.name].tables.idempotency !== undefined).toBe(layered);
+      expect(spec.tables.idempotency !== undefined).toBe(layered);
     },
   );
 });
@@ -460,7 +460,7 @@ describe('AppStack: idempotency table', () => {
 describe('AppStack: saga state machine', () => {
   const machines = template.findResources('AWS::StepFunctions::StateMachine');
   const [machine] = Object.values(machines) as Resource[];
-  const publisherId = functionId(FUNCTION_NAMES.sagaPublisher);
+  const publisherId = functionId(INVOKED_FUNCTIONS.sagaPublisher.name);
   const resolver = new LocalResolver(template.toJSON() as CfnTemplate);
   const [saga] = stateMachinesFromTemplate(resolver);
   const asl = saga!.definition as unknown as AslDefinition;
@@ -791,7 +791,7 @@ describe('AppStack: saga state machine', () => {
         );
       }
     }
-    const checkout = functionId(FUNCTION_NAMES.checkout);
+    const checkout = functionId(INVOKED_FUNCTIONS.checkout.name);
     expect(resourcesFor(checkout, 'states:StartExecution')).toEqual([expect.stringMatching(/OrderSaga/)]);
     expect(functions[checkout]!.Properties.Environment.Variables.STATE_MACHINE_ARN).toEqual({
       Ref: Object.keys(machines)[0],

@@ -5,7 +5,7 @@
  * eventId, adds nothing.
  */
 import { documentClient } from '../../shared/aws/dynamodb';
-import { requireEnv } from '../../shared/env';
+import { requireTableName } from '../../shared/env';
 import { consumerEntry } from '../../shared/kafka/consumer-entry';
 import { type ConsumerDependencies, consumerHandler } from '../../shared/kafka/consumer-handler';
 import { countMetric } from '../../shared/observability';
@@ -31,5 +31,5 @@ export function createAnalyticsHandler(deps: AnalyticsDependencies) {
 }
 
 export const handler = consumerEntry('analytics', createAnalyticsHandler, () => ({
-  store: new DynamoDbAnalyticsStore(documentClient(), requireEnv('ANALYTICS_TABLE_NAME')),
+  store: new DynamoDbAnalyticsStore(documentClient(), requireTableName('analytics')),
 }));

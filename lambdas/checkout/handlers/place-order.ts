@@ -6,7 +6,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { sagaCommandMappings } from '../../../lib/config/consumers';
 import { documentClient } from '../../shared/aws/dynamodb';
 import { sfnClient } from '../../shared/aws/sfn';
-import { positiveIntegerEnv, requireEnv } from '../../shared/env';
+import { positiveIntegerEnv, requireEnv, requireTableName } from '../../shared/env';
 import { customerIdOf, jsonResponse } from '../../shared/http';
 import { discardSharedKafkaAdmin, sharedKafkaAdmin } from '../../shared/kafka/admin';
 import { countMetric, instrumentHandler, logger } from '../../shared/observability';
@@ -65,8 +65,8 @@ let fromEnvironment: PlaceOrderDependencies | undefined;
 /** Built on first use, so a missing variable fails the request (500) rather than the import. */
 export function dependenciesFromEnvironment(): PlaceOrderDependencies {
   fromEnvironment ??= {
-    orders: new DynamoDbOrderRepository(requireEnv('ORDERS_TABLE_NAME'), documentClient()),
-    prices: new DynamoDbPriceCatalogue(requireEnv('INVENTORY_TABLE_NAME'), documentClient()),
+    orders: new DynamoDbOrderRepository(requireTableName('orders'), documentClient()),
+    prices: new DynamoDbPriceCatalogue(requireTableName('inventory'), documentClient()),
     saga: new SfnSagaStarter(requireEnv('STATE_MACHINE_ARN'), sfnClient()),
     admission: new AdmissionControl({
       reader: new KafkaCommandBacklogReader(sagaCommandMappings(), sharedKafkaAdmin, discardSharedKafkaAdmin),

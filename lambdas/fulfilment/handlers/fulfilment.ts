@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { documentClient } from '../../shared/aws/dynamodb';
-import { requireEnv } from '../../shared/env';
+import { requireTableName } from '../../shared/env';
 import { HEADERS } from '../../shared/events/envelope';
 import { consumerEntry } from '../../shared/kafka/consumer-entry';
 import { type ConsumerDependencies, consumerHandler } from '../../shared/kafka/consumer-handler';
@@ -53,8 +53,8 @@ export function createFulfilmentHandler(deps: FulfilmentHandlerDependencies) {
 }
 
 export const handler = consumerEntry('fulfilment', createFulfilmentHandler, () => ({
-  shipments: new DynamoDbShipmentRepository(documentClient(), requireEnv('SHIPMENTS_TABLE_NAME')),
-  addresses: new DynamoDbShippingAddressLookup(documentClient(), requireEnv('ORDERS_TABLE_NAME')),
+  shipments: new DynamoDbShipmentRepository(documentClient(), requireTableName('shipments')),
+  addresses: new DynamoDbShippingAddressLookup(documentClient(), requireTableName('orders')),
   publisher: eventPublisherFromEnvironment(),
 }));
 

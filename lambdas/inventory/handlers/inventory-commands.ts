@@ -6,7 +6,7 @@ import type { Context, MSKEvent } from 'aws-lambda';
 import { SfnSagaCallback } from '../../saga/adapters/sfn-saga-callback';
 import { documentClient } from '../../shared/aws/dynamodb';
 import { sfnClient } from '../../shared/aws/sfn';
-import { requireEnv } from '../../shared/env';
+import { requireTableName } from '../../shared/env';
 import { HEADERS } from '../../shared/events/envelope';
 import {
   type DecodedKafkaRecord,
@@ -74,7 +74,7 @@ let fromEnvironment: InventoryHandlerDependencies | undefined;
 
 export function dependenciesFromEnvironment(): InventoryHandlerDependencies {
   fromEnvironment ??= {
-    stock: new DynamoDbStockRepository(requireEnv('INVENTORY_TABLE_NAME'), documentClient()),
+    stock: new DynamoDbStockRepository(requireTableName('inventory'), documentClient()),
     callback: new SfnSagaCallback(sfnClient()),
     publisher: eventPublisherFromEnvironment(),
     failedRecordSink: failedRecordSinkFromEnvironment(),

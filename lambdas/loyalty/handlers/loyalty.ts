@@ -5,7 +5,7 @@
  * redelivered or republished event changes no balance.
  */
 import { documentClient } from '../../shared/aws/dynamodb';
-import { requireEnv } from '../../shared/env';
+import { requireTableName } from '../../shared/env';
 import type { TypedEnvelope } from '../../shared/events/codec';
 import { consumerEntry } from '../../shared/kafka/consumer-entry';
 import { type ConsumerDependencies, consumerHandler } from '../../shared/kafka/consumer-handler';
@@ -53,5 +53,5 @@ export function createLoyaltyHandler(deps: LoyaltyDependencies) {
 }
 
 export const handler = consumerEntry('loyalty', createLoyaltyHandler, () => ({
-  ledger: new DynamoDbLoyaltyLedger(documentClient(), requireEnv('LOYALTY_TABLE_NAME')),
+  ledger: new DynamoDbLoyaltyLedger(documentClient(), requireTableName('loyalty')),
 }));

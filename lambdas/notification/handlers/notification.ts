@@ -7,7 +7,7 @@
  */
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import { documentClient } from '../../shared/aws/clients';
-import { requireEnv } from '../../shared/env';
+import { requireTableName } from '../../shared/env';
 import { PoisonRecordError } from '../../shared/events/errors';
 import { consumerEntry } from '../../shared/kafka/consumer-entry';
 import { type ConsumerDependencies, consumerHandler } from '../../shared/kafka/consumer-handler';
@@ -58,5 +58,5 @@ export function createNotificationHandler(deps: NotificationDependencies) {
 
 export const handler = consumerEntry('notification', createNotificationHandler, () => ({
   emailSender: emailSenderFromEnvironment(),
-  sentEmails: new DynamoDbSentEmails(requireEnv('IDEMPOTENCY_TABLE_NAME'), documentClient()),
+  sentEmails: new DynamoDbSentEmails(requireTableName('idempotency'), documentClient()),
 }));

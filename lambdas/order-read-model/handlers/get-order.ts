@@ -1,7 +1,7 @@
 /** GET /orders/{orderId}: the order's status and history, for its own customer only. */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { documentClient } from '../../shared/aws/dynamodb';
-import { requireEnv } from '../../shared/env';
+import { requireTableName } from '../../shared/env';
 import { orderIdSchema } from '../../shared/events/payloads';
 import { customerIdOf, jsonResponse, NotFoundError, toApiResponse } from '../../shared/http';
 import { instrumentHandler, logger } from '../../shared/observability';
@@ -39,7 +39,7 @@ let fromEnvironment: GetOrderDependencies | undefined;
 
 export function dependenciesFromEnvironment(): GetOrderDependencies {
   fromEnvironment ??= {
-    views: new DynamoDbOrderViewRepository(documentClient(), requireEnv('ORDERS_TABLE_NAME')),
+    views: new DynamoDbOrderViewRepository(documentClient(), requireTableName('orders')),
   };
   return fromEnvironment;
 }

@@ -6,7 +6,7 @@
  * skipped and a concurrent update is retried against the newer item.
  */
 import { documentClient } from '../../shared/aws/dynamodb';
-import { requireEnv } from '../../shared/env';
+import { requireTableName } from '../../shared/env';
 import { consumerEntry } from '../../shared/kafka/consumer-entry';
 import { type ConsumerDependencies, consumerHandler } from '../../shared/kafka/consumer-handler';
 import { countMetric } from '../../shared/observability';
@@ -33,5 +33,5 @@ export function createOrderReadModelHandler(deps: OrderReadModelDependencies) {
 }
 
 export const handler = consumerEntry('orderReadModel', createOrderReadModelHandler, () => ({
-  repository: new DynamoDbOrderViewRepository(documentClient(), requireEnv('ORDERS_TABLE_NAME')),
+  repository: new DynamoDbOrderViewRepository(documentClient(), requireTableName('orders')),
 }));

@@ -7,7 +7,7 @@ import type { Context, MSKEvent } from 'aws-lambda';
 import { SfnSagaCallback } from '../../saga/adapters/sfn-saga-callback';
 import { documentClient } from '../../shared/aws/dynamodb';
 import { sfnClient } from '../../shared/aws/sfn';
-import { requireEnv } from '../../shared/env';
+import { requireTableName } from '../../shared/env';
 import { HEADERS } from '../../shared/events/envelope';
 import {
   type DecodedKafkaRecord,
@@ -89,7 +89,7 @@ let fromEnvironment: PaymentHandlerDependencies | undefined;
 
 export function dependenciesFromEnvironment(): PaymentHandlerDependencies {
   fromEnvironment ??= {
-    ledger: new DynamoDbPaymentLedger(requireEnv('PAYMENTS_TABLE_NAME'), documentClient()),
+    ledger: new DynamoDbPaymentLedger(requireTableName('payments'), documentClient()),
     provider: new SimulatedCardProcessor(),
     callback: new SfnSagaCallback(sfnClient()),
     publisher: eventPublisherFromEnvironment(),

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { MissingConfigurationError, positiveIntegerEnv, requireEnv } from '../../../lambdas/shared/env';
+import {
+  MissingConfigurationError,
+  positiveIntegerEnv,
+  requireEnv,
+  requireTableName,
+} from '../../../lambdas/shared/env';
 
 describe('requireEnv', () => {
   it('returns a set variable', () => {
@@ -16,6 +21,24 @@ describe('requireEnv', () => {
 
     // Assess
     expect(read).toThrow(new MissingConfigurationError('Environment variable ORDERS_TABLE_NAME is not set'));
+  });
+});
+
+describe('requireTableName', () => {
+  it('reads a table from the variable the CDK app sets for it', () => {
+    // Act
+    const value = requireTableName('shipments', { SHIPMENTS_TABLE_NAME: 'OrderPipeline-dev-Data-Shipments' });
+
+    // Assess
+    expect(value).toBe('OrderPipeline-dev-Data-Shipments');
+  });
+
+  it('names the missing variable', () => {
+    // Act
+    const read = () => requireTableName('loyalty', {});
+
+    // Assess
+    expect(read).toThrow(new MissingConfigurationError('Environment variable LOYALTY_TABLE_NAME is not set'));
   });
 });
 
