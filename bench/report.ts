@@ -12,6 +12,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TemplateValues } from '../scripts/lib/markdown-template';
+import type { E2eStep } from './e2e-load';
 import { renderPngs } from './lib/charts';
 import {
   type BenchResult,
@@ -27,6 +28,7 @@ import { coldStartSection } from './report/cold-start';
 import { e2eSection } from './report/e2e-load';
 import { idempotencySection } from './report/idempotency-cost';
 import { kafkaSection } from './report/kafka-ceiling';
+import { localSpeedSection } from './report/local-speed';
 import { overloadSection } from './report/overload';
 import { profileSection } from './report/profile';
 import { chartsDir, entries, fmt, frame, type Section } from './report/shared';
@@ -70,6 +72,9 @@ export function composeReport(): { markdown: string; charts: readonly { file: st
   add('profile', profileSection);
   add('overload', overloadSection);
   add('unit-counts', unitCountsSection);
+  // Last: it judges the local speed targets from the other sections' results of the run.
+  const e2e = readResult<{ steps: E2eStep[] }>('e2e-load');
+  if (e2e) sections.push(localSpeedSection(e2e));
   const first = readResult<unknown>('e2e-load') ?? readResult<unknown>('cold-start');
   const markdown = frame.render({
     versionsKnown: first !== undefined,

@@ -7,6 +7,7 @@ import { type BarChart, barChartSvg } from '../lib/charts';
 import { type BenchResult, readResult } from '../lib/results';
 import type { ProfileFigures } from '../profile';
 import { runOf } from './before-after';
+import { cpuMsPerOrder } from './local-speed';
 import { chartFile, cpuLine, entries, fmt, header, metCell, type Section, template, verdict } from './shared';
 
 export function e2eSection(result: BenchResult<{ steps: E2eStep[] }>): Section {
@@ -39,6 +40,7 @@ export function e2eSection(result: BenchResult<{ steps: E2eStep[] }>): Section {
       lagDrained: s.lagZeroAfterMs !== null,
       lagZeroAfterSeconds: s.lagZeroAfterMs === null ? undefined : (s.lagZeroAfterMs / 1000).toFixed(1),
       generatorLagMs: s.maxGeneratorLagMs,
+      cpuMsPerOrder: fmt(cpuMsPerOrder(s)),
     });
   });
   const ran = steps.filter((s) => !s.skipped);

@@ -6,6 +6,7 @@ import type { E2eStep } from '../../../bench/e2e-load';
 import { BENCH_DIR, type BenchResult, readResult, useOutputDir } from '../../../bench/lib/results';
 import type { OverloadStep } from '../../../bench/overload';
 import { composeReport } from '../../../bench/report';
+import { cpuMsPerOrder } from '../../../bench/report/local-speed';
 import { Template } from '../../../scripts/lib/markdown-template';
 
 /** A copy of the committed results, changed so the report takes the alternatives they do not. */
@@ -98,5 +99,24 @@ describe('the benchmark report', () => {
       /Target < 15 s — \*\*not met\*\*\.\n\n.*\n\n\*\*Bottleneck analysis\.\*\* `cdk synth`/,
     );
     expect(markdown).toContain('The saga backlog passed the admission threshold (600 commands) at 2x and 4x');
+    expect(markdown).toContain('| 21 orders/s (the highest step that met it) | **no** | section 1 |');
+    expect(markdown).toContain('| 12.50x | yes | section 2 |');
+  });
+
+  it('counts every process of the run in the CPU per confirmed order', () => {
+    // Prepare
+    const [step] = readResult<{ steps: E2eStep[] }>('e2e-load')!.figures.steps;
+    const measured: E2eStep = {
+      ...step!,
+      confirmed: 30,
+      cpu: { ...step!.cpu, seconds: 10, byProcess: { broker: 100, pipeline: 50 } },
+    };
+
+    // Act
+    const ms = cpuMsPerOrder(measured);
+
+    // Assess
+    expect(ms).toBe(500);
+    expect(cpuMsPerOrder({ ...measured, confirmed: 0 })).toBeUndefined();
   });
 });
