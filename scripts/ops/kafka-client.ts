@@ -17,7 +17,8 @@ export interface OpsKafka {
 export async function opsKafka(target: OpsTarget, clientId: string): Promise<OpsKafka> {
   const msk = new KafkaClient(clientConfigOf(target, 'KAFKA'));
   try {
-    const connection = await resolveKafkaConnection(kafkaEnvironmentOf(target), msk);
+    // The token is signed with the operator's credentials, from the SDK's default chain.
+    const connection = await resolveKafkaConnection(kafkaEnvironmentOf(target), msk, msk.config.credentials);
     const kafka = new Kafka({
       clientId,
       brokers: [...connection.brokers],

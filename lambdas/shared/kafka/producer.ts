@@ -4,11 +4,11 @@
  * - Idempotent producer, acks = all (-1), one request in flight: the broker de-duplicates the
  *   producer's own retries and keeps order per partition.
  * - Brokers: KAFKA_BROKERS (local mode, plaintext), or in AWS the IAM bootstrap brokers of
- *   MSK_CLUSTER_ARN (GetBootstrapBrokers), TLS and SASL/OAUTHBEARER signed by
- *   aws-msk-iam-sasl-signer-js with the function's role.
+ *   MSK_CLUSTER_ARN (GetBootstrapBrokers), TLS and SASL/OAUTHBEARER with a token signed with the
+ *   function's role (msk-iam-token.ts).
  * - One connected producer per container, created on first publish and reused by later invocations.
  * - No compression: records are small JSON documents and saga latency matters more than bytes.
- * - kafkajs, the MSK IAM signer and the MSK client are loaded on first use (dynamic `import()`):
+ * - kafkajs, the MSK IAM token signer and the MSK client are loaded on first use (dynamic `import()`):
  *   esbuild keeps them in the bundle but evaluates them only when a producer is created, so a
  *   handler that never publishes, or publishes only on some paths, does not pay for them at init.
  */
@@ -21,6 +21,7 @@ import { isMessageType, topicOf } from '../events/codec';
 import { type EventEnvelope, HEADERS } from '../events/envelope';
 import { EventPublishError, type EventPublisher, type PublishContext } from '../ports/event-publisher';
 import { ContainerClient } from './container-client';
+import type { AwsCredentialsProvider } from './msk-iam-token';
 
 // kafkajs prints a partitioner migration notice on every producer otherwise.
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
@@ -34,10 +35,14 @@ export interface KafkaConnection {
   readonly sasl?: SASLOptions;
 }
 
-/** Where the brokers are: KAFKA_BROKERS wins (local mode), else the MSK cluster's IAM brokers. */
+/**
+ * Where the brokers are: KAFKA_BROKERS wins (local mode), else the MSK cluster's IAM brokers.
+ * @param credentials sign the MSK IAM token. @default the function's role (environmentCredentials)
+ */
 export async function resolveKafkaConnection(
   env: NodeJS.ProcessEnv = process.env,
   client?: Pick<KafkaClient, 'send'>,
+  credentials?: AwsCredentialsProvider,
 ): Promise<KafkaConnection> {
   const brokerList = env.KAFKA_BROKERS?.trim();
   if (brokerList) {
@@ -47,10 +52,8 @@ export async function resolveKafkaConnection(
   if (!clusterArn) {
     throw new MissingConfigurationError('Neither KAFKA_BROKERS nor MSK_CLUSTER_ARN is set');
   }
-  const [{ GetBootstrapBrokersCommand, kafkaClient }, { generateAuthToken }] = await Promise.all([
-    import('../aws/kafka'),
-    import('aws-msk-iam-sasl-signer-js'),
-  ]);
+  const [{ GetBootstrapBrokersCommand, kafkaClient }, { environmentCredentials, mskIamAuthToken }] =
+    await Promise.all([import('../aws/kafka'), import('./msk-iam-token')]);
   const output = await (client ?? kafkaClient()).send(
     new GetBootstrapBrokersCommand({ ClusterArn: clusterArn }),
   );
@@ -61,6 +64,7 @@ export async function resolveKafkaConnection(
     );
   }
   const region = awsRegion();
+  const signWith = credentials ?? environmentCredentials();
   return {
     brokers: splitBrokers(iamBrokers),
     ssl: true,
@@ -68,7 +72,7 @@ export async function resolveKafkaConnection(
       mechanism: 'oauthbearer',
       // Called on every (re)connection, so the short-lived token is always fresh.
       oauthBearerProvider: async () => {
-        const { token } = await generateAuthToken({ region });
+        const { token } = await mskIamAuthToken({ region, credentials: signWith });
         return { value: token };
       },
     },

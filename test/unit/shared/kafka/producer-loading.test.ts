@@ -11,9 +11,9 @@ vi.mock('kafkajs', () => {
     Partitioners: { DefaultPartitioner: 'default-partitioner' },
   };
 });
-vi.mock('aws-msk-iam-sasl-signer-js', () => {
-  loaded.add('aws-msk-iam-sasl-signer-js');
-  return { generateAuthToken: async () => ({ token: 't', expiryTime: 0 }) };
+vi.mock('../../../../lambdas/shared/kafka/msk-iam-token', () => {
+  loaded.add('msk-iam-token');
+  return { environmentCredentials: () => async () => ({}), mskIamAuthToken: async () => ({ token: 't' }) };
 });
 vi.mock('../../../../lambdas/shared/aws/kafka', () => {
   loaded.add('aws/kafka');
@@ -21,7 +21,7 @@ vi.mock('../../../../lambdas/shared/aws/kafka', () => {
 });
 
 describe('Kafka producer module loading', () => {
-  it('loads neither kafkajs, the MSK signer nor the MSK client when the module loads', async () => {
+  it('loads neither kafkajs, the MSK token signer nor the MSK client when the module loads', async () => {
     // Act
     await import('../../../../lambdas/shared/kafka/producer');
 
@@ -42,6 +42,6 @@ describe('Kafka producer module loading', () => {
 
     // Assess
     expect(afterLocal).toEqual(['kafkajs']);
-    expect([...loaded].sort()).toEqual(['aws-msk-iam-sasl-signer-js', 'aws/kafka', 'kafkajs']);
+    expect([...loaded].sort()).toEqual(['aws/kafka', 'kafkajs', 'msk-iam-token']);
   });
 });

@@ -5,7 +5,7 @@ import { MissingConfigurationError } from '../../../../lambdas/shared/env';
 import { EventPublishError } from '../../../../lambdas/shared/ports/event-publisher';
 import { exampleEvent, ORDER_ID, TRACE_HEADER } from '../../../fixtures/msk';
 
-// kafkajs and the MSK signer are mocked at the module boundary: no broker, no network.
+// kafkajs and the MSK client are mocked at the module boundary: no broker, no network.
 const kafkaMock = vi.hoisted(() => {
   const producer = {
     connect: vi.fn(async () => undefined),
@@ -21,10 +21,6 @@ vi.mock('kafkajs', () => ({
   Partitioners: { DefaultPartitioner: 'default-partitioner' },
   CompressionTypes: { None: 0, GZIP: 1 },
 }));
-const signerMock = vi.hoisted(() => ({
-  generateAuthToken: vi.fn(async () => ({ token: 'signed-token', expiryTime: 0 })),
-}));
-vi.mock('aws-msk-iam-sasl-signer-js', () => signerMock);
 // The container's MSK client, replaced so the default-client path sends nowhere.
 const mskMock = vi.hoisted(() => ({
   send: vi.fn(async () => ({ BootstrapBrokerStringSaslIam: 'b-9.msk:9098' })),
@@ -238,6 +234,9 @@ describe('resolveKafkaConnection', () => {
   it('asks MSK for the IAM bootstrap brokers and signs with the function role', async () => {
     // Prepare
     vi.stubEnv('AWS_REGION', 'eu-central-1');
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIAFUNCTIONROLE');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'function-role-secret');
+    vi.stubEnv('AWS_SESSION_TOKEN', 'function-role-session');
     const clusterArn = 'arn:aws:kafka:eu-central-1:123456789012:cluster/orders/abc';
     const client = {
       send: vi.fn(async () => ({ BootstrapBrokerStringSaslIam: 'b-1.msk:9098,b-2.msk:9098' })),
@@ -258,8 +257,27 @@ describe('resolveKafkaConnection', () => {
     expect(connection.brokers).toEqual(['b-1.msk:9098', 'b-2.msk:9098']);
     expect(connection.ssl).toBe(true);
     expect(sasl.mechanism).toBe('oauthbearer');
-    expect(token).toEqual({ value: 'signed-token' });
-    expect(signerMock.generateAuthToken).toHaveBeenCalledWith({ region: 'eu-central-1' });
+    const signed = new URL(Buffer.from(token.value, 'base64url').toString('utf8'));
+    expect(signed.host).toBe('kafka.eu-central-1.amazonaws.com');
+    expect(signed.searchParams.get('Action')).toBe('kafka-cluster:Connect');
+    expect(signed.searchParams.get('X-Amz-Credential')).toMatch(/^AKIAFUNCTIONROLE\//);
+    expect(signed.searchParams.get('X-Amz-Security-Token')).toBe('function-role-session');
+  });
+
+  it('signs with the credentials it is given (an operator tool)', async () => {
+    // Prepare
+    const client = { send: vi.fn(async () => ({ BootstrapBrokerStringSaslIam: 'b-1.msk:9098' })) };
+    const operator = vi.fn(async () => ({ accessKeyId: 'AKIAOPERATOR', secretAccessKey: 'operator-secret' }));
+
+    // Act
+    const connection = await resolveKafkaConnection({ MSK_CLUSTER_ARN: 'arn:aws:kafka:x' }, client, operator);
+    const sasl = connection.sasl as { oauthBearerProvider: () => Promise<{ value: string }> };
+    const token = await sasl.oauthBearerProvider();
+
+    // Assess
+    const signed = new URL(Buffer.from(token.value, 'base64url').toString('utf8'));
+    expect(operator).toHaveBeenCalledOnce();
+    expect(signed.searchParams.get('X-Amz-Credential')).toMatch(/^AKIAOPERATOR\//);
   });
 
   it("asks the container's MSK client when none is given", async () => {
