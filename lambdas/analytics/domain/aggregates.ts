@@ -154,3 +154,13 @@ export function incrementsOf(event: AggregatedEvent): CounterIncrement[] {
     }
   }
 }
+
+/** What counting one event writes: its counters, applied only together with its marker. */
+export interface CountedEvent {
+  readonly marker: CountedMarker;
+  readonly increments: readonly CounterIncrement[];
+}
+
+export function countedEventOf(event: AggregatedEvent): CountedEvent {
+  return { marker: countedMarkerOf(event), increments: incrementsOf(event) };
+}

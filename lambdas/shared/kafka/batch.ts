@@ -111,6 +111,79 @@ export async function processKafkaBatch(
   return { batchItemFailures: results.flat().map((itemIdentifier) => ({ itemIdentifier })) };
 }
 
+/** A record that a batch handler did not finish, and why. */
+export interface KafkaRecordFailure {
+  readonly record: DecodedKafkaRecord;
+  /** A PoisonRecordError diverts the record; any other error has it retried. */
+  readonly error: unknown;
+}
+
+/**
+ * Acts on all decoded records of a batch at once (every partition, each in offset order) and
+ * answers the records it did not finish; throwing leaves all of them unfinished.
+ */
+export type KafkaBatchRecordsHandler = (
+  records: readonly DecodedKafkaRecord[],
+) => Promise<readonly KafkaRecordFailure[]>;
+
+/**
+ * processKafkaBatch for a handler that folds a batch into fewer writes than one per record. The
+ * response keeps the same promise: in each partition, the lowest record that is not finished and
+ * every record after it are reported failed, so Lambda retries them in order; finished records
+ * among them run again, which the handler's idempotency absorbs. Poison records are diverted
+ * unless a failure before them has them retried anyway (they would reach the sink twice).
+ */
+export async function processKafkaBatchTogether(
+  event: MSKEvent,
+  handleRecords: KafkaBatchRecordsHandler,
+  options: ProcessKafkaBatchOptions,
+): Promise<KafkaBatchResponse> {
+  const partitions = groupByPartition(event);
+  const decoded: DecodedKafkaRecord[] = [];
+  const poison: { readonly record: MSKRecord; readonly error: PoisonRecordError }[] = [];
+  const lowestFailed = new Map<string, { readonly record: MSKRecord; readonly error: unknown }>();
+  const fail = (record: MSKRecord, error: unknown): void => {
+    const id = `${record.topic}-${record.partition}`;
+    const lowest = lowestFailed.get(id);
+    if (!lowest || Number(record.offset) < Number(lowest.record.offset))
+      lowestFailed.set(id, { record, error });
+  };
+  for (const record of partitions.flat()) {
+    try {
+      decoded.push(decodeKafkaRecord(record));
+    } catch (error) {
+      if (error instanceof PoisonRecordError) poison.push({ record, error });
+      else fail(record, error);
+    }
+  }
+  let failures: readonly KafkaRecordFailure[] = [];
+  try {
+    if (decoded.length > 0) failures = await handleRecords(decoded);
+  } catch (error) {
+    failures = decoded.map((record) => ({ record, error }));
+  }
+  for (const { record, error } of failures) {
+    if (error instanceof PoisonRecordError) poison.push({ record: record.raw, error });
+    else fail(record.raw, error);
+  }
+  const retried = (record: MSKRecord): boolean => {
+    const lowest = lowestFailed.get(`${record.topic}-${record.partition}`);
+    return lowest !== undefined && Number(record.offset) > Number(lowest.record.offset);
+  };
+  await Promise.all(
+    poison
+      .filter(({ record }) => !retried(record))
+      .map(({ record, error }) =>
+        divertPoisonRecord(record, error, options).catch((sinkError: unknown) => fail(record, sinkError)),
+      ),
+  );
+  const identifiers = partitions.flatMap((records) => {
+    const lowest = lowestFailed.get(`${records[0]!.topic}-${records[0]!.partition}`);
+    return lowest ? retriedFrom(records, lowest, options) : [];
+  });
+  return { batchItemFailures: identifiers.map((itemIdentifier) => ({ itemIdentifier })) };
+}
+
 /** Records grouped per topic-partition, each group sorted by offset. */
 function groupByPartition(event: MSKEvent): MSKRecord[][] {
   const groups = new Map<string, MSKRecord[]>();
@@ -165,8 +238,19 @@ async function processPartition(
     while (next < lanes.length) await runLane(lanes[next++]!);
   };
   await Promise.all(Array.from({ length: Math.min(keysInFlight, lanes.length) }, worker));
-  if (!lowestFailed) return [];
-  const { record, error } = lowestFailed;
+  return lowestFailed ? retriedFrom(records, lowestFailed, options) : [];
+}
+
+/**
+ * The records of one partition (in offset order) that Lambda must deliver again after `failed`:
+ * it and every later record, logged and counted once.
+ */
+function retriedFrom(
+  records: readonly MSKRecord[],
+  failed: { readonly record: MSKRecord; readonly error: unknown },
+  options: ProcessKafkaBatchOptions,
+): KafkaItemIdentifier[] {
+  const { record, error } = failed;
   const retried = records.filter((candidate) => Number(candidate.offset) >= Number(record.offset));
   countMetric(SHARED_METRICS.failedRecords, retried.length);
   (options.logger ?? sharedLogger).error(

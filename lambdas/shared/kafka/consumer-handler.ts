@@ -5,7 +5,8 @@
  * consumer supplies only what it does with one accepted message.
  *
  * Records of any other type are skipped before the idempotency layer, so they cost no idempotency
- * record. Poison records are diverted and counted by processKafkaBatch, once, whichever consumer
+ * record. batchConsumerHandler is the same for a consumer that writes a whole batch at once
+ * (processKafkaBatchTogether), idempotent by design. Poison records are diverted and counted by processKafkaBatch, once, whichever consumer
  * met them.
  */
 import type { Context, MSKEvent } from 'aws-lambda';
@@ -15,7 +16,13 @@ import type { MessageType } from '../events/payloads';
 import { type IdempotencyOptions, makeEventProcessorIdempotent } from '../idempotency';
 import { logger } from '../observability';
 import type { FailedRecordSink } from '../ports/failed-record-sink';
-import { type DecodedKafkaRecord, type KafkaBatchResponse, processKafkaBatch } from './batch';
+import {
+  type DecodedKafkaRecord,
+  type KafkaBatchResponse,
+  type KafkaRecordFailure,
+  processKafkaBatch,
+  processKafkaBatchTogether,
+} from './batch';
 
 /** An envelope of one of the types `T`; `eventType` narrows `data`. */
 export type AcceptedEnvelope<T extends MessageType> = { [K in T]: TypedEnvelope<K> }[T];
@@ -68,8 +75,7 @@ export function consumerHandler<T extends MessageType>(
     // Without a prefix of its own a consumer would share keys with others and skip their events.
     throw new RangeError(`Consumer ${spec.name} has no idempotencyKeyPrefix in the consumer catalogue`);
   }
-  const accepted: ReadonlySet<MessageType> = new Set(options.accepts);
-  const isAccepted = (record: DecodedKafkaRecord): record is AcceptedRecord<T> => accepted.has(record.type);
+  const isAccepted = acceptedBy(options.accepts);
   const handleRecord = (record: AcceptedRecord<T>) =>
     options.handle(record.envelope as AcceptedEnvelope<T>, record);
   const once = options.idempotency
@@ -87,4 +93,43 @@ export function consumerHandler<T extends MessageType>(
       batchOptions,
     );
   };
+}
+
+/** Whether a record is of one of the types `T`. */
+function acceptedBy<T extends MessageType>(
+  types: readonly T[],
+): (record: DecodedKafkaRecord) => record is AcceptedRecord<T> {
+  const accepted: ReadonlySet<MessageType> = new Set(types);
+  return (record): record is AcceptedRecord<T> => accepted.has(record.type);
+}
+
+export interface BatchConsumerHandlerOptions<T extends MessageType> extends ConsumerDependencies {
+  /** The consumer's catalogue entry: the name on its failed records. */
+  readonly consumer: ConsumerName;
+  /** The message types the consumer acts on; records of any other type are skipped. */
+  readonly accepts: readonly T[];
+  /**
+   * Acts on all accepted records of a batch at once, in offset order per partition, and answers
+   * those it did not finish (see processKafkaBatchTogether). There is no idempotency layer: the
+   * consumer must be idempotent by design, as a finished record may be delivered again.
+   */
+  readonly handleBatch: (records: readonly AcceptedRecord<T>[]) => Promise<readonly KafkaRecordFailure[]>;
+}
+
+/** The MSK handler of a consumer that folds a whole batch into its writes, e.g. summed counters. */
+export function batchConsumerHandler<T extends MessageType>(
+  options: BatchConsumerHandlerOptions<T>,
+): KafkaConsumerHandler {
+  const spec = consumerSpecOf(options.consumer);
+  const isAccepted = acceptedBy(options.accepts);
+  const batchOptions = { failedRecordSink: options.failedRecordSink, consumer: spec.name, logger };
+  return (event) =>
+    processKafkaBatchTogether(
+      event,
+      async (records) => {
+        const accepted = records.filter(isAccepted);
+        return accepted.length > 0 ? options.handleBatch(accepted) : [];
+      },
+      batchOptions,
+    );
 }

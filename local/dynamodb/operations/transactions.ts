@@ -14,7 +14,7 @@ import {
   TransactionCanceledError,
   ValidationError,
 } from '../errors';
-import { checkAttributes } from '../values';
+import { checkAttributes, itemSize } from '../values';
 import {
   asInput,
   type Input,
@@ -27,6 +27,11 @@ import { changeOf, checkCondition, prepareWrite, resultOf, type WriteKind } from
 
 const MAX_BATCH_WRITES = 25;
 const MAX_TRANSACT_ITEMS = 100;
+/**
+ * "The aggregate size of the items in the transaction cannot exceed 4 MB" (API_TransactWriteItems.html).
+ * Counted as the items of its Puts plus the keys of its other actions, the request's own data.
+ */
+export const MAX_TRANSACTION_BYTES = 4 * 1024 * 1024;
 const WRITE_KINDS: readonly WriteKind[] = ['Put', 'Update', 'Delete', 'ConditionCheck'];
 /** DynamoDB remembers a ClientRequestToken for 10 minutes. */
 const TOKEN_LIFETIME_MS = 10 * 60 * 1000;
@@ -134,6 +139,12 @@ export function transactWriteItems(
   const items = new Set(writes.map((write) => `${write.table.name}\u0000${write.table.keyId(write.key)}`));
   if (items.size !== writes.length) {
     throw new ValidationError('Transaction request cannot include multiple operations on one item');
+  }
+  const bytes = writes.reduce((sum, write) => sum + itemSize(write.item ?? write.key), 0);
+  if (bytes > MAX_TRANSACTION_BYTES) {
+    throw new ValidationError(
+      `Transaction request cannot be larger than 4 MB: its items are ${bytes} bytes, at most ${MAX_TRANSACTION_BYTES}`,
+    );
   }
 
   // Every condition and update is evaluated against the state before the transaction.

@@ -91,6 +91,70 @@ describe('analytics handler', () => {
   });
 });
 
+describe('analytics handler, batch writes', () => {
+  /** Order `n`'s OrderPlaced, on partition `n % 2`. */
+  const placedOn = (n: number) => ({
+    envelope: { ...e.orderPlaced('2026-11-24T10:00:00.000Z'), orderId: `order-${n}` },
+    options: { partition: n % 2 },
+  });
+
+  it('counts the rest of a batch and sends a poison record to the failure path', async () => {
+    // Prepare
+    const store = new InMemoryAnalyticsStore();
+    const failedRecordSink = new InMemoryFailedRecordSink();
+    const analytics = createAnalyticsHandler({ store, failedRecordSink });
+    const event = mskEvent([
+      placedOn(0),
+      { value: 'not json', options: { topic: 'orders.events', partition: 0 } },
+      placedOn(2),
+    ]);
+
+    // Act
+    const response = await analytics(event, context);
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(failedRecordSink.records.map((record) => record.offset)).toEqual([101]);
+    expect((await store.readDayTotals('2026-11-24')).ordersPlaced).toBe(2);
+  });
+
+  it('fails, after a transient error, the first record not written and every later one of its partition, and counts each once on redelivery', async () => {
+    // Prepare: orders 0-5 alternate between partitions 0 and 1 (offsets 100-102 on each); the
+    // store stops after two events, those of partition 0 at offsets 100 and 101
+    const store = new InMemoryAnalyticsStore();
+    const analytics = createAnalyticsHandler({ store, failedRecordSink: new InMemoryFailedRecordSink() });
+    const records = Array.from({ length: 6 }, (_, n) => ({
+      ...placedOn(n),
+      options: { partition: n % 2, offset: 100 + Math.floor(n / 2) },
+    }));
+    store.failWith = new Error('throttled');
+    store.appliedBeforeFailure = 2;
+
+    // Act
+    const failed = await analytics(mskEvent(records), context);
+    store.failWith = undefined;
+    const toRetry = failed.batchItemFailures.map(({ itemIdentifier }) => itemIdentifier);
+    const redelivered = records.filter(({ options }) =>
+      toRetry.some(
+        (retry) =>
+          retry.partition === `orders.events-${options.partition}` && retry.offset === options.offset,
+      ),
+    );
+    const retried = await analytics(mskEvent(redelivered), context);
+
+    // Assess
+    expect(toRetry).toEqual([
+      { partition: 'orders.events-0', offset: 102 },
+      { partition: 'orders.events-1', offset: 100 },
+      { partition: 'orders.events-1', offset: 101 },
+      { partition: 'orders.events-1', offset: 102 },
+    ]);
+    expect(retried.batchItemFailures).toEqual([]);
+    expect((await store.readDayTotals('2026-11-24')).ordersPlaced).toBe(6);
+    expect(store.markers.size).toBe(6);
+  });
+});
+
 describe('analytics handler entry', () => {
   const saved = { ...process.env };
 

@@ -5,6 +5,7 @@ import {
   decodeHeaders,
   decodeKafkaRecord,
   processKafkaBatch,
+  processKafkaBatchTogether,
 } from '../../../../lambdas/shared/kafka/batch';
 import { logger, MetricUnit, metrics } from '../../../../lambdas/shared/observability';
 import { KEYS_IN_FLIGHT_PER_PARTITION } from '../../../../lib/config/consumers';
@@ -431,5 +432,107 @@ describe('processKafkaBatch', () => {
     expect(warn).toHaveBeenCalledOnce();
     expect(error).toHaveBeenCalledOnce();
     vi.restoreAllMocks();
+  });
+});
+
+describe('processKafkaBatchTogether', () => {
+  it('hands all decoded records of every partition to the handler in one call, each partition in offset order', async () => {
+    // Prepare
+    const event = mskEvent([confirmedOn(1), confirmedOn(0), confirmedOn(1)]);
+    const calls: string[][] = [];
+
+    // Act
+    const response = await processKafkaBatchTogether(
+      event,
+      async (records) => {
+        calls.push(records.map((record) => `${record.partition}@${record.offset}`));
+        return [];
+      },
+      { failedRecordSink: new InMemoryFailedRecordSink(), logger: quiet },
+    );
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(calls).toEqual([['1@100', '1@101', '0@100']]);
+  });
+
+  it('fails an unfinished record and every later record of its partition, finished or not; other partitions carry on', async () => {
+    // Prepare: partition 0 has offsets 100-102, partition 1 has 100-101
+    const event = mskEvent([confirmedOn(0), confirmedOn(0), confirmedOn(0), confirmedOn(1), confirmedOn(1)]);
+
+    // Act: only 0@101 is unfinished
+    const response = await processKafkaBatchTogether(
+      event,
+      async (records) => [{ record: records[1]!, error: new Error('throttled') }],
+      { failedRecordSink: new InMemoryFailedRecordSink(), logger: quiet },
+    );
+
+    // Assess
+    expect(failureIds(response)).toEqual([`${ORDERS}-0@101`, `${ORDERS}-0@102`]);
+  });
+
+  it('fails every record when the handler throws', async () => {
+    // Prepare
+    const event = mskEvent([confirmedOn(0), confirmedOn(1)]);
+
+    // Act
+    const response = await processKafkaBatchTogether(
+      event,
+      async () => {
+        throw new Error('DynamoDB unavailable');
+      },
+      { failedRecordSink: new InMemoryFailedRecordSink(), logger: quiet },
+    );
+
+    // Assess
+    expect(failureIds(response)).toEqual([`${ORDERS}-0@100`, `${ORDERS}-1@100`]);
+  });
+
+  it('diverts poison records, undecodable or declared by the handler, unless a failure before them has them retried', async () => {
+    // Prepare: 0@100 poison, 0@101 declared poison; on partition 1, 1@100 fails and 1@101 is poison
+    const event = mskEvent([
+      { value: '{', options: { topic: ORDERS } },
+      confirmedOn(0),
+      confirmedOn(1),
+      { value: 'not json', options: { topic: ORDERS, partition: 1 } },
+    ]);
+    const sink = new InMemoryFailedRecordSink();
+
+    // Act
+    const response = await processKafkaBatchTogether(
+      event,
+      async (records) =>
+        records.map((record) => ({
+          record,
+          error:
+            record.partition === 0
+              ? new PoisonRecordError('order belongs to nobody', { reason: 'ORPHAN_EVENT' })
+              : new Error('throttled'),
+        })),
+      { failedRecordSink: sink, logger: quiet },
+    );
+
+    // Assess
+    expect(sink.records.map((record) => `${record.partition}@${record.offset}`).sort()).toEqual([
+      '0@100',
+      '0@101',
+    ]);
+    expect(failureIds(response)).toEqual([`${ORDERS}-1@100`, `${ORDERS}-1@101`]);
+  });
+
+  it('retries a poison record and the rest of its partition when the sink is down', async () => {
+    // Prepare
+    const event = mskEvent([confirmedOn(0), { value: '{', options: { topic: ORDERS } }, confirmedOn(0)]);
+    const sink = new InMemoryFailedRecordSink();
+    sink.failWith = new Error('dead-letter topic unavailable');
+
+    // Act
+    const response = await processKafkaBatchTogether(event, async () => [], {
+      failedRecordSink: sink,
+      logger: quiet,
+    });
+
+    // Assess
+    expect(failureIds(response)).toEqual([`${ORDERS}-0@101`, `${ORDERS}-0@102`]);
   });
 });

@@ -4,9 +4,10 @@ import { PoisonRecordError } from '../../../../lambdas/shared/events/errors';
 import {
   type AcceptedEnvelope,
   type AcceptedRecord,
+  batchConsumerHandler,
   consumerHandler,
 } from '../../../../lambdas/shared/kafka/consumer-handler';
-import { metrics } from '../../../../lambdas/shared/observability';
+import { logger, metrics } from '../../../../lambdas/shared/observability';
 import { CONSUMERS } from '../../../../lib/config/consumers';
 import { lambdaContext } from '../../../fixtures/consumers/lambda-context';
 import { orderEvents as e } from '../../../fixtures/consumers/order-events';
@@ -190,5 +191,45 @@ describe('consumerHandler', () => {
     expect(build).toThrow(
       new RangeError('Consumer loyalty has no idempotencyKeyPrefix in the consumer catalogue'),
     );
+  });
+});
+
+describe('batchConsumerHandler', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('hands the accepted records of a batch to handleBatch in one call and reports the failures it answers', async () => {
+    // Prepare
+    const calls: string[][] = [];
+    const consumer = batchConsumerHandler({
+      consumer: 'analytics',
+      accepts: ['OrderPlaced', 'OrderConfirmed'],
+      failedRecordSink: new InMemoryFailedRecordSink(),
+      handleBatch: async (records) => {
+        calls.push(records.map((record) => record.envelope.eventType));
+        return records
+          .filter((record) => record.type === 'OrderConfirmed')
+          .map((record) => ({ record, error: new Error('throttled') }));
+      },
+    });
+    const event = mskEventOf([
+      e.orderPlaced('2026-11-24T10:00:00.000Z'),
+      e.orderNeedsAttention('2026-11-24T10:00:01.000Z'),
+      e.orderConfirmed('2026-11-24T10:00:02.000Z'),
+    ]);
+    vi.spyOn(logger, 'error').mockImplementation(() => undefined);
+
+    // Act
+    const response = await consumer(event, context);
+    const skippedOnly = await consumer(
+      mskEventOf([e.orderNeedsAttention('2026-11-24T10:00:03.000Z')]),
+      context,
+    );
+
+    // Assess
+    expect(calls).toEqual([['OrderPlaced', 'OrderConfirmed']]);
+    expect(response.batchItemFailures.map(({ itemIdentifier }) => itemIdentifier.offset)).toEqual([102]);
+    expect(skippedOnly).toEqual({ batchItemFailures: [] });
   });
 });
