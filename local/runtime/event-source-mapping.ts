@@ -16,6 +16,7 @@ import {
   type KafkaMessage,
   logLevel,
 } from 'kafkajs';
+import { stopIdleRequestQueuePolling } from '../../lambdas/shared/kafka/request-queue-idle';
 import {
   AwsRuleViolationError,
   effectiveRetryAttempts,
@@ -143,8 +144,12 @@ const APPROXIMATE_RECORD_BYTES = 512;
 const MAX_MIN_BYTES = 1024 * 1024;
 /** Heartbeats while a batch is with the function (kafkajs throttles them to its heartbeatInterval). */
 const HEARTBEAT_DURING_INVOKE_MS = 3_000;
-/** How often an idle consumer polls when the mapping has no batching window. */
-const IDLE_POLL_MS = 100;
+/**
+ * How long the broker holds an idle fetch of a mapping without batching window. It answers as soon
+ * as one record arrives (fetch.min.bytes 1), as Lambda invokes such a mapping as soon as it has
+ * records; the wait only bounds how often an idle group asks the broker again.
+ */
+const IDLE_POLL_MS = 500;
 
 export class EventSourceMappings implements MappingControl {
   private readonly kafka: Kafka;
@@ -154,6 +159,8 @@ export class EventSourceMappings implements MappingControl {
   private nextInvocationId = 0;
 
   constructor(private readonly options: EventSourceMappingsOptions) {
+    // Lambda's pollers hold one connection per broker and consumer group; idle, they cost nothing.
+    stopIdleRequestQueuePolling();
     this.kafka = new Kafka({
       clientId: options.clientId ?? 'order-pipeline-local-esm',
       brokers: [...options.brokers],

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Context } from 'aws-lambda';
+import { stopIdleRequestQueuePolling } from '../../lambdas/shared/kafka/request-queue-idle';
 
 export interface WorkerInit {
   readonly entry: string;
@@ -60,6 +61,9 @@ type Handler = (
 ) => unknown;
 
 const init = workerData as WorkerInit;
+// A frozen Lambda sandbox runs no timers between invocations; here the thread stays live, and every
+// producer connection of the handler would otherwise wake it each millisecond.
+stopIdleRequestQueuePolling();
 let handlerPromise: Promise<Handler> | undefined;
 
 class HandlerLoadError extends Error {
