@@ -5,9 +5,11 @@
  * consumer supplies only what it does with one accepted message.
  *
  * Records of any other type are skipped before the idempotency layer, so they cost no idempotency
- * record. batchConsumerHandler is the same for a consumer that writes a whole batch at once
- * (processKafkaBatchTogether), idempotent by design. Poison records are diverted and counted by processKafkaBatch, once, whichever consumer
+ * record. Poison records are diverted and counted by the batch processor, once, whichever consumer
  * met them.
+ *
+ * batchConsumerHandler is the same for a consumer that folds a whole batch into its writes
+ * (processKafkaBatchTogether); it has no idempotency layer, so the consumer is idempotent by design.
  */
 import type { Context, MSKEvent } from 'aws-lambda';
 import { CONSUMERS, type ConsumerName, type ConsumerSpec } from '../../../lib/config/consumers';
