@@ -7,7 +7,7 @@ import { type BarChart, barChartSvg } from '../lib/charts';
 import { type BenchResult, readResult } from '../lib/results';
 import type { ProfileFigures } from '../profile';
 import { runOf } from './before-after';
-import { cpuMsPerOrder } from './local-speed';
+import { cpuMsPerOrder, sustained } from './local-speed';
 import { chartFile, cpuLine, entries, fmt, header, metCell, type Section, template, verdict } from './shared';
 
 export function e2eSection(result: BenchResult<{ steps: E2eStep[] }>): Section {
@@ -132,12 +132,10 @@ function e2eBottleneck(
     ? (Object.entries(top.maxLag).sort(([, a], [, b]) => b - a)[0] ?? ['-', 0])
     : ['-', 0];
   const timeouts = top?.failed.PAYMENT_TIMEOUT ?? 0;
-  // The highest step at which every order was confirmed and every lag back to 0 (latency aside): the sustained rate.
-  const sustained = steps.filter(
-    (s) => s.confirmed >= s.expectedConfirmed && s.lagZeroAfterMs !== null && s.unresolved === 0,
-  );
-  const sustainedRate = sustained.at(-1)?.targetRate;
-  const next = steps.find((s) => !sustained.includes(s) && s.targetRate > (sustainedRate ?? 0));
+  // The highest step the pipeline carried (latency aside): the sustained rate.
+  const carried = steps.filter(sustained);
+  const sustainedRate = carried.at(-1)?.targetRate;
+  const next = steps.find((s) => !carried.includes(s) && s.targetRate > (sustainedRate ?? 0));
   // Checkout answers near 29 s are API Gateway's integration timeout: requests queued for a checkout environment.
   const queued = steps.filter(
     (s) => (s.checkoutLatencyMs.p99 ?? 0) > 20_000 || Object.keys(s.statusCounts).some((k) => k === '504'),
@@ -164,6 +162,24 @@ function e2eBottleneck(
       .join(', '),
     checkoutQueued: queued.length > 0,
     queuedFrom: queued[0]?.targetRate,
+    ...peakCheckoutTail(steps),
+  };
+}
+
+/**
+ * A checkout tail at the shop's peak, the ramp's first step, on a machine with a core to spare: not
+ * CPU, but what a checkout waits for on its own path.
+ */
+function peakCheckoutTail(steps: readonly E2eStep[]): TemplateValues {
+  const peak = steps[0];
+  const slow =
+    peak !== undefined && (peak.checkoutLatencyMs.p99 ?? 0) >= 50 && peak.cpu.machineBusyPercent < 100;
+  return {
+    peakCheckoutTail: slow,
+    peakRate: slow ? peak.targetRate : undefined,
+    peakCheckoutP95: slow ? fmt(peak.checkoutLatencyMs.p95) : undefined,
+    peakCheckoutP99: slow ? fmt(peak.checkoutLatencyMs.p99) : undefined,
+    peakMachineBusy: slow ? fmt(peak.cpu.machineBusyPercent) : undefined,
   };
 }
 

@@ -20,10 +20,15 @@ export function cpuMsPerOrder(step: E2eStep): number | undefined {
   return (cores * step.cpu.seconds * 1000) / step.confirmed;
 }
 
-/** Every order confirmed and every consumer group's lag back to 0 within 10 s of the step's end. */
+/**
+ * Every checkout offered accepted (none refused, none shed by the generator), every order
+ * confirmed, and every consumer group's lag back to 0 within 10 s of the step's end.
+ */
 export function sustained(step: E2eStep): boolean {
+  const notAccepted = Object.entries(step.statusCounts).filter(([status]) => status !== '202');
   return (
     !step.skipped &&
+    notAccepted.every(([, count]) => count === 0) &&
     step.confirmed >= step.expectedConfirmed &&
     step.unresolved === 0 &&
     step.lagZeroAfterMs !== null &&

@@ -6,7 +6,7 @@ import type { E2eStep } from '../../../bench/e2e-load';
 import { BENCH_DIR, type BenchResult, readResult, useOutputDir } from '../../../bench/lib/results';
 import type { OverloadStep } from '../../../bench/overload';
 import { composeReport } from '../../../bench/report';
-import { cpuMsPerOrder } from '../../../bench/report/local-speed';
+import { cpuMsPerOrder, sustained } from '../../../bench/report/local-speed';
 import { Template } from '../../../scripts/lib/markdown-template';
 
 /** A copy of the committed results, changed so the report takes the alternatives they do not. */
@@ -101,6 +101,31 @@ describe('the benchmark report', () => {
     expect(markdown).toContain('The saga backlog passed the admission threshold (600 commands) at 2x and 4x');
     expect(markdown).toContain('| 21 orders/s (the highest step that met it) | **no** | section 1 |');
     expect(markdown).toContain('| 12.50x | yes | section 2 |');
+  });
+
+  it('counts a step as sustained only if every offered checkout was accepted and confirmed in time', () => {
+    // Prepare
+    const [step] = readResult<{ steps: E2eStep[] }>('e2e-load')!.figures.steps;
+    const carried: E2eStep = {
+      ...step!,
+      statusCounts: { '202': 100 },
+      confirmed: 100,
+      expectedConfirmed: 100,
+      unresolved: 0,
+      lagZeroAfterMs: 4000,
+    };
+
+    // Act
+    const verdicts = [
+      carried,
+      { ...carried, statusCounts: { '202': 80, '503': 20 } },
+      { ...carried, statusCounts: { '202': 90, 'error:shed': 10 } },
+      { ...carried, confirmed: 99 },
+      { ...carried, lagZeroAfterMs: 12_000 },
+    ].map(sustained);
+
+    // Assess
+    expect(verdicts).toEqual([true, false, false, false, false]);
   });
 
   it('counts every process of the run in the CPU per confirmed order', () => {
