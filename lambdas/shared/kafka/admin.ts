@@ -10,7 +10,7 @@
 import type { Admin } from 'kafkajs';
 import { ContainerClient } from './container-client';
 import { type KafkaConnection, resolveKafkaConnection } from './producer';
-import { stopIdleRequestQueuePolling } from './request-queue-idle';
+import { loadKafkajs } from './request-queue-idle';
 
 /** Connecting and each request give up after this long; one retry after a short pause. */
 export const ADMIN_TIMEOUTS = {
@@ -24,9 +24,7 @@ export async function createAdmin(
   connection: KafkaConnection,
   clientId = process.env.POWERTOOLS_SERVICE_NAME ?? process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'order-pipeline',
 ): Promise<Admin> {
-  const { Kafka } = await import('kafkajs');
-  // Between readings the connection would otherwise wake the function every millisecond.
-  stopIdleRequestQueuePolling();
+  const { Kafka } = await loadKafkajs();
   const kafka = new Kafka({
     clientId,
     brokers: [...connection.brokers],

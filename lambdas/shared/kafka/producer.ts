@@ -22,7 +22,7 @@ import { type EventEnvelope, HEADERS } from '../events/envelope';
 import { EventPublishError, type EventPublisher, type PublishContext } from '../ports/event-publisher';
 import { ContainerClient } from './container-client';
 import type { AwsCredentialsProvider } from './msk-iam-token';
-import { stopIdleRequestQueuePolling } from './request-queue-idle';
+import { loadKafkajs } from './request-queue-idle';
 
 // kafkajs prints a partitioner migration notice on every producer otherwise.
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
@@ -103,9 +103,7 @@ export async function createProducer(
   connection: KafkaConnection,
   clientId = defaultClientId(),
 ): Promise<Producer> {
-  const { Kafka, Partitioners } = await import('kafkajs');
-  // Between sends the connection would otherwise wake the function every millisecond.
-  stopIdleRequestQueuePolling();
+  const { Kafka, Partitioners } = await loadKafkajs();
   const kafka = new Kafka({
     clientId,
     brokers: [...connection.brokers],

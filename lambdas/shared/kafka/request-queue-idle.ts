@@ -60,3 +60,14 @@ export function stopIdleRequestQueuePolling(): void {
   prototype.scheduleCheckPendingRequests = scheduleCheckPendingRequests;
   prototype[PATCHED] = true;
 }
+
+/**
+ * kafkajs, loaded on first use (a handler that never publishes does not evaluate it), with its
+ * idle connections kept quiet: between requests they would otherwise wake the function every
+ * millisecond. Every client the functions create loads kafkajs through here.
+ */
+export async function loadKafkajs(): Promise<typeof import('kafkajs')> {
+  const kafkajs = await import('kafkajs');
+  stopIdleRequestQueuePolling();
+  return kafkajs;
+}
