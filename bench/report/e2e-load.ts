@@ -7,7 +7,7 @@ import { type BarChart, barChartSvg } from '../lib/charts';
 import { type BenchResult, readResult } from '../lib/results';
 import type { ProfileFigures } from '../profile';
 import { runOf } from './before-after';
-import { cpuMsPerOrder, sustained } from './local-speed';
+import { cpuMsPerOrder, peakStep, sustained } from './local-speed';
 import { chartFile, cpuLine, entries, fmt, header, metCell, type Section, template, verdict } from './shared';
 
 export function e2eSection(result: BenchResult<{ steps: E2eStep[] }>): Section {
@@ -171,7 +171,7 @@ function e2eBottleneck(
  * CPU, but what a checkout waits for on its own path.
  */
 function peakCheckoutTail(steps: readonly E2eStep[]): TemplateValues {
-  const peak = steps[0];
+  const peak = peakStep(steps);
   const slow =
     peak !== undefined && (peak.checkoutLatencyMs.p99 ?? 0) >= 50 && peak.cpu.machineBusyPercent < 100;
   return {

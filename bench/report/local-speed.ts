@@ -36,11 +36,16 @@ export function sustained(step: E2eStep): boolean {
   );
 }
 
+/** The ramp's step at the shop's peak, its lowest rate: where latency is judged. */
+export function peakStep(steps: readonly E2eStep[]): E2eStep | undefined {
+  return [...steps].filter((s) => !s.skipped).sort((a, b) => a.targetRate - b.targetRate)[0];
+}
+
 export function localSpeedSection(result: BenchResult<{ steps: E2eStep[] }>): Section {
   const text = template('local-speed');
   const steps = result.figures.steps.filter((s) => !s.skipped);
   const top = steps.filter(sustained).at(-1);
-  const slowest = [...steps].sort((a, b) => a.targetRate - b.targetRate)[0];
+  const slowest = peakStep(steps);
   const drainMultiple = readResult<{ drainRateMultipleOfArrival: number }>('catch-up')?.figures
     .drainRateMultipleOfArrival;
   const bundles = readResult<{ bundles: BundleFigures[] }>('cold-start')?.figures.bundles ?? [];

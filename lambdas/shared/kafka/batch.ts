@@ -94,7 +94,12 @@ export function decodeKafkaRecord(record: MSKRecord): DecodedKafkaRecord {
 export function itemIdentifierOf(
   record: Pick<MSKRecord, 'topic' | 'partition' | 'offset'>,
 ): KafkaItemIdentifier {
-  return { partition: `${record.topic}-${record.partition}`, offset: Number(record.offset) };
+  return { partition: partitionOf(record), offset: Number(record.offset) };
+}
+
+/** `<topic>-<partition>`: how Lambda names a record's partition, and how a batch is grouped. */
+function partitionOf(record: Pick<MSKRecord, 'topic' | 'partition'>): string {
+  return `${record.topic}-${record.partition}`;
 }
 
 export async function processKafkaBatch(
@@ -143,7 +148,7 @@ export async function processKafkaBatchTogether(
   const poison: { readonly record: MSKRecord; readonly error: PoisonRecordError }[] = [];
   const lowestFailed = new Map<string, { readonly record: MSKRecord; readonly error: unknown }>();
   const fail = (record: MSKRecord, error: unknown): void => {
-    const id = `${record.topic}-${record.partition}`;
+    const id = partitionOf(record);
     const lowest = lowestFailed.get(id);
     if (!lowest || Number(record.offset) < Number(lowest.record.offset))
       lowestFailed.set(id, { record, error });
@@ -167,7 +172,7 @@ export async function processKafkaBatchTogether(
     else fail(record.raw, error);
   }
   const retried = (record: MSKRecord): boolean => {
-    const lowest = lowestFailed.get(`${record.topic}-${record.partition}`);
+    const lowest = lowestFailed.get(partitionOf(record));
     return lowest !== undefined && Number(record.offset) > Number(lowest.record.offset);
   };
   await Promise.all(
@@ -178,7 +183,7 @@ export async function processKafkaBatchTogether(
       ),
   );
   const identifiers = partitions.flatMap((records) => {
-    const lowest = lowestFailed.get(`${records[0]!.topic}-${records[0]!.partition}`);
+    const lowest = lowestFailed.get(partitionOf(records[0]!));
     return lowest ? retriedFrom(records, lowest, options) : [];
   });
   return { batchItemFailures: identifiers.map((itemIdentifier) => ({ itemIdentifier })) };
@@ -189,7 +194,7 @@ function groupByPartition(event: MSKEvent): MSKRecord[][] {
   const groups = new Map<string, MSKRecord[]>();
   for (const records of Object.values(event.records ?? {})) {
     for (const record of records) {
-      const id = `${record.topic}-${record.partition}`;
+      const id = partitionOf(record);
       const group = groups.get(id) ?? [];
       group.push(record);
       groups.set(id, group);
