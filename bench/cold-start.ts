@@ -10,7 +10,7 @@ import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build, type Metafile } from 'esbuild';
-import { PIPELINE_FUNCTIONS, TABLE_ENV_VARS } from '../lib/config/functions';
+import { PIPELINE_FUNCTIONS, SETTING_ENV_VARS, TABLE_ENV_VARS } from '../lib/config/functions';
 import { repositoryRoot } from '../local/infra/paths';
 import type { BenchContext } from './lib/context';
 import { machineInfo, median, percentiles, round2, writeResult } from './lib/results';
@@ -36,11 +36,11 @@ const INIT_ENV: Record<string, string> = {
   POWERTOOLS_TRACE_ENABLED: 'false',
   // Each table variable names the table after itself, e.g. ORDERS_TABLE_NAME=orders.
   ...Object.fromEntries(Object.entries(TABLE_ENV_VARS).map(([table, variable]) => [variable, table])),
-  STATE_MACHINE_ARN: 'arn:aws:states:eu-central-1:000000000000:stateMachine:bench',
-  DEAD_LETTER_TOPIC: 'dead-letters.bench',
-  EMAIL_TRANSPORT: 'mailbox',
+  [SETTING_ENV_VARS.stateMachineArn]: 'arn:aws:states:eu-central-1:000000000000:stateMachine:bench',
+  [SETTING_ENV_VARS.deadLetterTopic]: 'dead-letters.bench',
+  [SETTING_ENV_VARS.emailTransport]: 'mailbox',
   MAILBOX_DIR: '/tmp',
-  SENDER_EMAIL: 'bench@example.com',
+  [SETTING_ENV_VARS.senderEmail]: 'bench@example.com',
   PATH: process.env.PATH ?? '',
 };
 

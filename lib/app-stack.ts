@@ -14,6 +14,7 @@ import {
 import {
   type FunctionSpec,
   INVOKED_FUNCTIONS,
+  SETTING_ENV_VARS,
   TABLE_ENV_VARS,
   type TableAccess,
   type TableName,
@@ -102,7 +103,7 @@ export class AppStack extends Stack {
         data.encryptionKey.grant(fn.role, ...TABLE_KEY_ACTIONS[level]);
         fn.addEnvironment(TABLE_ENV_VARS[name], tables[name].tableName);
         if (name === 'idempotency') {
-          fn.addEnvironment('IDEMPOTENCY_TTL_SECONDS', idempotencyTtlSeconds);
+          fn.addEnvironment(SETTING_ENV_VARS.idempotencyTtlSeconds, idempotencyTtlSeconds);
         }
       }
     };
@@ -122,7 +123,7 @@ export class AppStack extends Stack {
       config,
       spec: INVOKED_FUNCTIONS.sagaPublisher,
       network,
-      environment: { MSK_CLUSTER_ARN: cluster.clusterArn },
+      environment: { [SETTING_ENV_VARS.mskClusterArn]: cluster.clusterArn },
     });
     // It answers no task token: the services do, and its own steps end when the publish is acknowledged.
     grantKafkaProduce(this, this.sagaPublisher.role, cluster, INVOKED_FUNCTIONS.sagaPublisher.publishesTo);
@@ -144,7 +145,9 @@ export class AppStack extends Stack {
         spec,
         cluster,
         network,
-        environment: spec.sendsEmail ? { EMAIL_TRANSPORT: 'ses', SENDER_EMAIL: senderEmail } : undefined,
+        environment: spec.sendsEmail
+          ? { [SETTING_ENV_VARS.emailTransport]: 'ses', [SETTING_ENV_VARS.senderEmail]: senderEmail }
+          : undefined,
         invokeThroughMigrationAlias: replaceSharedConsumerGroups,
       });
       grantTables(consumer.pipelineFunction, spec);
@@ -174,8 +177,8 @@ export class AppStack extends Stack {
       spec: INVOKED_FUNCTIONS.checkout,
       network,
       environment: {
-        STATE_MACHINE_ARN: this.saga.stateMachine.stateMachineArn,
-        MSK_CLUSTER_ARN: cluster.clusterArn,
+        [SETTING_ENV_VARS.stateMachineArn]: this.saga.stateMachine.stateMachineArn,
+        [SETTING_ENV_VARS.mskClusterArn]: cluster.clusterArn,
         [ADMISSION_ENV.maxCommandBacklog]: String(config.admission.maxCommandBacklog),
         [ADMISSION_ENV.retryAfterSeconds]: String(config.admission.retryAfterSeconds),
       },

@@ -16,6 +16,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
+import { SETTING_ENV_VARS } from '../lib/config/functions';
 import { LocalServices } from './infra/local-services';
 import { repositoryRoot } from './infra/paths';
 import { portAnswers } from './infra/preflight';
@@ -73,7 +74,7 @@ export async function replayConsumer(options: ReplayOptions): Promise<ReplayResu
       ...infrastructure.environment,
       KAFKA_BROKERS: infrastructure.kafkaBrokers.join(','),
       AWS_ENDPOINT_URL_DYNAMODB: infrastructure.dynamodbEndpoint,
-      EMAIL_TRANSPORT: 'mailbox',
+      [SETTING_ENV_VARS.emailTransport]: 'mailbox',
       MAILBOX_DIR: options.mailboxDir ?? join(repoRoot, '.local', 'mailbox'),
       KAFKAJS_NO_PARTITIONER_WARNING: '1',
     },

@@ -16,6 +16,7 @@ import {
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context } from 'aws-lambda';
+import { SETTING_ENV_VARS } from '../../lib/config/functions';
 import { dynamoDbClient } from './aws/dynamodb';
 import { positiveIntegerEnv, requireTableName } from './env';
 
@@ -91,7 +92,8 @@ export function makeEventProcessorIdempotent<TRecord extends HasEventId, TResult
     // A record without an event id must never be processed "once" by accident.
     throwOnNoIdempotencyKey: true,
     expiresAfterSeconds:
-      options.expiresAfterSeconds ?? positiveIntegerEnv('IDEMPOTENCY_TTL_SECONDS', DEFAULT_EXPIRY_SECONDS),
+      options.expiresAfterSeconds ??
+      positiveIntegerEnv(SETTING_ENV_VARS.idempotencyTtlSeconds, DEFAULT_EXPIRY_SECONDS),
   });
   const persistenceStore =
     options.persistenceStore ??

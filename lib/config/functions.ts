@@ -1,11 +1,11 @@
 /**
  * The function catalogue: every Lambda function of the pipeline, with its entry, the tables it
  * reads or writes, the topics it publishes to and its part in the checkout saga. The CDK app builds
- * each function and its least-privilege grants from it, handlers read their tables from the
- * variables named here, and the local mode and the benchmarks find entries and local concurrency
- * here. The Kafka consumers, with their mappings, are declared in the consumer catalogue
- * (consumers.ts); this module adds the functions that API Gateway and Step Functions invoke.
- * Pure data, like the topic catalogue, so handlers can import it.
+ * each function and its least-privilege grants from it, handlers read their tables and settings
+ * from the variables named here, and the local mode and the benchmarks find entries and local
+ * concurrency here. The Kafka consumers, with their mappings, are declared in the consumer
+ * catalogue (consumers.ts); this module adds the functions that API Gateway and Step Functions
+ * invoke. Pure data, like the topic catalogue, so handlers can import it.
  */
 import { CONSUMERS } from './consumers';
 import { TOPICS, type TopicName } from './topics';
@@ -31,6 +31,38 @@ export const TABLE_ENV_VARS: Readonly<Record<TableName, string>> = {
   analytics: 'ANALYTICS_TABLE_NAME',
   shipments: 'SHIPMENTS_TABLE_NAME',
   idempotency: 'IDEMPOTENCY_TABLE_NAME',
+};
+
+/** A setting, other than a table name, that the CDK app hands a function in its environment. */
+export type FunctionSetting =
+  | 'pipelineFunction'
+  | 'mskClusterArn'
+  | 'deadLetterTopic'
+  | 'stateMachineArn'
+  | 'idempotencyTtlSeconds'
+  | 'emailTransport'
+  | 'senderEmail';
+
+/**
+ * Environment variable each setting travels in. The CDK app sets it on the functions that need it
+ * and handlers read it through lambdas/shared/env.ts; the local mode and the benchmarks set or
+ * replace the same variables, so the names must agree everywhere.
+ */
+export const SETTING_ENV_VARS: Readonly<Record<FunctionSetting, string>> = {
+  /** The function's name in this catalogue, on every function: how the local mode finds its entry. */
+  pipelineFunction: 'PIPELINE_FUNCTION',
+  /** The cluster a producing function asks for its brokers; the local mode gives brokers instead. */
+  mskClusterArn: 'MSK_CLUSTER_ARN',
+  /** A consumer's dead-letter topic, where its handler writes poison records. */
+  deadLetterTopic: 'DEAD_LETTER_TOPIC',
+  /** The saga the checkout function starts. */
+  stateMachineArn: 'STATE_MACHINE_ARN',
+  /** How long idempotency records live, on every function granted the idempotency table. */
+  idempotencyTtlSeconds: 'IDEMPOTENCY_TTL_SECONDS',
+  /** How the e-mail sending consumer sends: `ses` in AWS, `mailbox` in the local mode. */
+  emailTransport: 'EMAIL_TRANSPORT',
+  /** The SES identity e-mails come from. */
+  senderEmail: 'SENDER_EMAIL',
 };
 
 export type TableAccess = 'read' | 'readWrite';

@@ -17,6 +17,7 @@ import {
   consumerLevelGroupId,
   mappingDeclarationsOf,
 } from '../config/consumers';
+import { SETTING_ENV_VARS } from '../config/functions';
 import type { StageConfig } from '../config/stages';
 import { PipelineFunction, type PipelineFunctionNetwork } from './pipeline-function';
 
@@ -235,8 +236,8 @@ export class KafkaConsumer extends Construct {
       timeout: props.timeout ?? Duration.seconds(60),
       network: props.network,
       environment: {
-        DEAD_LETTER_TOPIC: spec.deadLetterTopic,
-        MSK_CLUSTER_ARN: cluster.clusterArn,
+        [SETTING_ENV_VARS.deadLetterTopic]: spec.deadLetterTopic,
+        [SETTING_ENV_VARS.mskClusterArn]: cluster.clusterArn,
         ...props.environment,
       },
     });

@@ -12,7 +12,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledgeCheckovFindings, LOG_GROUP_KMS_ACKNOWLEDGEMENT } from '../checkov';
-import type { FunctionSpec } from '../config/functions';
+import { type FunctionSpec, SETTING_ENV_VARS } from '../config/functions';
 import type { StageConfig } from '../config/stages';
 
 /** Repository root: entries and the lock file are resolved from here, whatever the working directory. */
@@ -22,12 +22,9 @@ export const REPOSITORY_ROOT = path.resolve(__dirname, '..', '..');
 export const METRICS_NAMESPACE = 'OrderPipeline';
 
 /**
- * Environment variable that names the function. The local mode finds functions in the synthesized
- * template by it, so logical ids can change without breaking the local mode.
+ * Construct metadata type carrying the function's catalogue name, as its PIPELINE_FUNCTION variable
+ * does, for tools that read the cloud assembly tree.
  */
-export const PIPELINE_FUNCTION_ENV = 'PIPELINE_FUNCTION';
-
-/** Construct metadata type carrying the same name, for tools that read the cloud assembly tree. */
 export const PIPELINE_FUNCTION_METADATA = 'order-pipeline:function';
 
 /**
@@ -176,7 +173,7 @@ export class PipelineFunction extends Construct {
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: logLevel,
         NODE_OPTIONS: '--enable-source-maps',
-        [PIPELINE_FUNCTION_ENV]: this.pipelineName,
+        [SETTING_ENV_VARS.pipelineFunction]: this.pipelineName,
         ...props.environment,
       },
       bundling: {

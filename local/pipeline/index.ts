@@ -12,7 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { PIPELINE_FUNCTIONS, TABLE_ENV_VARS, type TableName } from '../../lib/config/functions';
+import {
+  PIPELINE_FUNCTIONS,
+  SETTING_ENV_VARS,
+  TABLE_ENV_VARS,
+  type TableName,
+} from '../../lib/config/functions';
 import { readApiDefinition } from '../api/api-definition';
 import { LocalApiServer } from '../api/server';
 import { LocalIssuer, localIssuerUrl } from '../auth/issuer';
@@ -263,7 +268,7 @@ async function assemble(input: AssembleInput): Promise<RunningPipeline> {
       KAFKA_BROKERS: infrastructure.kafkaBrokers.join(','),
       AWS_ENDPOINT_URL_DYNAMODB: infrastructure.dynamodbEndpoint,
       AWS_ENDPOINT_URL_SFN: sfnEndpoint,
-      EMAIL_TRANSPORT: 'mailbox',
+      [SETTING_ENV_VARS.emailTransport]: 'mailbox',
       MAILBOX_DIR: mailboxDir,
       AWS_ACCESS_KEY_ID: infrastructure.environment.AWS_ACCESS_KEY_ID ?? 'local',
       AWS_SECRET_ACCESS_KEY: infrastructure.environment.AWS_SECRET_ACCESS_KEY ?? 'local',

@@ -5,6 +5,7 @@
  * cluster a local ARN (handlers get KAFKA_BROKERS instead of it, see template.ts). The local mode,
  * the benchmarks and the template tests all resolve through it, so they cannot disagree.
  */
+import { SETTING_ENV_VARS } from '../../lib/config/functions';
 import type { CfnResource, CfnTemplate } from './cfn-template';
 import { isRecord } from './cfn-template';
 import { UnresolvableTokenError } from './errors';
@@ -103,7 +104,7 @@ export class LocalResolver {
     const variables = (
       resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined
     )?.Variables;
-    const pipelineName = variables?.PIPELINE_FUNCTION;
+    const pipelineName = variables?.[SETTING_ENV_VARS.pipelineFunction];
     return typeof pipelineName === 'string' ? pipelineName : logicalId;
   }
 

@@ -13,13 +13,11 @@ import {
   type RuleViolation,
   sharedConsumerGroupIds,
 } from '../../lib/config/aws-rules';
+import { SETTING_ENV_VARS } from '../../lib/config/functions';
 import { type CfnTemplate, isRecord, resourcesOfType } from './cfn-template';
 import { TemplateReadError } from './errors';
 import { entryOfPipelineFunction } from './function-entries';
 import type { LocalResolver } from './local-resources';
-
-/** The environment variable the CDK app sets on every pipeline function: its catalogue name. */
-export const PIPELINE_FUNCTION_VARIABLE = 'PIPELINE_FUNCTION';
 
 export interface LocalFunctionDefinition {
   readonly logicalId: string;
@@ -55,7 +53,7 @@ const DEFAULT_TIMEOUT_SECONDS = 3;
 const DEFAULT_MEMORY_MB = 128;
 
 /** Variables the local mode replaces: the cluster ARN means "find the brokers", locally KAFKA_BROKERS. */
-const KAFKA_CLUSTER_VARIABLES = new Set(['MSK_CLUSTER_ARN']);
+const KAFKA_CLUSTER_VARIABLES = new Set([SETTING_ENV_VARS.mskClusterArn]);
 
 export function readFunctions(
   template: CfnTemplate,
@@ -69,8 +67,8 @@ export function readFunctions(
     const properties = resource.Properties ?? {};
     const variables = environmentVariablesOf(properties);
     const pipelineName =
-      typeof variables[PIPELINE_FUNCTION_VARIABLE] === 'string'
-        ? (variables[PIPELINE_FUNCTION_VARIABLE] as string)
+      typeof variables[SETTING_ENV_VARS.pipelineFunction] === 'string'
+        ? (variables[SETTING_ENV_VARS.pipelineFunction] as string)
         : undefined;
     const relativeEntry =
       options.entryOverrides?.[logicalId] ??
@@ -83,8 +81,8 @@ export function readFunctions(
         logicalId,
         reason:
           pipelineName === undefined
-            ? `no ${PIPELINE_FUNCTION_VARIABLE} variable`
-            : `no entry known for ${PIPELINE_FUNCTION_VARIABLE}=${pipelineName}`,
+            ? `no ${SETTING_ENV_VARS.pipelineFunction} variable`
+            : `no entry known for ${SETTING_ENV_VARS.pipelineFunction}=${pipelineName}`,
       });
       continue;
     }

@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { SETTING_ENV_VARS } from '../../lib/config/functions';
 import { OPERATOR_OUTPUTS } from '../../lib/config/operator-outputs';
 import { type StageName, stageConfig } from '../../lib/config/stages';
 import { localDir, STACK_OUTPUTS_FILE, TOOL_ENVIRONMENT_FILE } from '../../local/infra/paths';
@@ -137,5 +138,8 @@ export function clientConfigOf(
  */
 export function kafkaEnvironmentOf(target: OpsTarget): NodeJS.ProcessEnv {
   if (target.environment.KAFKA_BROKERS) return target.environment;
-  return { ...target.environment, MSK_CLUSTER_ARN: outputOf(target, OPERATOR_OUTPUTS.kafkaCluster) };
+  return {
+    ...target.environment,
+    [SETTING_ENV_VARS.mskClusterArn]: outputOf(target, OPERATOR_OUTPUTS.kafkaCluster),
+  };
 }

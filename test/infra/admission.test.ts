@@ -6,10 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { ADMISSION_ENV, CHECKOUT_METRICS } from '../../lambdas/checkout/handlers/runtime-names';
 import { sagaCommandMappings } from '../../lib/config/consumers';
-import { INVOKED_FUNCTIONS } from '../../lib/config/functions';
+import { INVOKED_FUNCTIONS, SETTING_ENV_VARS } from '../../lib/config/functions';
 import { STAGES } from '../../lib/config/stages';
 import { RETRY_AFTER_HEADER } from '../../lib/constructs/checkout-api';
-import { PIPELINE_FUNCTION_ENV } from '../../lib/constructs/pipeline-function';
 import { CHECKOUT_METRIC_DIMENSIONS } from '../../lib/constructs/pipeline-observability';
 import { synthPipeline } from './synth';
 import { type CfnValue, flattenIntrinsics } from './template-text';
@@ -21,11 +20,14 @@ const functions = app.findResources('AWS::Lambda::Function') as Record<string, C
 const policies = Object.values(app.findResources('AWS::IAM::Policy')) as CfnValue[];
 
 const [checkoutId, checkout] = Object.entries(functions).find(
-  ([, fn]) => fn.Properties.Environment.Variables[PIPELINE_FUNCTION_ENV] === INVOKED_FUNCTIONS.checkout.name,
+  ([, fn]) =>
+    fn.Properties.Environment.Variables[SETTING_ENV_VARS.pipelineFunction] ===
+    INVOKED_FUNCTIONS.checkout.name,
 )!;
 const [, sagaPublisher] = Object.entries(functions).find(
   ([, fn]) =>
-    fn.Properties.Environment.Variables[PIPELINE_FUNCTION_ENV] === INVOKED_FUNCTIONS.sagaPublisher.name,
+    fn.Properties.Environment.Variables[SETTING_ENV_VARS.pipelineFunction] ===
+    INVOKED_FUNCTIONS.sagaPublisher.name,
 )!;
 const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 

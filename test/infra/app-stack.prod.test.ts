@@ -4,8 +4,9 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { AppStack } from '../../lib/app-stack';
+import { SETTING_ENV_VARS } from '../../lib/config/functions';
 import { STAGES } from '../../lib/config/stages';
-import { PIPELINE_FUNCTION_ENV, REPOSITORY_ROOT } from '../../lib/constructs/pipeline-function';
+import { REPOSITORY_ROOT } from '../../lib/constructs/pipeline-function';
 import { DataStack } from '../../lib/data-stack';
 
 describe('AppStack (prod): settings that come from the stage config', () => {
@@ -32,7 +33,7 @@ describe('AppStack (prod): settings that come from the stage config', () => {
     for (const fn of functions) {
       expect(
         fn.Properties.Environment.Variables.POWERTOOLS_LOG_LEVEL,
-        fn.Properties.Environment.Variables[PIPELINE_FUNCTION_ENV],
+        fn.Properties.Environment.Variables[SETTING_ENV_VARS.pipelineFunction],
       ).toBe('INFO');
       expect(fn.Properties.LoggingConfig.ApplicationLogLevel).toBe('INFO');
     }

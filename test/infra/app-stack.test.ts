@@ -8,7 +8,7 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import { AppStack } from '../../lib/app-stack';
 import { CONSUMERS, type ConsumerSpec } from '../../lib/config/consumers';
-import { INVOKED_FUNCTIONS, PIPELINE_FUNCTIONS } from '../../lib/config/functions';
+import { INVOKED_FUNCTIONS, PIPELINE_FUNCTIONS, SETTING_ENV_VARS } from '../../lib/config/functions';
 import { OPERATOR_OUTPUTS } from '../../lib/config/operator-outputs';
 import {
   CALLBACK_STEP_TIMING,
@@ -29,12 +29,7 @@ import {
   TIMEOUT_ERRORS,
   TRANSIENT_ERRORS,
 } from '../../lib/constructs/order-saga';
-import {
-  logRetention,
-  NODEJS_RUNTIME,
-  PIPELINE_FUNCTION_ENV,
-  REPOSITORY_ROOT,
-} from '../../lib/constructs/pipeline-function';
+import { logRetention, NODEJS_RUNTIME, REPOSITORY_ROOT } from '../../lib/constructs/pipeline-function';
 import { DataStack } from '../../lib/data-stack';
 import { formatNagFindings, unacknowledgedNagFindings } from '../../lib/nag';
 import type { CfnTemplate } from '../../local/runtime/cfn-template';
@@ -106,7 +101,7 @@ const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceM
 /** Logical id of the function whose PIPELINE_FUNCTION variable is `name`. */
 function functionId(name: string): string {
   const ids = Object.keys(functions).filter(
-    (id) => functions[id]!.Properties.Environment?.Variables?.[PIPELINE_FUNCTION_ENV] === name,
+    (id) => functions[id]!.Properties.Environment?.Variables?.[SETTING_ENV_VARS.pipelineFunction] === name,
   );
   expect(ids, `functions named ${name}`).toHaveLength(1);
   return ids[0]!;
@@ -145,7 +140,7 @@ describe('AppStack: Lambda functions', () => {
 
     // Act
     const names = Object.values(functions)
-      .map((fn) => fn.Properties.Environment.Variables[PIPELINE_FUNCTION_ENV])
+      .map((fn) => fn.Properties.Environment.Variables[SETTING_ENV_VARS.pipelineFunction])
       .sort();
 
     // Assess
@@ -179,7 +174,7 @@ describe('AppStack: Lambda functions', () => {
       const variables = fn.Properties.Environment.Variables;
 
       // Assess
-      expect(variables.POWERTOOLS_SERVICE_NAME).toBe(variables[PIPELINE_FUNCTION_ENV]);
+      expect(variables.POWERTOOLS_SERVICE_NAME).toBe(variables[SETTING_ENV_VARS.pipelineFunction]);
       expect(variables.POWERTOOLS_METRICS_NAMESPACE).toBe('OrderPipeline');
       expect(variables.POWERTOOLS_LOG_LEVEL).toBe('DEBUG');
       expect(variables.NODE_OPTIONS).toBe('--enable-source-maps');
@@ -211,7 +206,7 @@ describe('AppStack: Lambda functions', () => {
     // Act
     const inVpc = Object.values(functions)
       .filter((fn) => fn.Properties.VpcConfig !== undefined)
-      .map((fn) => fn.Properties.Environment.Variables[PIPELINE_FUNCTION_ENV])
+      .map((fn) => fn.Properties.Environment.Variables[SETTING_ENV_VARS.pipelineFunction])
       .sort();
 
     // Assess
@@ -375,7 +370,9 @@ describe('AppStack: Kafka IAM scoped to exact topics and groups', () => {
 
     for (const fnId of Object.keys(functions)) {
       // Act
-      const name = functions[fnId]!.Properties.Environment.Variables[PIPELINE_FUNCTION_ENV] as string;
+      const name = functions[fnId]!.Properties.Environment.Variables[
+        SETTING_ENV_VARS.pipelineFunction
+      ] as string;
       const written = resourcesFor(fnId, 'kafka-cluster:WriteData').sort();
 
       // Assess
@@ -782,7 +779,9 @@ describe('AppStack: saga state machine', () => {
 
     for (const fnId of Object.keys(functions)) {
       // Act
-      const name = functions[fnId]!.Properties.Environment.Variables[PIPELINE_FUNCTION_ENV] as string;
+      const name = functions[fnId]!.Properties.Environment.Variables[
+        SETTING_ENV_VARS.pipelineFunction
+      ] as string;
 
       // Assess
       for (const action of ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat']) {

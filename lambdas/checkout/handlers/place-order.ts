@@ -6,7 +6,13 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { sagaCommandMappings } from '../../../lib/config/consumers';
 import { documentClient } from '../../shared/aws/dynamodb';
 import { sfnClient } from '../../shared/aws/sfn';
-import { positiveIntegerEnv, requireEnv, requireTableName } from '../../shared/env';
+import {
+  optionalSetting,
+  positiveIntegerEnv,
+  requireEnv,
+  requireSetting,
+  requireTableName,
+} from '../../shared/env';
 import { customerIdOf, jsonResponse } from '../../shared/http';
 import { discardSharedKafkaAdmin, sharedKafkaAdmin } from '../../shared/kafka/admin';
 import { countMetric, instrumentHandler, logger } from '../../shared/observability';
@@ -67,7 +73,7 @@ export function dependenciesFromEnvironment(): PlaceOrderDependencies {
   fromEnvironment ??= {
     orders: new DynamoDbOrderRepository(requireTableName('orders'), documentClient()),
     prices: new DynamoDbPriceCatalogue(requireTableName('inventory'), documentClient()),
-    saga: new SfnSagaStarter(requireEnv('STATE_MACHINE_ARN'), sfnClient()),
+    saga: new SfnSagaStarter(requireSetting('stateMachineArn'), sfnClient()),
     admission: new AdmissionControl({
       reader: new KafkaCommandBacklogReader(sagaCommandMappings(), sharedKafkaAdmin, discardSharedKafkaAdmin),
       policy: admissionPolicyFromEnvironment(),
@@ -98,7 +104,7 @@ function admissionPolicyFromEnvironment(): AdmissionPolicy {
  * retried by the first reading.
  */
 function connectBrokerEarly(): void {
-  if (process.env.KAFKA_BROKERS || process.env.MSK_CLUSTER_ARN) {
+  if (process.env.KAFKA_BROKERS || optionalSetting('mskClusterArn')) {
     sharedKafkaAdmin().catch(() => undefined);
   }
 }

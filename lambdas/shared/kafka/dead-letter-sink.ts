@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Producer } from 'kafkajs';
-import { requireEnv } from '../env';
+import { optionalSetting, requireSetting } from '../env';
 import type { FailedRecord, FailedRecordSink } from '../ports/failed-record-sink';
 import { deadLetterDocument } from './dead-letter-record';
 import { discardSharedKafkaProducer, sharedKafkaProducer } from './producer';
@@ -54,7 +54,7 @@ export class KafkaDeadLetterSink implements FailedRecordSink {
       requestId: randomUUID(),
       // The sink has no invocation context (whose invokedFunctionArn Lambda would write): its name.
       functionArn: this.env.AWS_LAMBDA_FUNCTION_NAME ?? record.consumer,
-      eventSourceArn: this.env.MSK_CLUSTER_ARN ?? '',
+      eventSourceArn: optionalSetting('mskClusterArn', this.env) ?? '',
       bootstrapServers: this.env.KAFKA_BROKERS ?? '',
       approximateInvokeCount: 1,
       functionError: false,
@@ -79,5 +79,5 @@ export class KafkaDeadLetterSink implements FailedRecordSink {
 
 /** The sink of the current consumer, from DEAD_LETTER_TOPIC. */
 export function failedRecordSinkFromEnvironment(env: NodeJS.ProcessEnv = process.env): KafkaDeadLetterSink {
-  return new KafkaDeadLetterSink(requireEnv('DEAD_LETTER_TOPIC', env), { env });
+  return new KafkaDeadLetterSink(requireSetting('deadLetterTopic', env), { env });
 }

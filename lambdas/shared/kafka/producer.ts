@@ -15,8 +15,9 @@
 
 import type { KafkaClient } from '@aws-sdk/client-kafka';
 import type { CompressionTypes, Message, Producer, SASLOptions } from 'kafkajs';
+import { SETTING_ENV_VARS } from '../../../lib/config/functions';
 import { awsRegion } from '../aws/region';
-import { MissingConfigurationError } from '../env';
+import { MissingConfigurationError, optionalSetting } from '../env';
 import { isMessageType, topicOf } from '../events/codec';
 import { type EventEnvelope, HEADERS } from '../events/envelope';
 import { EventPublishError, type EventPublisher, type PublishContext } from '../ports/event-publisher';
@@ -49,9 +50,9 @@ export async function resolveKafkaConnection(
   if (brokerList) {
     return { brokers: splitBrokers(brokerList), ssl: false };
   }
-  const clusterArn = env.MSK_CLUSTER_ARN?.trim();
+  const clusterArn = optionalSetting('mskClusterArn', env)?.trim();
   if (!clusterArn) {
-    throw new MissingConfigurationError('Neither KAFKA_BROKERS nor MSK_CLUSTER_ARN is set');
+    throw new MissingConfigurationError(`Neither KAFKA_BROKERS nor ${SETTING_ENV_VARS.mskClusterArn} is set`);
   }
   const [{ GetBootstrapBrokersCommand, kafkaClient }, { environmentCredentials, mskIamAuthToken }] =
     await Promise.all([import('../aws/kafka'), import('./msk-iam-token')]);
@@ -201,7 +202,7 @@ export function sharedKafkaProducer(): Promise<Producer> {
  * Without broker configuration (unit tests) it does nothing; a failure is retried on first use.
  */
 export function connectKafkaProducerEarly(): void {
-  if (process.env.KAFKA_BROKERS || process.env.MSK_CLUSTER_ARN) {
+  if (process.env.KAFKA_BROKERS || optionalSetting('mskClusterArn')) {
     sharedKafkaProducer().catch(() => undefined);
   }
 }
