@@ -30,6 +30,7 @@ import { ADMISSION_ENV, CHECKOUT_METRICS } from './runtime-names';
 
 export function createPlaceOrderHandler(dependencies: () => PlaceOrderDependencies) {
   return async (event: APIGatewayProxyEvent, _context: Context): Promise<APIGatewayProxyResult> => {
+    let deps: PlaceOrderDependencies | undefined;
     try {
       const customerId = customerIdOf(event);
       const { request, idempotencyKey } = parsePlaceOrderRequest({
@@ -38,6 +39,7 @@ export function createPlaceOrderHandler(dependencies: () => PlaceOrderDependenci
         idempotencyKey: headerOf(event, 'Idempotency-Key'),
       });
       const requestId = event.requestContext?.requestId;
+      deps = dependencies();
       const result = await placeOrder(
         {
           customerId,
@@ -45,7 +47,7 @@ export function createPlaceOrderHandler(dependencies: () => PlaceOrderDependenci
           ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
           ...(requestId ? { correlationId: requestId.slice(0, 128) } : {}),
         },
-        dependencies(),
+        deps,
       );
       logger.info(result.replayed ? 'Order request replayed' : 'Order placed', { orderId: result.orderId });
       countMetric(result.replayed ? CHECKOUT_METRICS.ordersReplayed : CHECKOUT_METRICS.ordersPlaced);
@@ -62,6 +64,9 @@ export function createPlaceOrderHandler(dependencies: () => PlaceOrderDependenci
         countMetric(CHECKOUT_METRICS.ordersRefused);
       }
       return errorResponse(error);
+    } finally {
+      // The next backlog reading may have started beside this order's work (see AdmissionGate.settled).
+      await deps?.admission?.settled?.();
     }
   };
 }

@@ -14,6 +14,23 @@ import { lambdaContext, postOrder } from './api-gateway-events';
 
 const STATE_MACHINE_ARN = 'arn:aws:states:eu-central-1:123456789012:stateMachine:OrderSaga';
 
+/** The checkout handler over fake tables with two SKUs in stock, admitting through `admission`. */
+function checkoutWith(admission: AdmissionControl) {
+  const dynamo = new FakeDynamoDb({ orders: ['orderId'], inventory: ['pk'] });
+  dynamo.seed('inventory', [
+    { pk: 'SKU#SKU-1', sku: 'SKU-1', name: 'Mug', available: 10, price: 1999, currency: 'EUR' },
+    { pk: 'SKU#SKU-2', sku: 'SKU-2', name: 'Pen', available: 10, price: 500, currency: 'EUR' },
+  ]);
+  const sfn = new FakeStepFunctions();
+  const deps = {
+    orders: new DynamoDbOrderRepository('orders', dynamo),
+    prices: new DynamoDbPriceCatalogue('inventory', dynamo),
+    saga: new SfnSagaStarter(STATE_MACHINE_ARN, sfn),
+    admission,
+  };
+  return { dynamo, sfn, handler: createPlaceOrderHandler(() => deps) };
+}
+
 describe('POST /orders at capacity', () => {
   let dynamo: FakeDynamoDb;
   let sfn: FakeStepFunctions;
@@ -22,12 +39,6 @@ describe('POST /orders at capacity', () => {
   let handler: ReturnType<typeof createPlaceOrderHandler>;
 
   beforeEach(() => {
-    dynamo = new FakeDynamoDb({ orders: ['orderId'], inventory: ['pk'] });
-    dynamo.seed('inventory', [
-      { pk: 'SKU#SKU-1', sku: 'SKU-1', name: 'Mug', available: 10, price: 1999, currency: 'EUR' },
-      { pk: 'SKU#SKU-2', sku: 'SKU-2', name: 'Pen', available: 10, price: 500, currency: 'EUR' },
-    ]);
-    sfn = new FakeStepFunctions();
     waiting = 0;
     readFails = false;
     const reader = {
@@ -36,18 +47,15 @@ describe('POST /orders at capacity', () => {
         return [{ topic: 'payments.commands', consumerGroupId: 'order-pipeline.payment-service', waiting }];
       },
     };
-    const deps = {
-      orders: new DynamoDbOrderRepository('orders', dynamo),
-      prices: new DynamoDbPriceCatalogue('inventory', dynamo),
-      saga: new SfnSagaStarter(STATE_MACHINE_ARN, sfn),
-      // Every checkout reads the backlog again: the test changes it between requests.
-      admission: new AdmissionControl({
+    // Every checkout reads the backlog again: the test changes it between requests.
+    ({ dynamo, sfn, handler } = checkoutWith(
+      new AdmissionControl({
         reader,
         policy: { maxCommandBacklog: 20, retryAfterSeconds: 7 },
         maxAgeMs: 0,
+        staleLimitMs: 0,
       }),
-    };
-    handler = createPlaceOrderHandler(() => deps);
+    ));
   });
 
   afterEach(() => {
@@ -99,6 +107,53 @@ describe('POST /orders at capacity', () => {
     const response = await handler(postOrder(validRequestBody()), lambdaContext);
 
     // Assess
+    expect(response.statusCode).toBe(202);
+  });
+});
+
+describe('POST /orders on a stale backlog reading', () => {
+  it('takes the order while the next reading runs beside it, and answers once that reading is done', async () => {
+    // Prepare
+    let clock = 1_000_000;
+    let finishReading: (() => void) | undefined;
+    const reads: string[] = [];
+    const reader = {
+      read: (): Promise<CommandBacklog[]> => {
+        reads.push('read');
+        const backlog = [
+          { topic: 'payments.commands', consumerGroupId: 'order-pipeline.payment-service', waiting: 0 },
+        ];
+        if (reads.length === 1) return Promise.resolve(backlog);
+        return new Promise((resolve) => (finishReading = () => resolve(backlog)));
+      },
+    };
+    const { sfn, handler } = checkoutWith(
+      new AdmissionControl({
+        reader,
+        policy: { maxCommandBacklog: 20, retryAfterSeconds: 7 },
+        maxAgeMs: 1_000,
+        staleLimitMs: 5_000,
+        now: () => clock,
+      }),
+    );
+    await handler(postOrder(validRequestBody()), lambdaContext);
+    clock += 2_000;
+
+    // Act
+    let answered = false;
+    const answer = handler(postOrder(validRequestBody()), lambdaContext).then((response) => {
+      answered = true;
+      return response;
+    });
+    await vi.waitFor(() => expect(sfn.starts).toBe(2));
+    await new Promise((resolve) => setImmediate(resolve));
+    const answeredBeforeReading = answered;
+    finishReading?.();
+    const response = await answer;
+
+    // Assess
+    expect(reads).toHaveLength(2);
+    expect(answeredBeforeReading).toBe(false);
     expect(response.statusCode).toBe(202);
   });
 });

@@ -82,12 +82,13 @@ describe('AdmissionControl', () => {
       reader,
       policy: POLICY,
       maxAgeMs: 1_000,
+      staleLimitMs: 5_000,
       now: () => clock,
       onReadFailed: (error) => failures.push(error),
     });
   });
 
-  it('reuses a reading for its maximum age, then reads again', async () => {
+  it('reuses a reading for its maximum age without asking the broker', async () => {
     // Prepare
     reader.answer = async () => backlogs(0, 700);
     const first = await admission.check();
@@ -96,13 +97,52 @@ describe('AdmissionControl', () => {
     // Act
     clock += 999;
     const reused = await admission.check();
-    clock += 1;
-    const fresh = await admission.check();
 
     // Assess
     expect(first.admitted).toBe(false);
     expect(reused.admitted).toBe(false);
+    expect(reader.reads).toBe(1);
+  });
+
+  it('decides on a stale reading without waiting, while the next one is read for later checkouts', async () => {
+    // Prepare
+    reader.answer = async () => backlogs(0, 700);
+    await admission.check();
+    let finish!: (value: readonly CommandBacklog[]) => void;
+    reader.answer = () => new Promise((resolve) => (finish = resolve));
+
+    // Act
+    clock += 1_000;
+    const stale = await admission.check();
+    const alsoStale = await admission.check();
+    let settled = false;
+    const done = admission.settled().then(() => (settled = true));
+    await Promise.resolve();
+    const settledBeforeAnswer = settled;
+    finish(backlogs(0, 10));
+    await done;
+    const fresh = await admission.check();
+
+    // Assess
+    expect(stale.admitted).toBe(false);
+    expect(alsoStale.admitted).toBe(false);
+    expect(settledBeforeAnswer).toBe(false);
     expect(fresh).toEqual({ admitted: true, backlogKnown: true });
+    expect(reader.reads).toBe(2);
+  });
+
+  it('waits for a new reading once the latest is older than the stale limit', async () => {
+    // Prepare
+    reader.answer = async () => backlogs(0, 700);
+    await admission.check();
+    reader.answer = async () => backlogs(0, 10);
+
+    // Act
+    clock += 5_000;
+    const decision = await admission.check();
+
+    // Assess
+    expect(decision).toEqual({ admitted: true, backlogKnown: true });
     expect(reader.reads).toBe(2);
   });
 
@@ -149,7 +189,7 @@ describe('AdmissionControl', () => {
     reader.answer = async () => backlogs(601, 0);
 
     // Act
-    clock += 1_000;
+    clock += 5_000;
     const decision = await admission.check();
 
     // Assess
