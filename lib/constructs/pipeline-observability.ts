@@ -36,6 +36,9 @@ export const KAFKA_LAG_METRICS = ['MaxOffsetLag', 'SumOffsetLag', 'EstimatedMaxT
 /** Minutes a mapping may sit on waiting records without committing one. */
 export const STALLED_CONSUMER_MINUTES = 10;
 
+/** Minutes in a row of failed backlog readings before checkout's blind admission alarms. */
+export const ADMISSION_BLIND_MINUTES = 5;
+
 /**
  * Stalled, per mapping and minute: records are waiting in its group (AWS/Kafka SumOffsetLag) and
  * its event source mapping committed none (AWS/Lambda CommittedEventCount, the advance of the
@@ -390,14 +393,14 @@ export class PipelineObservability extends Construct {
    */
   private observeAdmission(): void {
     const { config, consumers } = this.props;
-    const checkoutCount = (metricName: string, label: string): cloudwatch.Metric =>
+    const checkoutCount = (metricName: string, label?: string): cloudwatch.Metric =>
       new cloudwatch.Metric({
         namespace: COMPENSATION_FAILURES_METRIC.namespace,
         metricName,
         dimensionsMap: { ...CHECKOUT_METRIC_DIMENSIONS },
         statistic: 'Sum',
         period: ONE_MINUTE,
-        label,
+        ...(label === undefined ? {} : { label }),
       });
     const sagaMappings = consumers
       .filter((consumer) => consumer.spec.sagaRole === 'service')
@@ -423,6 +426,18 @@ export class PipelineObservability extends Construct {
         width: 12,
       }),
     );
+    // A failover makes readings fail for seconds, and checkout rightly admits through it; readings
+    // failing minute after minute mean checkout no longer protects the saga from a burst.
+    this.alarm('AdmissionBlind', {
+      alarmName: `${config.namePrefix}-admission-blind`,
+      alarmDescription: `Checkout could not read the saga command backlogs in each of the last ${ADMISSION_BLIND_MINUTES} minutes and admits every order unchecked: check the brokers and the checkout function's access to them (its logs say why each reading failed).`,
+      metric: checkoutCount(CHECKOUT_METRICS.backlogReadFailures),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: ADMISSION_BLIND_MINUTES,
+      datapointsToAlarm: ADMISSION_BLIND_MINUTES,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
   }
 
   private alarm(id: string, props: cloudwatch.AlarmProps): cloudwatch.Alarm {

@@ -5,9 +5,11 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { describe, expect, it } from 'vitest';
+import { CHECKOUT_METRICS } from '../../lambdas/checkout/handlers/runtime-names';
 import { CONSUMERS } from '../../lib/config/consumers';
 import { STAGES } from '../../lib/config/stages';
 import {
+  ADMISSION_BLIND_MINUTES,
   COMPENSATION_FAILURES_METRIC,
   KAFKA_LAG_METRICS,
   PipelineObservability,
@@ -234,6 +236,25 @@ describe('PipelineObservability', () => {
     });
   });
 
+  it('alarms when checkout has admitted blind, without a backlog reading, for minutes in a row', () => {
+    // Act
+    const alarm = alarmNamed(`${config.namePrefix}-admission-blind`);
+
+    // Assess
+    expect(alarm).toMatchObject({
+      Namespace: COMPENSATION_FAILURES_METRIC.namespace,
+      MetricName: CHECKOUT_METRICS.backlogReadFailures,
+      Statistic: 'Sum',
+      Period: 60,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: ADMISSION_BLIND_MINUTES,
+      DatapointsToAlarm: ADMISSION_BLIND_MINUTES,
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: alarmTopicId }],
+    });
+  });
+
   it('alarms on the API 5xx rate computed with metric math', () => {
     // Act
     const alarm = alarmNamed(`${config.namePrefix}-api-5xx-rate`);
@@ -257,7 +278,7 @@ describe('PipelineObservability', () => {
 
   it('sends every alarm to the alarm topic', () => {
     // Assess
-    expect(alarms.length).toBe(GROUP_TOPICS.length * 2 + CONSUMERS.length + 4);
+    expect(alarms.length).toBe(GROUP_TOPICS.length * 2 + CONSUMERS.length + 5);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: alarmTopicId }]);
     }
